@@ -1,0 +1,5 @@
+"""The `symbi` command (placeholder until the CLI lands)."""
+
+
+def main() -> None:
+    raise SystemExit("symbi: CLI not built yet")

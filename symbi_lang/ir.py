@@ -1,0 +1,253 @@
+"""The Job IR: what a checked schedule lowers to, and what the runtime stores and executes.
+
+Versioned JSON (`IR_VERSION`), described by `symbi_lang/schema/job-ir.schema.json`. `${VAR}`
+references stay unresolved in every string: secrets are resolved only at execution time.
+Field names follow the HTTP API of the spec (`agent_id`, `cron_expr`); the rest keep the DSL names.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any
+
+IR_VERSION = "1"
+
+
+class SessionMode(StrEnum):
+    """How agent context persists across runs (and heartbeat iterations)."""
+
+    EPHEMERAL_WITH_SUMMARY = "ephemeral_with_summary"
+    SHARED_PERSISTENT = "shared_persistent"
+    FULLY_EPHEMERAL = "fully_ephemeral"
+
+
+class Catchup(StrEnum):
+    """What to do with fires missed while the scheduler was down."""
+
+    LATEST = "latest"
+    EARLIEST = "earliest"
+    ALL = "all"
+    NONE = "none"
+
+
+BUILTIN_CHANNELS = ("stdout", "log_file", "webhook", "slack", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a definition came from (1-based line and column); empty file for API-created jobs."""
+
+    file: str = ""
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedHours:
+    """A daily window `start`–`end` ("HH:MM", end exclusive); crosses midnight when end <= start."""
+
+    start: str
+    end: str
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The `policy { … }` block of a schedule."""
+
+    require_approval: bool = False
+    approver: str | None = None
+    max_runtime: str | None = None
+    max_runtime_seconds: float | None = None
+    require_capabilities: tuple[str, ...] = ()
+    allowed_hours: AllowedHours | None = None
+    allowed_environments: tuple[str, ...] = ()
+    require_agent_pin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The `heartbeat: { … }` settings of a schedule."""
+
+    enabled: bool = True
+    context_mode: SessionMode = SessionMode.EPHEMERAL_WITH_SUMMARY
+    max_iterations: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDefinition:
+    """An `agent NAME { … }` block: model, prompt, capabilities and at most one executor binding."""
+
+    name: str
+    model: str | None = None
+    system_prompt: str | None = None
+    description: str | None = None
+    capabilities: tuple[str, ...] = ()
+    handler: str | None = None
+    command: tuple[str, ...] | None = None
+    endpoint: str | None = None
+    api_key_env: str | None = None
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass(frozen=True, slots=True)
+class JobDefinition:
+    """One schedule, lowered. Exactly one of `cron_expr` and `at` is set."""
+
+    name: str
+    agent_id: str
+    cron_expr: str | None = None
+    at: str | None = None
+    timezone: str = "UTC"
+    description: str | None = None
+    input: str | None = None
+    session_mode: SessionMode = SessionMode.EPHEMERAL_WITH_SUMMARY
+    delivery: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    webhook_headers: tuple[tuple[str, str], ...] = ()
+    slack_channel: str | None = None
+    email_recipients: tuple[str, ...] = ()
+    max_concurrent: int = 1
+    max_retries: int | None = None
+    jitter: int | None = None
+    catchup: Catchup = Catchup.LATEST
+    agent_pin_jwt: str | None = None
+    policy: Policy = field(default_factory=Policy)
+    heartbeat: Heartbeat | None = None
+    agent: AgentDefinition | None = None
+    source: SourceRef = field(default_factory=SourceRef)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (lists for tuples, an object for headers)."""
+        return _job_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobDefinition:
+        """Rebuild from `to_dict` output (unknown keys are rejected with ValueError)."""
+        return _job_from_dict(data)
+
+    def with_changes(self, **changes: Any) -> JobDefinition:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class JobSet:
+    """Everything lowered from one or more files: jobs and the agents they may reference."""
+
+    jobs: tuple[JobDefinition, ...] = ()
+    agents: tuple[AgentDefinition, ...] = ()
+    ir_version: str = IR_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ir_version": self.ir_version,
+            "jobs": [j.to_dict() for j in self.jobs],
+            "agents": [_agent_to_dict(a) for a in self.agents],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Deterministic JSON: stable key order as declared, no trailing spaces."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobSet:
+        version = str(data.get("ir_version", ""))
+        if version != IR_VERSION:
+            raise ValueError(f"unsupported ir_version {version!r} (this symbi reads {IR_VERSION!r})")
+        return cls(
+            jobs=tuple(_job_from_dict(j) for j in data.get("jobs", [])),
+            agents=tuple(_agent_from_dict(a) for a in data.get("agents", [])),
+        )
+
+
+# --- JSON conversion --------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _agent_to_dict(agent: AgentDefinition) -> dict[str, Any]:
+    d = {f.name: _plain(getattr(agent, f.name)) for f in fields(agent)}
+    d["source"] = asdict(agent.source)
+    return d
+
+
+def _job_to_dict(job: JobDefinition) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    for f in fields(job):
+        v = getattr(job, f.name)
+        if f.name == "webhook_headers":
+            d[f.name] = {k: val for k, val in v}
+        elif f.name == "policy":
+            p = {pf.name: _plain(getattr(v, pf.name)) for pf in fields(v)}
+            p["allowed_hours"] = asdict(v.allowed_hours) if v.allowed_hours else None
+            d[f.name] = p
+        elif f.name == "heartbeat":
+            d[f.name] = None if v is None else {hf.name: _plain(getattr(v, hf.name)) for hf in fields(v)}
+        elif f.name == "agent":
+            d[f.name] = None if v is None else _agent_to_dict(v)
+        elif f.name == "source":
+            d[f.name] = asdict(v)
+        else:
+            d[f.name] = _plain(v)
+    return d
+
+
+def _check_keys(kind: str, data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"unknown {kind} key(s): {', '.join(sorted(unknown))}")
+
+
+def _agent_from_dict(data: dict[str, Any]) -> AgentDefinition:
+    _check_keys("agent", data, {f.name for f in fields(AgentDefinition)})
+    d = dict(data)
+    if d.get("capabilities") is not None:
+        d["capabilities"] = tuple(d["capabilities"])
+    if d.get("command") is not None:
+        d["command"] = tuple(d["command"])
+    if "source" in d and d["source"] is not None:
+        d["source"] = SourceRef(**d["source"])
+    return AgentDefinition(**d)
+
+
+def _job_from_dict(data: dict[str, Any]) -> JobDefinition:
+    _check_keys("job", data, {f.name for f in fields(JobDefinition)})
+    d = dict(data)
+    for key in ("delivery", "email_recipients"):
+        if d.get(key) is not None:
+            d[key] = tuple(d[key])
+    if d.get("webhook_headers") is not None:
+        d["webhook_headers"] = tuple((str(k), str(v)) for k, v in dict(d["webhook_headers"]).items())
+    if "session_mode" in d:
+        d["session_mode"] = SessionMode(d["session_mode"])
+    if "catchup" in d:
+        d["catchup"] = Catchup(d["catchup"])
+    if d.get("policy") is not None:
+        p = dict(d["policy"])
+        _check_keys("policy", p, {f.name for f in fields(Policy)})
+        if p.get("allowed_hours") is not None:
+            p["allowed_hours"] = AllowedHours(**p["allowed_hours"])
+        for key in ("require_capabilities", "allowed_environments"):
+            if p.get(key) is not None:
+                p[key] = tuple(p[key])
+        d["policy"] = Policy(**p)
+    if d.get("heartbeat") is not None:
+        h = dict(d["heartbeat"])
+        _check_keys("heartbeat", h, {f.name for f in fields(Heartbeat)})
+        if "context_mode" in h:
+            h["context_mode"] = SessionMode(h["context_mode"])
+        d["heartbeat"] = Heartbeat(**h)
+    if d.get("agent") is not None:
+        d["agent"] = _agent_from_dict(d["agent"])
+    if d.get("source") is not None:
+        d["source"] = SourceRef(**d["source"])
+    return JobDefinition(**d)
