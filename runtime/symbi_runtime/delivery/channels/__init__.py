@@ -1,0 +1,1 @@
+"""The built-in delivery channels: stdout, log_file, webhook, slack, email."""
