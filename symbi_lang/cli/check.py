@@ -1,0 +1,110 @@
+"""`symbi check PATHS… [--format text|json|github|sarif] [--strict] [--env-file F]`.
+
+Exit 0 when clean (warnings allowed), 1 when there are errors (or warnings with `--strict`), 2 on usage or
+I/O errors. The report goes to standard output in every format.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from symbi_lang.api import Analysis, CheckContext, Source, analyze, collect_sources
+from symbi_lang.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    STDIN_NAME,
+    ColorMode,
+    fail,
+    is_io_problem,
+    load_env,
+    read_stdin,
+    sources_map,
+    use_color,
+)
+from symbi_lang.diagnostics import Diagnostic, Severity, sort_diagnostics
+from symbi_lang.render import Format, render
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.command(name="check")
+def check_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files or directories (searched recursively for *.symbi); `-` reads stdin."),
+    ],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.TEXT,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat warnings as errors (unset ${VAR}s become errors).")
+    ] = False,
+    env_file: Annotated[
+        Path | None, typer.Option("--env-file", help="KEY=VALUE file supplying ${VAR} values.")
+    ] = None,
+    stdin_filename: Annotated[
+        str | None, typer.Option("--stdin-filename", help="Name to report for `-` (stdin).")
+    ] = None,
+    color: Annotated[ColorMode, typer.Option("--color", help="Colour the text report.")] = ColorMode.AUTO,
+) -> None:
+    """Check .symbi files and report every problem with its location."""
+    if paths.count("-") > 1:
+        raise fail("`-` (stdin) can be given only once")
+    if stdin_filename is not None and "-" not in paths:
+        raise fail("--stdin-filename needs `-` among the paths")
+    env = load_env(env_file)
+    analysis, sources = run_check(paths, CheckContext(env=env, strict=strict), stdin_filename)
+    report = render(
+        analysis.diagnostics,
+        fmt,
+        sources=sources_map(sources),
+        color=fmt is Format.TEXT and use_color(color),
+        files_checked=len(sources),
+        tool_version=_version(),
+    )
+    sys.stdout.write(report)
+    sys.stdout.flush()
+    raise typer.Exit(exit_code(analysis.diagnostics, strict=strict))
+
+
+def run_check(
+    paths: list[str], ctx: CheckContext, stdin_filename: str | None = None
+) -> tuple[Analysis, list[Source]]:
+    """Collect sources (files, directories, stdin) and analyse them together."""
+    file_paths = [p for p in paths if p != "-"]
+    sources, problems = collect_sources(file_paths)
+    if "-" in paths:
+        source, problem = read_stdin(stdin_filename or STDIN_NAME)
+        if source is not None:
+            sources.insert(paths.index("-"), source)
+        if problem is not None:
+            problems.append(problem)
+    analysis = analyze(sources, ctx)
+    diagnostics: list[Diagnostic] = sort_diagnostics([*problems, *analysis.diagnostics])
+    return Analysis(analysis.modules, tuple(diagnostics)), sources
+
+
+def exit_code(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], *, strict: bool) -> int:
+    if any(is_io_problem(d) for d in diagnostics):
+        return EXIT_USAGE
+    if any(d.is_error for d in diagnostics):
+        return EXIT_PROBLEMS
+    if strict and any(d.severity is Severity.WARNING for d in diagnostics):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("symbi")
+    except PackageNotFoundError:
+        return "0"
+
+
+if __name__ == "__main__":
+    app()
