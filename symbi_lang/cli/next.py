@@ -1,0 +1,193 @@
+"""`symbi next EXPR|FILE [-n N] [--after ISO] [--tz ZONE] [--format text|json]`: upcoming fire times.
+
+For an expression: `{"expression", "timezone", "next": [ISO 8601 with offset, …]}`. For a file: a list of
+those objects, each with the `"schedule"` it belongs to (one-shot `at:` schedules list their single fire
+if it is still ahead). Times are shown in the schedule's (or `--tz`) time zone.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+
+from symbi_lang.cli.common import EXIT_PROBLEMS, fail
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+MAX_N = 1000
+
+
+class NextFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command(name="next")
+def next_command(
+    target: Annotated[str, typer.Argument(help="A cron expression (quote it) or a .symbi file.")],
+    n: Annotated[int, typer.Option("-n", "--count", help="How many fire times.", min=1, max=MAX_N)] = 5,
+    after: Annotated[
+        str | None, typer.Option("--after", help="Start instant (ISO 8601; naive = in --tz). Default: now.")
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone (default: the schedule's, or UTC for an expression)."),
+    ] = None,
+    fmt: Annotated[NextFormat, typer.Option("--format", "-f", help="Output format.")] = NextFormat.TEXT,
+) -> None:
+    """Show the next fire times of a cron expression or of every schedule in a file."""
+    zone = _zone(tz) if tz is not None else None
+    start = _parse_after(after, zone or UTC)
+    path = Path(target)
+    if target.endswith(".symbi") or path.is_file():
+        entries = _file_entries(path, n, start, tz)
+        if fmt is NextFormat.JSON:
+            public = [strip_private(e) for e in entries]
+            sys.stdout.write(json.dumps(public, indent=2, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write("\n".join(_text_entry(e, start) for e in entries) or "no schedules\n")
+        return
+    entry = _expression_entry(target, tz or "UTC", n, start)
+    if fmt is NextFormat.JSON:
+        sys.stdout.write(json.dumps(strip_private(entry), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(_text_entry(entry, start))
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(f"--tz {name}: unknown time zone (use an IANA name such as Europe/Berlin)") from None
+
+
+def _parse_after(text: str | None, zone: tzinfo) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        raise fail(f"--after {text}: not an ISO 8601 date-time (e.g. 2026-11-24T09:00:00Z)") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _iso(t: datetime, zone: str) -> str:
+    return t.astimezone(ZoneInfo(zone)).isoformat()
+
+
+def _expression_entry(expression: str, zone: str, n: int, start: datetime) -> dict[str, Any]:
+    from symbi_lang.cron import CronError, CronErrorKind, CronSpec
+
+    try:
+        spec = CronSpec.parse(expression, zone)
+    except CronError as e:
+        if e.kind is CronErrorKind.BAD_TIMEZONE:
+            raise fail(f"--tz {zone}: {e.message}") from None
+        _print_cron_error(expression, e)
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    times = spec.next_n(start, n)
+    return {
+        "expression": expression,
+        "timezone": zone,
+        "next": [_iso(t, zone) for t in times],
+        "_describe": spec.describe(),
+    }
+
+
+def _print_cron_error(expression: str, e: Any) -> None:
+    caret = " " * e.start + "^" * max(1, e.end - e.start)
+    lines = [f"error: invalid cron expression: {e.message}", f"  | {expression}", f"  | {caret}"]
+    if e.help:
+        lines.append(f"  = help: {e.help}")
+    typer.echo("\n".join(lines), err=True)
+
+
+def _file_entries(path: Path, n: int, start: datetime, tz: str | None) -> list[dict[str, Any]]:
+    from symbi_lang.api import CheckContext
+    from symbi_lang.cli.check import exit_code, run_check
+    from symbi_lang.cli.common import sources_map
+    from symbi_lang.cron import CronError, CronSpec
+    from symbi_lang.render import Format, render
+
+    analysis, sources = run_check([str(path)], CheckContext())
+    code = exit_code(analysis.diagnostics, strict=False)
+    if code:
+        sys.stderr.write(render(analysis.diagnostics, Format.TEXT, sources=sources_map(sources)))
+        raise typer.Exit(code)
+    entries: list[dict[str, Any]] = []
+    for job in analysis.jobset().jobs:
+        zone = tz or job.timezone or "UTC"
+        if job.cron_expr is not None:
+            try:
+                spec = CronSpec.parse(job.cron_expr, zone)
+            except CronError as e:
+                raise fail(f"schedule {job.name}: {e.message}", EXIT_PROBLEMS) from None
+            times = spec.next_n(start, n)
+            entries.append(
+                {
+                    "schedule": job.name,
+                    "expression": job.cron_expr,
+                    "timezone": zone,
+                    "next": [_iso(t, zone) for t in times],
+                    "_describe": spec.describe(),
+                }
+            )
+        elif job.at is not None:
+            from symbi_lang.attime import parse_at
+
+            when = parse_at(job.at, job.timezone or "UTC")
+            entries.append(
+                {
+                    "schedule": job.name,
+                    "at": job.at,
+                    "timezone": zone,
+                    "next": [_iso(when, zone)] if when > start else [],
+                    "_describe": f"once, at {_iso(when, zone)}",
+                }
+            )
+    return entries
+
+
+def _relative(t: datetime, start: datetime) -> str:
+    seconds = int((t - start).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"in {days}d {hours}h"
+    if hours:
+        return f"in {hours}h {minutes}m"
+    if minutes:
+        return f"in {minutes}m {secs}s"
+    return f"in {secs}s"
+
+
+def _text_entry(entry: dict[str, Any], start: datetime) -> str:
+    zone = ZoneInfo(entry["timezone"])
+    what = entry.get("expression") or entry.get("at")
+    head = f"{entry['schedule']}: " if "schedule" in entry else ""
+    lines = [f"{head}{what} ({entry['timezone']}): {entry['_describe']}"]
+    if not entry["next"]:
+        lines.append("  never fires again")
+    for iso in entry["next"]:
+        t = datetime.fromisoformat(iso)
+        local = t.astimezone(zone)
+        lines.append(f"  {local:%a %Y-%m-%d %H:%M:%S} {local.tzname()}  {_relative(t, start)}")
+    return "\n".join(lines) + "\n"
+
+
+def strip_private(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if not k.startswith("_")}
+
+
+if __name__ == "__main__":
+    app()
