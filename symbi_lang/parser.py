@@ -269,6 +269,7 @@ class _Engine:
         )
         conf = copy.copy(self.lark.lexer_conf)
         conf.ignore = ()
+        conf.callbacks = {}  # the recovery lexer sees comments as tokens; no collecting callback
         self.full_lexer = BasicLexer(conf)
 
     def parse(self, text: str, path: str) -> ParseResult:
