@@ -1,0 +1,128 @@
+"""Subprocess agents: `command: ["prog", "arg", …]`.
+
+The input is written to the process's stdin and stdin is closed; stdout (UTF-8, one trailing newline
+removed) is the output. A non-zero exit fails the run with the end of stderr as the error. The process
+runs in its own process group; when the run is cancelled (max_runtime, shutdown) the whole group is
+killed and reaped, so nothing is left behind.
+
+Environment of the process: the runtime's environment (`AgentCall.env`, or `os.environ` when empty) plus
+`SYMBI_AGENT_ID`, `SYMBI_JOB_NAME`, `SYMBI_RUN_ID`, `SYMBI_ITERATION`, and `SYMBI_MESSAGES_FILE`: the path
+of a JSON file holding the session messages (`[{"role": …, "content": …}, …]`), removed afterwards.
+`${VAR}` references in the argv are resolved against that environment when the command starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from symbi_lang.interpolation import UnresolvedVariable, resolve
+from symbi_runtime.agents.call import AgentCall, AgentError
+
+STDERR_EXCERPT_CHARS = 2000
+
+
+class CommandFailed(AgentError):
+    """The command exited non-zero (or was killed); the message is its stderr, trimmed."""
+
+    def __init__(self, message: str, returncode: int | None) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+
+
+class CommandAgent:
+    """Runs an argv list as a subprocess per call."""
+
+    def __init__(self, argv: Sequence[str], *, name: str, cwd: Path | None = None) -> None:
+        if not argv:
+            raise AgentError(f"agent {name!r}: command is empty")
+        self.argv = tuple(argv)
+        self.name = name
+        self.cwd = cwd
+
+    def _environment(self, call: AgentCall, messages_file: str) -> dict[str, str]:
+        env = dict(call.env) if call.env else dict(os.environ)
+        env["SYMBI_AGENT_ID"] = call.agent_id
+        env["SYMBI_JOB_NAME"] = call.job_name or ""
+        env["SYMBI_RUN_ID"] = call.run_id or ""
+        env["SYMBI_ITERATION"] = str(call.iteration)
+        env["SYMBI_MESSAGES_FILE"] = messages_file
+        return env
+
+    async def run(self, call: AgentCall) -> str:
+        base_env = dict(call.env) if call.env else dict(os.environ)
+        try:
+            argv = [resolve(a, base_env) for a in self.argv]
+        except UnresolvedVariable as e:
+            raise AgentError(f"agent {self.name!r}: command: {e}") from None
+        fd, messages_file = tempfile.mkstemp(prefix="symbi-messages-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump([m.to_dict() for m in call.messages], f, ensure_ascii=False)
+            return await self._run_process(argv, call, messages_file)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(messages_file)  # noqa: PTH108 - a tiny local unlink, not worth a thread
+
+    async def _run_process(self, argv: list[str], call: AgentCall, messages_file: str) -> str:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=self._environment(call, messages_file),
+                cwd=self.cwd,
+                start_new_session=True,  # own process group: cancellation kills children too
+            )
+        except FileNotFoundError:
+            raise AgentError(f"agent {self.name!r}: command not found: {argv[0]}") from None
+        except PermissionError:
+            raise AgentError(f"agent {self.name!r}: command not executable: {argv[0]}") from None
+        except OSError as e:
+            raise AgentError(f"agent {self.name!r}: cannot start {argv[0]}: {e}") from None
+        try:
+            stdout, stderr = await proc.communicate(call.input.encode("utf-8"))
+        except BaseException:
+            await _kill_group(proc)
+            raise
+        if proc.returncode != 0:
+            raise CommandFailed(_failure_message(argv[0], proc.returncode, stderr), proc.returncode)
+        out = stdout.decode("utf-8", errors="replace")
+        if out.endswith("\n"):
+            out = out[:-1]
+            if out.endswith("\r"):
+                out = out[:-1]
+        return out
+
+
+async def _kill_group(proc: asyncio.subprocess.Process) -> None:
+    """SIGKILL the process group and reap the child, even while being cancelled."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    # Shielded: the caller is usually being cancelled, and an unreaped child would become a zombie.
+    with contextlib.suppress(ProcessLookupError):
+        await asyncio.shield(proc.wait())
+    # Grandchildren that left the group are not ours to chase; the group kill covered the rest.
+
+
+def _failure_message(program: str, returncode: int | None, stderr: bytes) -> str:
+    """The end of stderr (where tracebacks and final errors are), or how the program ended."""
+    text = stderr.decode("utf-8", errors="replace").strip()
+    if len(text) > STDERR_EXCERPT_CHARS:
+        text = "…" + text[-STDERR_EXCERPT_CHARS:]
+    if returncode is not None and returncode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            how = f"was killed by signal {-returncode}"
+    else:
+        how = f"exited with status {returncode}"
+    return text or f"{program} {how} (no output on stderr)"

@@ -1,0 +1,130 @@
+"""OpenAI-compatible chat agents: `endpoint: "https://…/v1"` with `model` and `system_prompt`.
+
+One call is one `POST {endpoint}/chat/completions` (the suffix is not added twice) with
+`{"model": model, "messages": [system_prompt, *session messages, {"role": "user", "content": input}]}`.
+The output is `choices[0].message.content`. The API key is read from the environment variable named by
+`api_key_env` at call time (sent as `Authorization: Bearer …`) and never appears in errors.
+`${VAR}` references in the endpoint URL are resolved at call time as well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import httpx
+
+from symbi_lang.interpolation import UnresolvedVariable, resolve
+from symbi_runtime.agents.call import AgentCall, AgentError
+
+DEFAULT_TIMEOUT_SECONDS = 120.0
+BODY_EXCERPT_CHARS = 300
+COMPLETIONS_PATH = "/chat/completions"
+
+
+class EndpointAgent:
+    """Calls an OpenAI-compatible `/chat/completions` endpoint over httpx."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        name: str,
+        model: str | None = None,
+        system_prompt: str | None = None,
+        api_key_env: str | None = None,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.name = name
+        self.model = model
+        self.system_prompt = system_prompt
+        self.api_key_env = api_key_env
+        self.timeout_seconds = timeout_seconds
+        self._transport = transport
+
+    def url(self, env: dict[str, str] | None = None) -> str:
+        """The request URL; with `env=None` the unresolved form (`${VAR}` kept) used in messages."""
+        base = (self.endpoint if env is None else resolve(self.endpoint, env)).rstrip("/")
+        return base if base.endswith(COMPLETIONS_PATH) else base + COMPLETIONS_PATH
+
+    def request_body(self, call: AgentCall) -> dict[str, Any]:
+        """The JSON document POSTed for `call` (documented above; pinned by tests)."""
+        messages: list[dict[str, str]] = []
+        if self.system_prompt:
+            messages.append({"role": "system", "content": self.system_prompt})
+        messages.extend(m.to_dict() for m in call.messages)
+        messages.append({"role": "user", "content": call.input})
+        body: dict[str, Any] = {"messages": messages}
+        if self.model:
+            body = {"model": self.model, **body}
+        return body
+
+    async def run(self, call: AgentCall) -> str:
+        env = dict(call.env) if call.env else dict(os.environ)
+        try:
+            url = self.url(env)
+        except UnresolvedVariable as e:
+            raise AgentError(f"agent {self.name!r}: endpoint: {e}") from None
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        secret: str | None = None
+        if self.api_key_env:
+            secret = env.get(self.api_key_env)
+            if not secret:
+                raise AgentError(
+                    f"agent {self.name!r}: environment variable {self.api_key_env} "
+                    "(its api_key_env) is not set"
+                )
+            headers["Authorization"] = f"Bearer {secret}"
+        shown = _redact(self.url(), secret)  # the unresolved URL: a `${VAR}` in it may be a secret
+        try:
+            async with httpx.AsyncClient(
+                timeout=self.timeout_seconds, transport=self._transport, follow_redirects=False
+            ) as client:
+                response = await client.post(url, json=self.request_body(call), headers=headers)
+        except httpx.TimeoutException:
+            raise AgentError(
+                f"agent {self.name!r}: {shown} did not answer within {self.timeout_seconds:g}s"
+            ) from None
+        except httpx.HTTPError as e:
+            detail = _redact(str(e).replace(url, shown), secret) or type(e).__name__
+            raise AgentError(f"agent {self.name!r}: request to {shown} failed: {detail}") from None
+        if response.status_code >= 400:
+            excerpt = _excerpt(response.text, secret)
+            raise AgentError(
+                f"agent {self.name!r}: {shown} returned HTTP {response.status_code}"
+                + (f": {excerpt}" if excerpt else "")
+            )
+        return _content(response, self.name, shown, secret)
+
+
+def _content(response: httpx.Response, name: str, shown: str, secret: str | None) -> str:
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise AgentError(
+            f"agent {name!r}: {shown} returned invalid JSON: {_excerpt(response.text, secret)!r}"
+        ) from None
+    try:
+        content = data["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        raise AgentError(
+            f"agent {name!r}: {shown} returned no choices[0].message.content: "
+            f"{_excerpt(json.dumps(data, ensure_ascii=False), secret)}"
+        ) from None
+    if content is None:
+        return ""
+    if not isinstance(content, str):
+        raise AgentError(f"agent {name!r}: {shown} returned non-text content ({type(content).__name__})")
+    return content
+
+
+def _redact(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def _excerpt(text: str, secret: str | None) -> str:
+    text = _redact(" ".join(text.split()), secret)
+    return text if len(text) <= BODY_EXCERPT_CHARS else text[:BODY_EXCERPT_CHARS] + "…"
