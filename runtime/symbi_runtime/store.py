@@ -1,0 +1,1129 @@
+"""The durable job store: jobs, runs, sessions, heartbeat iterations and the audit log, in one SQLite file.
+
+WAL with `synchronous=NORMAL` and a busy timeout, so the runtime and the CLI can use one database at the
+same time; every write is one explicit `BEGIN IMMEDIATE` transaction, and every state transition writes
+its audit event in that same transaction. Times are stored as integer microseconds since the epoch (UTC)
+and returned as aware UTC datetimes. One run per (job, nominal fire): a partial UNIQUE index on
+(job_id, scheduled_for) for scheduled and catch-up runs, and claims advance the job's next fire in the
+transaction that inserts the run. Jobs are upserted, never replaced, so their history survives edits.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from symbi_lang.ir import JobDefinition
+from symbi_runtime import timing
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreError(Exception):
+    """A store request that cannot be carried out; the message says why in the user's words."""
+
+
+class JobStatus(StrEnum):
+    """A job's lifecycle state (wire spelling as value)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    DEAD_LETTER = "dead_letter"
+
+
+class RunStatus(StrEnum):
+    """A run's state. `pending` (claimed, waiting for its jitter or a global slot) and `approved`
+    (decided, waiting to execute) are transient states of ours; the rest are the spec's."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    SKIPPED = "skipped"
+    DENIED = "denied"
+    AWAITING_APPROVAL = "awaiting_approval"
+    CANCELLED = "cancelled"
+    ABANDONED = "abandoned"
+    MISSED = "missed"
+
+
+FINAL_RUN_STATUSES = frozenset(
+    {"succeeded", "failed", "timed_out", "skipped", "denied", "cancelled", "abandoned", "missed"}
+)
+# Failures that count towards max_retries / dead_letter.
+FAILURE_STATUSES = frozenset({"failed", "timed_out"})
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "schedule"
+    MANUAL = "manual"
+    CATCHUP = "catchup"
+
+
+# Audit event names per transition (the spec's SecurityEventType names plus the ones it lacks).
+RUN_EVENTS: dict[str, str] = {
+    "running": "CronJobStarted",
+    "succeeded": "CronJobExecuted",
+    "failed": "CronJobFailed",
+    "timed_out": "CronJobTimedOut",
+    "skipped": "CronJobSkipped",
+    "denied": "CronJobDenied",
+    "awaiting_approval": "CronJobApprovalRequested",
+    "cancelled": "CronJobCancelled",
+    "abandoned": "CronJobAbandoned",
+    "missed": "CronJobMissed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A stored job: its definition plus scheduling state."""
+
+    id: str
+    name: str
+    definition: JobDefinition
+    status: str
+    next_fire_at: datetime | None
+    consecutive_failures: int
+    run_count: int
+    created_at: datetime
+    updated_at: datetime
+    last_run_at: datetime | None
+    last_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One run of a job (a nominal fire, a manual run or a catch-up run)."""
+
+    id: str
+    job_id: str
+    job_name: str
+    scheduled_for: datetime
+    trigger: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    jitter_seconds: float
+    status: str
+    input: str | None
+    output: str | None
+    error: str | None
+    duration_seconds: float | None
+    receipts: list[dict[str, Any]] = field(default_factory=list)
+    decision: str | None = None
+    decision_reason: str | None = None
+    approver: str | None = None
+    expires_at: datetime | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One audit event (spec `SecurityEventType` names)."""
+
+    id: int
+    event_type: str
+    at: datetime
+    actor: str
+    job_id: str | None
+    job_name: str | None
+    run_id: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """A run to insert as part of a claim."""
+
+    scheduled_for: datetime
+    trigger: str
+    status: str
+    jitter_seconds: float = 0.0
+    input: str | None = None
+    detail: Mapping[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FireClaim:
+    """Advance one job from `expected_next` to `new_next` (None: exhausted → completed) and insert `runs`."""
+
+    job_id: str
+    expected_next: datetime | None
+    new_next: datetime | None
+    runs: tuple[NewRun, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """How a run ended (for `finish_runs`)."""
+
+    run_id: str
+    status: str
+    output: str | None = None
+    error: str | None = None
+    receipts: Sequence[Mapping[str, Any]] = ()
+    detail: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FinishResult:
+    run: RunRecord
+    dead_lettered: bool
+
+
+_SCHEMA = [
+    """CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        agent_id TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        status TEXT NOT NULL,
+        next_fire_at INTEGER,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        run_count INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_run_at INTEGER,
+        last_status TEXT
+    )""",
+    "CREATE INDEX jobs_due ON jobs(status, next_fire_at)",
+    """CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        scheduled_for INTEGER NOT NULL,
+        trigger TEXT NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        jitter_seconds REAL NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        input TEXT,
+        output TEXT,
+        error TEXT,
+        duration_seconds REAL,
+        receipts TEXT,
+        decision TEXT,
+        decision_reason TEXT,
+        approver TEXT,
+        expires_at INTEGER,
+        detail TEXT
+    )""",
+    "CREATE UNIQUE INDEX runs_one_per_fire ON runs(job_id, scheduled_for) WHERE trigger != 'manual'",
+    "CREATE INDEX runs_by_job ON runs(job_id, scheduled_for)",
+    "CREATE INDEX runs_by_status ON runs(status)",
+    """CREATE TABLE sessions (
+        key TEXT PRIMARY KEY,
+        messages TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    )""",
+    """CREATE TABLE iterations (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        iteration INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        output TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, iteration)
+    )""",
+    """CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        job_id TEXT,
+        job_name TEXT,
+        run_id TEXT,
+        details TEXT NOT NULL
+    )""",
+    "CREATE INDEX audit_by_type ON audit(event_type, at)",
+    "CREATE INDEX audit_by_job ON audit(job_name, at)",
+]
+# Migrations: version -> statements taking the schema from version-1 to version.
+_MIGRATIONS: dict[int, list[str]] = {1: _SCHEMA}
+
+_JOB_COLUMNS = (
+    "id, name, definition, status, next_fire_at, consecutive_failures, run_count, created_at, "
+    "updated_at, last_run_at, last_status"
+)
+_RUN_COLUMNS = (
+    "r.id, r.job_id, j.name, r.scheduled_for, r.trigger, r.started_at, r.finished_at, r.jitter_seconds, "
+    "r.status, r.input, r.output, r.error, r.duration_seconds, r.receipts, r.decision, r.decision_reason, "
+    "r.approver, r.expires_at, r.detail"
+)
+
+
+def to_us(t: datetime) -> int:
+    """Aware datetime → integer microseconds since the epoch."""
+    if t.tzinfo is None:
+        raise ValueError("naive datetime given to the store; use aware UTC datetimes")
+    delta = t - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(us: int) -> datetime:
+    return datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000)
+
+
+def _opt_dt(us: int | None) -> datetime | None:
+    return None if us is None else from_us(us)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Store:
+    """SQLite job store; safe to share between threads of one process and between processes."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._definitions: dict[tuple[str, int], JobDefinition] = {}
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating the file, its directory and the schema when needed) the database at `path`."""
+        p = Path(path)
+        try:
+            if str(p) != ":memory:":
+                p.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                str(p), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"cannot open database {p}: {e}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            store = cls(conn, p)
+            store._migrate()
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise StoreError(f"cannot use database {p}: {e}") from None
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Cursor]:
+        """One write transaction (BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks)."""
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _migrate(self) -> None:
+        with self._tx() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
+            current = row[0] or 0
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"database {self.path} has schema version {current}, newer than this symbi "
+                    f"({SCHEMA_VERSION}); upgrade symbi"
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[version]:
+                    cur.execute(statement)
+                cur.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    def schema_version(self) -> int:
+        return int(self._read("SELECT max(version) FROM schema_version")[0][0])
+
+    def integrity_check(self) -> str:
+        return str(self._read("PRAGMA integrity_check")[0][0])
+
+    def _audit(
+        self,
+        cur: sqlite3.Cursor,
+        event_type: str,
+        at: datetime,
+        actor: str,
+        job_id: str | None,
+        job_name: str | None,
+        run_id: str | None,
+        details: Mapping[str, Any] | None,
+    ) -> None:
+        cur.execute(
+            "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) VALUES "
+            "(?,?,?,?,?,?,?)",
+            (str(event_type), to_us(at), actor, job_id, job_name, run_id, _json(details or {})),
+        )
+
+    def _job_from_row(self, row: Sequence[Any]) -> JobRecord:
+        key = (row[0], row[8])
+        definition = self._definitions.get(key)
+        if definition is None:
+            definition = JobDefinition.from_dict(json.loads(row[2]))
+            if len(self._definitions) > 50_000:
+                self._definitions.clear()
+            self._definitions[key] = definition
+        return JobRecord(
+            id=row[0],
+            name=row[1],
+            definition=definition,
+            status=row[3],
+            next_fire_at=_opt_dt(row[4]),
+            consecutive_failures=row[5],
+            run_count=row[6],
+            created_at=from_us(row[7]),
+            updated_at=from_us(row[8]),
+            last_run_at=_opt_dt(row[9]),
+            last_status=row[10],
+        )
+
+    @staticmethod
+    def _run_from_row(row: Sequence[Any]) -> RunRecord:
+        return RunRecord(
+            id=row[0],
+            job_id=row[1],
+            job_name=row[2],
+            scheduled_for=from_us(row[3]),
+            trigger=row[4],
+            started_at=_opt_dt(row[5]),
+            finished_at=_opt_dt(row[6]),
+            jitter_seconds=row[7],
+            status=row[8],
+            input=row[9],
+            output=row[10],
+            error=row[11],
+            duration_seconds=row[12],
+            receipts=json.loads(row[13]) if row[13] else [],
+            decision=row[14],
+            decision_reason=row[15],
+            approver=row[16],
+            expires_at=_opt_dt(row[17]),
+            detail=json.loads(row[18]) if row[18] else {},
+        )
+
+    def _job_row(self, cur: sqlite3.Cursor | sqlite3.Connection, name_or_id: str) -> Sequence[Any] | None:
+        row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (name_or_id,)).fetchone()
+        if row is None:
+            row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (name_or_id,)).fetchone()
+        if row is None and len(name_or_id) >= 6:
+            rows = cur.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
+                (_like_prefix(name_or_id),),
+            ).fetchall()
+            if len(rows) == 1:
+                row = rows[0]
+        return row  # type: ignore[no-any-return]
+
+    def _require_job(self, cur: sqlite3.Cursor, name_or_id: str) -> JobRecord:
+        row = self._job_row(cur, name_or_id)
+        if row is None:
+            raise StoreError(f"no job named {name_or_id!r}")
+        return self._job_from_row(row)
+
+    # --- jobs -------------------------------------------------------------------------------------
+
+    def upsert_job(
+        self, job: JobDefinition, *, now: datetime, actor: str = "system"
+    ) -> tuple[JobRecord, Literal["created", "updated", "unchanged"]]:
+        """Add `job`, or update the job of that name in place (history kept).
+
+        A changed `cron`/`at`/`timezone` recomputes the next fire from `now` (and re-activates a completed
+        job); other edits keep the next fire and the status.
+        """
+        definition = _json(job.to_dict())
+        first = timing.first_fire(job, now)
+        with self._tx() as cur:
+            row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (job.name,)).fetchone()
+            if row is None:
+                job_id = str(uuid.uuid4())
+                status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
+                cur.execute(
+                    "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
+                    "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        job_id,
+                        job.name,
+                        job.agent_id,
+                        definition,
+                        status,
+                        _opt_us(first),
+                        to_us(now),
+                        to_us(now),
+                    ),
+                )
+                self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
+                outcome: Literal["created", "updated", "unchanged"] = "created"
+            else:
+                old = self._job_from_row(row)
+                job_id = old.id
+                if row[2] == definition:
+                    return old, "unchanged"
+                rescheduled = (old.definition.cron_expr, old.definition.at, old.definition.timezone) != (
+                    job.cron_expr,
+                    job.at,
+                    job.timezone,
+                )
+                next_fire = old.next_fire_at
+                status = old.status
+                if rescheduled:
+                    next_fire = first
+                    if status == JobStatus.COMPLETED or (status == JobStatus.ACTIVE and first is None):
+                        status = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
+                cur.execute(
+                    "UPDATE jobs SET agent_id = ?, definition = ?, status = ?, next_fire_at = ?, "
+                    "updated_at = ? "
+                    "WHERE id = ?",
+                    (job.agent_id, definition, status, _opt_us(next_fire), to_us(now), job_id),
+                )
+                self._audit(
+                    cur,
+                    "CronJobUpdated",
+                    now,
+                    actor,
+                    job_id,
+                    job.name,
+                    None,
+                    {**_job_summary(job), "rescheduled": rescheduled},
+                )
+                outcome = "updated"
+            record = self._job_from_row(self._job_row(cur, job_id) or ())
+        return record, outcome
+
+    def get_job(self, name_or_id: str) -> JobRecord | None:
+        """A job by name, id, or unique id prefix (6+ characters)."""
+        with self._lock:
+            row = self._job_row(self._conn, name_or_id)
+        return None if row is None else self._job_from_row(row)
+
+    def list_jobs(self, *, status: str | None = None, agent: str | None = None) -> list[JobRecord]:
+        sql = f"SELECT {_JOB_COLUMNS} FROM jobs"
+        where: list[str] = []
+        params: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if agent is not None:
+            where.append("agent_id = ?")
+            params.append(agent)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [self._job_from_row(r) for r in self._read(sql + " ORDER BY name", params)]
+
+    def remove_job(self, name_or_id: str, *, now: datetime | None = None, actor: str = "system") -> bool:
+        """Delete a job and its runs (an explicit user action). False when there is no such job."""
+        at = now or datetime.now(UTC)
+        with self._tx() as cur:
+            row = self._job_row(cur, name_or_id)
+            if row is None:
+                return False
+            cur.execute("DELETE FROM jobs WHERE id = ?", (row[0],))
+            self._audit(cur, "CronJobDeleted", at, actor, row[0], row[1], None, {})
+        return True
+
+    def set_job_status(
+        self, name_or_id: str, status: str, *, now: datetime, actor: str = "system"
+    ) -> JobRecord:
+        """Pause (`paused`) or resume (`active`: next fire recomputed from `now`, no backlog) a job."""
+        with self._tx() as cur:
+            job = self._require_job(cur, name_or_id)
+            if status == JobStatus.PAUSED:
+                if job.status == JobStatus.PAUSED:
+                    return job
+                if job.status != JobStatus.ACTIVE:
+                    raise StoreError(f"job {job.name!r} is {job.status}; only active jobs can be paused")
+                cur.execute(
+                    "UPDATE jobs SET status = 'paused', updated_at = ? WHERE id = ?", (to_us(now), job.id)
+                )
+                self._audit(cur, "CronJobPaused", now, actor, job.id, job.name, None, {})
+            elif status == JobStatus.ACTIVE:
+                if job.status == JobStatus.ACTIVE:
+                    return job
+                if job.status != JobStatus.PAUSED:
+                    hint = "; use reset" if job.status in (JobStatus.DEAD_LETTER, JobStatus.FAILED) else ""
+                    raise StoreError(
+                        f"job {job.name!r} is {job.status}; only paused jobs can be resumed{hint}"
+                    )
+                self._reactivate(cur, job, now)
+                self._audit(cur, "CronJobResumed", now, actor, job.id, job.name, None, {})
+            else:
+                raise StoreError(f"cannot set job status to {status!r} (use 'paused' or 'active')")
+            return self._require_job(cur, job.id)
+
+    def reset_job(self, name_or_id: str, *, now: datetime, actor: str = "system") -> JobRecord:
+        """Return a dead-lettered (or failed, paused) job to `active`: failures 0, next fire from `now`."""
+        with self._tx() as cur:
+            job = self._require_job(cur, name_or_id)
+            self._reactivate(cur, job, now)
+            self._audit(
+                cur, "CronJobReset", now, actor, job.id, job.name, None, {"previous_status": job.status}
+            )
+            return self._require_job(cur, job.id)
+
+    def _reactivate(self, cur: sqlite3.Cursor, job: JobRecord, now: datetime) -> None:
+        d = job.definition
+        if timing.is_one_shot(d):
+            # A one-shot job that already ran stays completed; one that never ran waits for its `at`.
+            done = cur.execute(
+                "SELECT 1 FROM runs WHERE job_id = ? AND trigger != 'manual' AND status != 'missed' LIMIT 1",
+                (job.id,),
+            ).fetchone()
+            nxt = None if done else timing.next_fire_after(d, now)
+        else:
+            nxt = timing.next_fire_after(d, now)
+        status = JobStatus.ACTIVE if nxt is not None else JobStatus.COMPLETED
+        cur.execute(
+            "UPDATE jobs SET status = ?, next_fire_at = ?, consecutive_failures = 0, updated_at = ? "
+            "WHERE id = ?",
+            (status, _opt_us(nxt), to_us(now), job.id),
+        )
+
+    # --- scheduling (used by the scheduler) -------------------------------------------------------
+
+    def next_due_time(self) -> datetime | None:
+        """The earliest next fire among active jobs."""
+        row = self._read("SELECT min(next_fire_at) FROM jobs WHERE status = 'active'")
+        return _opt_dt(row[0][0])
+
+    def due_jobs(self, now: datetime, *, limit: int = 1000) -> list[JobRecord]:
+        """Active jobs whose next fire is at or before `now`, earliest first."""
+        rows = self._read(
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status = 'active' AND next_fire_at <= ? "
+            "ORDER BY next_fire_at LIMIT ?",
+            (to_us(now), limit),
+        )
+        return [self._job_from_row(r) for r in rows]
+
+    def claim_fires(self, claims: Sequence[FireClaim], *, now: datetime) -> list[list[RunRecord]]:
+        """Apply claims in one transaction: advance each job (compare-and-set on its next fire) and
+        insert its runs. A claim whose job moved on (edited, paused, claimed elsewhere) inserts nothing."""
+        results: list[list[RunRecord]] = []
+        now_us = to_us(now)
+        with self._tx() as cur:
+            for claim in claims:
+                job_status = JobStatus.ACTIVE if claim.new_next is not None else JobStatus.COMPLETED
+                cur.execute(
+                    "UPDATE jobs SET next_fire_at = ?, status = ? WHERE id = ? AND status = 'active' "
+                    "AND next_fire_at IS ?",
+                    (_opt_us(claim.new_next), job_status, claim.job_id, _opt_us(claim.expected_next)),
+                )
+                if cur.rowcount != 1:
+                    results.append([])
+                    continue
+                name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()[0]
+                inserted: list[RunRecord] = []
+                for new in claim.runs:
+                    run = self._insert_run(cur, claim.job_id, name, new, now_us)
+                    if run is not None:
+                        inserted.append(run)
+                if job_status == JobStatus.COMPLETED:
+                    self._audit(cur, "CronJobCompleted", now, "scheduler", claim.job_id, name, None, {})
+                results.append(inserted)
+        return results
+
+    def _insert_run(
+        self, cur: sqlite3.Cursor, job_id: str, job_name: str, new: NewRun, now_us: int
+    ) -> RunRecord | None:
+        run_id = str(uuid.uuid4())
+        started = now_us if new.status == RunStatus.RUNNING else None
+        finished = now_us if new.status in FINAL_RUN_STATUSES else None
+        detail = dict(new.detail or {})
+        try:
+            cur.execute(
+                "INSERT INTO runs (id, job_id, scheduled_for, trigger, started_at, finished_at, "
+                "jitter_seconds, "
+                "status, input, error, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    run_id,
+                    job_id,
+                    to_us(new.scheduled_for),
+                    new.trigger,
+                    started,
+                    finished,
+                    new.jitter_seconds,
+                    new.status,
+                    new.input,
+                    new.error,
+                    _json(detail) if detail else None,
+                ),
+            )
+        except sqlite3.IntegrityError:
+            return None  # this fire already has its run: one run per (job, nominal fire)
+        if new.status in FINAL_RUN_STATUSES:
+            cur.execute(
+                "UPDATE jobs SET last_status = ?, last_run_at = ? WHERE id = ?", (new.status, now_us, job_id)
+            )
+        event = RUN_EVENTS.get(new.status)
+        if event is not None:
+            details: dict[str, Any] = {"scheduled_for": new.scheduled_for.isoformat(), "trigger": new.trigger}
+            details.update(detail)
+            if new.error:
+                details["reason"] = new.error
+            self._audit(cur, event, from_us(now_us), "scheduler", job_id, job_name, run_id, details)
+        return RunRecord(
+            id=run_id,
+            job_id=job_id,
+            job_name=job_name,
+            scheduled_for=new.scheduled_for,
+            trigger=new.trigger,
+            started_at=_opt_dt(started),
+            finished_at=_opt_dt(finished),
+            jitter_seconds=new.jitter_seconds,
+            status=new.status,
+            input=new.input,
+            output=None,
+            error=new.error,
+            duration_seconds=None,
+            detail=detail,
+        )
+
+    def insert_run(self, job_name_or_id: str, new: NewRun, *, now: datetime) -> RunRecord:
+        """Insert one run outside a claim (manual runs); the job's next fire does not move."""
+        with self._tx() as cur:
+            job = self._require_job(cur, job_name_or_id)
+            run = self._insert_run(cur, job.id, job.name, new, to_us(now))
+        if run is None:
+            raise StoreError(f"job {job.name!r} already has a run for {new.scheduled_for.isoformat()}")
+        return run
+
+    def start_runs(self, run_ids: Sequence[str], *, now: datetime) -> None:
+        """pending/approved → running (one transaction)."""
+        now_us = to_us(now)
+        with self._tx() as cur:
+            for run_id in run_ids:
+                cur.execute(
+                    "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? "
+                    "AND status IN ('pending', 'approved')",
+                    (now_us, run_id),
+                )
+                if cur.rowcount == 1:
+                    row = cur.execute(
+                        "SELECT r.job_id, j.name, r.scheduled_for, r.trigger FROM runs r JOIN jobs j "
+                        "ON j.id = "
+                        "r.job_id WHERE r.id = ?",
+                        (run_id,),
+                    ).fetchone()
+                    self._audit(
+                        cur,
+                        "CronJobStarted",
+                        now,
+                        "scheduler",
+                        row[0],
+                        row[1],
+                        run_id,
+                        {"scheduled_for": from_us(row[2]).isoformat(), "trigger": row[3]},
+                    )
+
+    def park_run(
+        self,
+        run_id: str,
+        status: str,
+        *,
+        now: datetime,
+        error: str | None = None,
+        approver: str | None = None,
+        expires_at: datetime | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> RunRecord:
+        """Move a run that did not execute to `denied`, `awaiting_approval`, `skipped` or `missed`."""
+        with self._tx() as cur:
+            row = cur.execute(
+                "SELECT r.job_id, j.name, r.detail, r.scheduled_for, r.trigger FROM runs r "
+                "JOIN jobs j ON j.id = r.job_id WHERE r.id = ?",
+                (run_id,),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id!r}")
+            merged = {**(json.loads(row[2]) if row[2] else {}), **(detail or {})}
+            final = status in FINAL_RUN_STATUSES
+            cur.execute(
+                "UPDATE runs SET status = ?, error = coalesce(?, error), approver = coalesce(?, approver), "
+                "expires_at = ?, finished_at = ?, detail = ? WHERE id = ?",
+                (
+                    status,
+                    error,
+                    approver,
+                    _opt_us(expires_at),
+                    to_us(now) if final else None,
+                    _json(merged) if merged else None,
+                    run_id,
+                ),
+            )
+            if final:
+                cur.execute(
+                    "UPDATE jobs SET last_status = ?, last_run_at = ? WHERE id = ?",
+                    (status, to_us(now), row[0]),
+                )
+            details: dict[str, Any] = {"scheduled_for": from_us(row[3]).isoformat(), "trigger": row[4]}
+            if error:
+                details["reason"] = error
+            if approver:
+                details["approver"] = approver
+            if detail:
+                details.update(detail)
+            self._audit(
+                cur, RUN_EVENTS.get(status, status), now, "scheduler", row[0], row[1], run_id, details
+            )
+            record = self._run(cur, run_id)
+        assert record is not None
+        return record
+
+    def finish_runs(
+        self, outcomes: Sequence[RunOutcome], *, now: datetime, default_max_retries: int
+    ) -> list[FinishResult]:
+        """Record how runs ended, in one transaction, with job counters: a success resets the failure
+        count; `max_retries` consecutive failures move the job to `dead_letter` in this same transaction."""
+        results: list[FinishResult] = []
+        now_us = to_us(now)
+        with self._tx() as cur:
+            for o in outcomes:
+                row = cur.execute(
+                    "SELECT r.job_id, r.started_at, r.detail, r.status FROM runs r WHERE r.id = ?",
+                    (o.run_id,),
+                ).fetchone()
+                if row is None:
+                    continue  # removed meanwhile (job deleted by the user)
+                job_id, started, old_detail, old_status = row
+                if old_status in FINAL_RUN_STATUSES:
+                    continue
+                duration = None if started is None else max(0.0, (now_us - started) / 1e6)
+                merged = {**(json.loads(old_detail) if old_detail else {}), **(o.detail or {})}
+                cur.execute(
+                    "UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ?, "
+                    "duration_seconds = ?, "
+                    "receipts = ?, detail = ? WHERE id = ?",
+                    (
+                        o.status,
+                        o.output,
+                        o.error,
+                        now_us,
+                        duration,
+                        _json([dict(r) for r in o.receipts]) if o.receipts else None,
+                        _json(merged) if merged else None,
+                        o.run_id,
+                    ),
+                )
+                job = self._job_from_row(
+                    cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+                )
+                failures = job.consecutive_failures
+                if o.status == RunStatus.SUCCEEDED:
+                    failures = 0
+                elif o.status in FAILURE_STATUSES:
+                    failures += 1
+                limit = job.definition.max_retries
+                limit = default_max_retries if limit is None else limit
+                dead = (
+                    o.status in FAILURE_STATUSES
+                    and failures >= max(1, limit)
+                    and job.status in (JobStatus.ACTIVE, JobStatus.COMPLETED)
+                )
+                new_status = JobStatus.DEAD_LETTER if dead else job.status
+                cur.execute(
+                    "UPDATE jobs SET consecutive_failures = ?, run_count = run_count + 1, last_run_at = ?, "
+                    "last_status = ?, status = ?, next_fire_at = CASE WHEN ? THEN NULL ELSE next_fire_at END "
+                    "WHERE id = ?",
+                    (failures, now_us, o.status, new_status, dead, job_id),
+                )
+                details: dict[str, Any] = {"status": o.status, "duration_seconds": duration}
+                if o.error:
+                    details["error"] = o.error[:500]
+                self._audit(
+                    cur,
+                    RUN_EVENTS.get(o.status, o.status),
+                    now,
+                    "scheduler",
+                    job_id,
+                    job.name,
+                    o.run_id,
+                    details,
+                )
+                if dead:
+                    self._audit(
+                        cur,
+                        "CronJobDeadLettered",
+                        now,
+                        "scheduler",
+                        job_id,
+                        job.name,
+                        o.run_id,
+                        {"consecutive_failures": failures, "max_retries": limit},
+                    )
+                record = self._run(cur, o.run_id)
+                assert record is not None
+                results.append(FinishResult(record, dead))
+        return results
+
+    def abandon_running(self, *, now: datetime) -> list[RunRecord]:
+        """Runs left `running` by a crash become `abandoned` (at start-up, before any new run)."""
+        with self._tx() as cur:
+            ids = [r[0] for r in cur.execute("SELECT id FROM runs WHERE status = 'running'").fetchall()]
+            for run_id in ids:
+                cur.execute(
+                    "UPDATE runs SET status = 'abandoned', finished_at = ?, error = coalesce(error, "
+                    "?) WHERE id = ?",
+                    (to_us(now), "the runtime stopped while this run was in progress", run_id),
+                )
+                row = cur.execute(
+                    "SELECT r.job_id, j.name FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?",
+                    (run_id,),
+                ).fetchone()
+                cur.execute(
+                    "UPDATE jobs SET last_status = 'abandoned', last_run_at = ? WHERE id = ?",
+                    (to_us(now), row[0]),
+                )
+                self._audit(cur, "CronJobAbandoned", now, "scheduler", row[0], row[1], run_id, {})
+            return [r for r in (self._run(cur, i) for i in ids) if r is not None]
+
+    def runs_to_resume(self) -> list[RunRecord]:
+        """Runs claimed but not started (`pending`) and runs approved but not executed (`approved`)."""
+        rows = self._read(
+            f"SELECT {_RUN_COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id "
+            "WHERE r.status IN ('pending', 'approved') ORDER BY r.scheduled_for"
+        )
+        return [self._run_from_row(r) for r in rows]
+
+    def expire_approvals(self, *, now: datetime) -> list[RunRecord]:
+        """Undecided `awaiting_approval` runs past their expiry become `missed`."""
+        rows = self._read(
+            "SELECT id FROM runs WHERE status = 'awaiting_approval' AND expires_at IS NOT NULL AND "
+            "expires_at <= ?",
+            (to_us(now),),
+        )
+        return [
+            self.park_run(r[0], RunStatus.MISSED, now=now, error="approval not given before it expired")
+            for r in rows
+        ]
+
+    def count_in_flight(self, job_id: str) -> int:
+        return int(
+            self._read(
+                "SELECT count(*) FROM runs WHERE job_id = ? AND status IN ('pending', 'running')", (job_id,)
+            )[0][0]
+        )
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (cheap way to notice CLI edits)."""
+        return int(self._read("PRAGMA data_version")[0][0])
+
+    # --- runs -------------------------------------------------------------------------------------
+
+    def _run(self, cur: sqlite3.Cursor | sqlite3.Connection, run_id: str) -> RunRecord | None:
+        row = cur.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?", (run_id,)
+        ).fetchone()
+        if row is None and len(run_id) >= 6:
+            rows = cur.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id "
+                "WHERE r.id LIKE ? ESCAPE '\\' LIMIT 2",
+                (_like_prefix(run_id),),
+            ).fetchall()
+            row = rows[0] if len(rows) == 1 else None
+        return None if row is None else self._run_from_row(row)
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """A run by id or unique id prefix (6+ characters)."""
+        with self._lock:
+            return self._run(self._conn, run_id)
+
+    def list_runs(
+        self, *, job: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[RunRecord]:
+        """Runs, newest fire first; `job` is a name or id."""
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id"
+        where: list[str] = []
+        params: list[Any] = []
+        if job is not None:
+            record = self.get_job(job)
+            if record is None:
+                raise StoreError(f"no job named {job!r}")
+            where.append("r.job_id = ?")
+            params.append(record.id)
+        if status is not None:
+            where.append("r.status = ?")
+            params.append(status)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY r.scheduled_for DESC, r.rowid DESC LIMIT ?"
+        params.append(limit)
+        return [self._run_from_row(r) for r in self._read(sql, params)]
+
+    def decide_approval(
+        self, run_id: str, *, approve: bool, actor: str, reason: str | None, now: datetime
+    ) -> RunRecord:
+        """awaiting_approval → `approved` (then executed with its original input) or `denied`."""
+        with self._tx() as cur:
+            run = self._run(cur, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id!r}")
+            if run.status != RunStatus.AWAITING_APPROVAL:
+                raise StoreError(f"run {run.id} is not awaiting approval (status: {run.status})")
+            if run.expires_at is not None and run.expires_at <= now:
+                raise StoreError(
+                    f"run {run.id}: the approval request expired at {run.expires_at.isoformat()}"
+                )
+            status = RunStatus.APPROVED if approve else RunStatus.DENIED
+            cur.execute(
+                "UPDATE runs SET status = ?, decision = ?, decision_reason = ?, approver = ?, "
+                "finished_at = ? "
+                "WHERE id = ?",
+                (
+                    status,
+                    "approved" if approve else "denied",
+                    reason,
+                    actor,
+                    None if approve else to_us(now),
+                    run.id,
+                ),
+            )
+            if not approve:
+                cur.execute(
+                    "UPDATE jobs SET last_status = 'denied', last_run_at = ? WHERE id = ?",
+                    (to_us(now), run.job_id),
+                )
+            self._audit(
+                cur,
+                "CronJobApproved" if approve else "CronJobApprovalDenied",
+                now,
+                actor,
+                run.job_id,
+                run.job_name,
+                run.id,
+                {"reason": reason} if reason else {},
+            )
+            record = self._run(cur, run.id)
+        assert record is not None
+        return record
+
+    # --- sessions and heartbeat iterations ----------------------------------------------------------
+
+    def load_session(self, key: str) -> list[dict[str, Any]]:
+        rows = self._read("SELECT messages FROM sessions WHERE key = ?", (key,))
+        return list(json.loads(rows[0][0])) if rows else []
+
+    def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO sessions (key, messages, updated_at) VALUES (?,?,?) "
+                "ON CONFLICT(key) DO UPDATE SET messages = excluded.messages, updated_at = "
+                "excluded.updated_at",
+                (key, _json(messages), to_us(now)),
+            )
+
+    def delete_session(self, key: str) -> None:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM sessions WHERE key = ?", (key,))
+
+    def record_iteration(
+        self, run_id: str, iteration: int, *, action: str, output: str, at: datetime
+    ) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO iterations (run_id, iteration, action, output, at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(run_id, iteration) DO UPDATE SET action = excluded.action, "
+                "output = excluded.output, at = excluded.at",
+                (run_id, iteration, action, output, to_us(at)),
+            )
+
+    def list_iterations(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self._read(
+            "SELECT iteration, action, output, at FROM iterations WHERE run_id = ? ORDER BY iteration",
+            (run_id,),
+        )
+        return [{"iteration": r[0], "action": r[1], "output": r[2], "at": from_us(r[3])} for r in rows]
+
+    # --- audit ------------------------------------------------------------------------------------
+
+    def append_audit(
+        self,
+        event_type: str,
+        *,
+        at: datetime,
+        actor: str,
+        job_id: str | None = None,
+        run_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Write one audit event (the job's name is recorded too, so it survives the job's removal)."""
+        with self._tx() as cur:
+            name = None
+            if job_id is not None:
+                row = cur.execute("SELECT name FROM jobs WHERE id = ?", (job_id,)).fetchone()
+                name = row[0] if row else None
+            self._audit(cur, event_type, at, actor, job_id, name, run_id, details)
+
+    def list_audit(
+        self,
+        *,
+        event_type: str | None = None,
+        job: str | None = None,
+        since: datetime | None = None,
+        limit: int = 200,
+    ) -> list[AuditRecord]:
+        """Audit events, newest first; `job` matches a job name or id."""
+        sql = "SELECT id, event_type, at, actor, job_id, job_name, run_id, details FROM audit"
+        where: list[str] = []
+        params: list[Any] = []
+        if event_type is not None:
+            where.append("event_type = ?")
+            params.append(str(event_type))
+        if job is not None:
+            where.append("(job_name = ? OR job_id = ?)")
+            params += [job, job]
+        if since is not None:
+            where.append("at >= ?")
+            params.append(to_us(since))
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return [
+            AuditRecord(r[0], r[1], from_us(r[2]), r[3], r[4], r[5], r[6], json.loads(r[7]))
+            for r in self._read(sql, params)
+        ]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _opt_us(t: datetime | None) -> int | None:
+    return None if t is None else to_us(t)
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _job_summary(job: JobDefinition) -> dict[str, Any]:
+    # No secret-bearing fields (headers, JWTs): only what identifies the schedule.
+    return {"agent": job.agent_id, "cron": job.cron_expr, "at": job.at, "timezone": job.timezone}
