@@ -1,0 +1,124 @@
+"""Session context per `session_mode`: what an agent call receives, and what a finished run leaves behind.
+
+What each agent call receives as `AgentCall.messages` (oldest first):
+
+- `fully_ephemeral`: no messages; nothing is stored after the run.
+- `ephemeral_with_summary` (default): at most one `system` message summarising the previous successful
+  run (its input and a ~500-character excerpt of its output); after a run, its summary replaces it.
+- `shared_persistent`: every stored turn of earlier runs (`user` input, `assistant` output); after a run,
+  its two turns are appended and only the last `max_messages` (default 50) are kept.
+
+Sessions belong to a job (keyed by its name) and live in the store's `sessions` table, so they survive
+restarts. The pipeline calls `finish` only for runs that
+produced output (succeeded); a failed run leaves the session as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from symbi_lang.ir import JobDefinition, SessionMode
+from symbi_runtime.agents.call import Message
+from symbi_runtime.clock import Clock, SystemClock
+
+DEFAULT_MAX_MESSAGES = 50
+SUMMARY_CHARS = 500
+INPUT_CHARS = 200
+
+
+class SessionStore(Protocol):
+    """The part of `symbi_runtime.store.Store` sessions use."""
+
+    def load_session(self, key: str) -> list[dict[str, Any]]: ...
+
+    def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None: ...
+
+    def delete_session(self, key: str) -> None: ...
+
+
+def session_key(job_name: str) -> str:
+    """The store key of a job's session (the same for every mode, so switching modes starts clean)."""
+    return f"job:{job_name}"
+
+
+def summarize(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """`text` with whitespace collapsed, cut at a word boundary near `limit` characters ("…" added)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut + "…"
+
+
+def run_summary(run_id: str | None, call_input: str, output: str) -> str:
+    """The one-message summary `ephemeral_with_summary` carries into the next run."""
+    parts = [f"Summary of the previous run{f' ({run_id})' if run_id else ''}."]
+    if call_input.strip():
+        parts.append(f"Input: {summarize(call_input, INPUT_CHARS)}")
+    parts.append(f"Output: {summarize(output) or '(empty)'}")
+    return "\n".join(parts)
+
+
+class SessionManager:
+    """Loads and persists job sessions according to their `session_mode`."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        *,
+        clock: Clock | None = None,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
+    ) -> None:
+        if max_messages < 2:
+            raise ValueError("max_messages must be at least 2 (one input and one output)")
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.max_messages = max_messages
+
+    async def prepare(self, job: JobDefinition, run_id: str | None = None) -> tuple[Message, ...]:
+        """The context messages the run's agent call receives (see the module table)."""
+        mode = SessionMode(job.session_mode)
+        if mode is SessionMode.FULLY_EPHEMERAL:
+            return ()
+        stored = await asyncio.to_thread(self.store.load_session, session_key(job.name))
+        messages = tuple(Message.from_dict(m) for m in stored if isinstance(m, dict))
+        if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
+            summaries = [m for m in messages if m.role == "system"]
+            return tuple(summaries[-1:])
+        return messages[-self.max_messages :]
+
+    async def finish(
+        self, job: JobDefinition, run_id: str | None, call_input: str, output: str
+    ) -> None:
+        """Persist what this run leaves for the next one (call after a successful run)."""
+        mode = SessionMode(job.session_mode)
+        key = session_key(job.name)
+        now = self.clock.now()
+        if mode is SessionMode.FULLY_EPHEMERAL:
+            return
+        if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
+            summary = Message("system", run_summary(run_id, call_input, output))
+            await asyncio.to_thread(self.store.save_session, key, [summary.to_dict()], now=now)
+            return
+        stored = await asyncio.to_thread(self.store.load_session, key)
+        turns = [Message.from_dict(m) for m in stored if isinstance(m, dict)]
+        turns = [m for m in turns if m.role != "system"]  # a summary left by another mode does not carry over
+        turns += [Message("user", call_input), Message("assistant", output)]
+        await asyncio.to_thread(self.store.save_session, key, _bounded(turns, self.max_messages), now=now)
+
+    async def clear(self, job_name: str) -> None:
+        """Forget a job's session (e.g. when the job is removed)."""
+        await asyncio.to_thread(self.store.delete_session, session_key(job_name))
+
+
+def _bounded(turns: Sequence[Message], limit: int) -> list[dict[str, str]]:
+    kept = list(turns[-limit:])
+    if kept and kept[0].role == "assistant":  # never start with an answer whose question was dropped
+        kept = kept[1:]
+    return [m.to_dict() for m in kept]
