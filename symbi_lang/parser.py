@@ -225,10 +225,8 @@ class _Builder:
 
     def _triple(self, tok: Any, span: Span) -> StringValue:
         raw = str(tok)
-        content = raw[3:-3]
-        if content.startswith("\r\n"):
-            content = content[2:]
-        elif content.startswith("\n"):
+        content = raw[3:-3].replace("\r\n", "\n")  # a CRLF file's blank lines would defeat dedent
+        if content.startswith("\n"):
             content = content[1:]
         last_nl = content.rfind("\n")
         if last_nl != -1 and not content[last_nl + 1 :].strip():
