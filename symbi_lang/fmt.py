@@ -3,7 +3,7 @@
 The canonical style (the layout is decided by the tree, not by how the input was laid out, except that
 blank lines between entries are kept):
 
-- 4-space indentation; `\\n` line endings; one final newline; no trailing whitespace.
+- 4-space indentation; LF line endings; one final newline; no trailing whitespace.
 - Blocks: `kind [label] {` … `}`; an empty block is `kind [label] {}`; a comma after a block is dropped.
 - Fields: `name: value`, one space after the colon, one field per line, no commas between fields.
 - Lists: inline `[a, b]` when every item is inline, nothing inside is commented and the line fits in
@@ -12,9 +12,11 @@ blank lines between entries are kept):
   inside and the line fits; otherwise one `key: value` per line, no commas. Keys keep their spelling
   (bare or quoted, quoted keys byte for byte).
 - Strings are written exactly as in the source (`${VAR}`, `$${` and escapes untouched; the language has
-  only double quotes). A triple-quoted string written on one line stays as written; one spanning lines
-  becomes `\"\"\"`, its dedented lines indented one level with the field, and `\"\"\"` on its own line;
-  since the parser dedents, the string's value is unchanged. Numbers are written as in the source.
+  only double quotes). Numbers are written as in the source. A triple-quoted string written on one line
+  stays as written; one spanning lines becomes an opening quote triple, its dedented lines at the
+  field's indentation, and the closing triple on its own line (an empty one becomes six quotes). The
+  parser dedents, so the value is unchanged; lines inside such a string are content and keep any
+  trailing whitespace, and a string from a CRLF file keeps its carriage returns.
 - Top-level blocks are separated by exactly one blank line. Elsewhere a run of blank lines between two
   entries (or comments) becomes one blank line; there is never a blank line right after an opening or
   before a closing bracket.
@@ -285,7 +287,9 @@ class _Printer:
     def inline(self, value: Value) -> str | None:
         """The one-line text of `value`, or None when it must span lines."""
         if isinstance(value, StringValue):
-            return None if value.triple and "\n" in value.raw else value.raw
+            if value.triple and "\n" in value.raw:
+                return None if value.value else '""""""'
+            return value.raw
         if isinstance(value, NumberValue):
             return value.raw
         if isinstance(value, BoolValue):
