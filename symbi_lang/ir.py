@@ -1,6 +1,6 @@
 """The Job IR: what a checked schedule lowers to, and what the runtime stores and executes.
 
-Versioned JSON (`IR_VERSION`), described by `symbi_lang/schema/job-ir.schema.json`. `${VAR}`
+Versioned JSON (`IR_VERSION`), described by `symbi_lang/job_ir.schema.json`. `${VAR}`
 references stay unresolved in every string: secrets are resolved only at execution time.
 Field names follow the HTTP API of the spec (`agent_id`, `cron_expr`); the rest keep the DSL names.
 """
@@ -33,6 +33,17 @@ class Catchup(StrEnum):
 
 
 BUILTIN_CHANNELS = ("stdout", "log_file", "webhook", "slack", "email")
+
+#: The JSON Schema (draft 2020-12) of `JobSet.to_dict()`, shipped inside the package.
+JSON_SCHEMA_RESOURCE = "job_ir.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """The Job IR JSON Schema as a dict."""
+    from importlib.resources import files
+
+    data: dict[str, Any] = json.loads(files("symbi_lang").joinpath(JSON_SCHEMA_RESOURCE).read_text("utf-8"))
+    return data
 
 
 @dataclass(frozen=True, slots=True)
