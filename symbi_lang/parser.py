@@ -351,6 +351,7 @@ class _Recovery:
         self.prev: Any = None  # last token fed successfully
         self.entry_depth = 1  # parser depth where the current body entry began
         self.last_error_line = 0
+        self.swallowed_rest = False  # an unclosed triple quote took the rest of the file
 
     # lexing with recovery -------------------------------------------------------------------------
     def tokens(self) -> list[Any]:
@@ -371,11 +372,8 @@ class _Recovery:
                 pos: int = e.pos_in_stream or 0
                 ctr = state.line_ctr
                 if text.startswith('"""', pos):
-                    self._error(
-                        codes.UNTERMINATED_STRING.at(self._span(pos, pos + 3), help='close it with `"""`')
-                    )
-                    ctr.feed(text[pos:])
-                    continue
+                    self._unterminated_triple(pos)
+                    break
                 if text[pos] == '"':
                     eol = text.find("\n", pos)
                     eol = len(text) if eol == -1 else eol
@@ -394,11 +392,20 @@ class _Recovery:
                 continue
             if tok.type == "WS":
                 continue
+            if tok.type == "STRING" and text.startswith('"""', tok.start_pos or 0):
+                # TRIPLE_STRING outranks STRING: `"""` lexed as `""` is a triple string never closed.
+                self._unterminated_triple(tok.start_pos or 0)
+                break
             if tok.type == "COMMENT":
                 self.comments.append(Comment(self.builder._tok_span(tok), str(tok)))
                 continue
             out.append(tok)
         return out
+
+    def _unterminated_triple(self, pos: int) -> None:
+        """An unclosed triple quote swallows the rest of the file: one error, no cascade after it."""
+        self._error(codes.UNTERMINATED_STRING.at(self._span(pos, pos + 3), help='close it with `"""`'))
+        self.swallowed_rest = True
 
     # driving --------------------------------------------------------------------------------------
     def run(self) -> ParseResult:
@@ -435,7 +442,7 @@ class _Recovery:
         return ()
 
     def _finish(self, end: Any) -> None:
-        if self.open:
+        if self.open and not self.swallowed_rest:
             innermost = self.open[-1]
             self._unclosed_error(innermost, at_eof=True)
         self._close_all(end)
@@ -557,7 +564,7 @@ class _Recovery:
             self._error(
                 codes.MISSING_BLOCK_BODY.at(
                     self._tok_span(tok),
-                    kind=str(prev),
+                    kind=self._block_kind(),
                     help="fields belong inside a block: `schedule { name: … }` or `agent NAME { … }`",
                 )
             )
