@@ -1,0 +1,197 @@
+"""Parsed documents and the workspace analysis every feature reads.
+
+A `ParsedDocument` is made once per (uri, version) for open documents and once per (path, mtime, size)
+for `.symbi` files on disk; `Workspace.analysis()` checks all of them together (so that cross-file
+checks such as duplicate schedule names see the whole workspace) and caches the result until one of
+them changes. Features never parse: they read these objects.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from symbi_lang.api import CheckContext, check, parse
+from symbi_lang.ast import Block, Module
+from symbi_lang.diagnostics import Diagnostic, sort_diagnostics
+from symbi_lsp.positions import UTF16, LineIndex
+from symbi_lsp.uris import path_to_uri, uri_to_path
+
+#: Directories never searched for workspace `.symbi` files.
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
+)
+#: An upper bound on the files read from workspace folders, so a huge tree cannot stall the server.
+MAX_WORKSPACE_FILES = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """One source text, parsed once: module, syntax diagnostics and its line index."""
+
+    uri: str
+    path: str
+    version: int | None
+    text: str
+    module: Module
+    syntax: tuple[Diagnostic, ...]
+    lines: LineIndex
+
+    @classmethod
+    def build(cls, uri: str, text: str, version: int | None, encoding: str = UTF16) -> ParsedDocument:
+        path = uri_to_path(uri)
+        result = parse(text, path=path)
+        return cls(
+            uri, path, version, text, result.module, tuple(result.diagnostics), LineIndex(text, encoding)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceAnalysis:
+    """The checked workspace: every document and its diagnostics (syntax and semantic), by path."""
+
+    documents: Mapping[str, ParsedDocument]
+    diagnostics: Mapping[str, tuple[Diagnostic, ...]]
+    uri_by_path: Mapping[str, str] = field(default_factory=dict)
+
+    def diagnostics_for(self, path: str) -> tuple[Diagnostic, ...]:
+        return self.diagnostics.get(path, ())
+
+    def agents(self) -> Iterable[tuple[ParsedDocument, Block]]:
+        """Every `agent` block in the workspace, with the document it is in."""
+        for doc in self.documents.values():
+            for block in doc.module.agents:
+                yield doc, block
+
+    def agent_names(self) -> list[str]:
+        return sorted({b.label for _, b in self.agents() if b.label})
+
+    def find_agent(self, name: str) -> tuple[ParsedDocument, Block] | None:
+        for doc, block in self.agents():
+            if block.label == name:
+                return doc, block
+        return None
+
+
+class Workspace:
+    """Open documents plus the `.symbi` files of the workspace folders, and the cached analysis."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self._env: Mapping[str, str] = env if env is not None else os.environ
+        self._open: dict[str, ParsedDocument] = {}
+        self._disk: dict[str, tuple[tuple[int, int], ParsedDocument]] = {}
+        self._folders: list[Path] = []
+        self._disk_paths: list[Path] | None = None
+        self._analysis: WorkspaceAnalysis | None = None
+        self._analysis_key: tuple[object, ...] | None = None
+        self.encoding = UTF16
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The environment checks and `${` completion see (the server's own by default)."""
+        return self._env
+
+    # --- membership ---------------------------------------------------------------------------------
+
+    def set_folders(self, folders: Iterable[str]) -> None:
+        """Workspace folder URIs or paths whose `.symbi` files take part in cross-file checks."""
+        self._folders = [Path(uri_to_path(f)) for f in folders]
+        self._disk_paths = None
+
+    def files_changed(self) -> None:
+        """Something on disk changed (a watched-files notification): list and stat again."""
+        self._disk_paths = None
+
+    def open(self, uri: str, text: str, version: int | None) -> ParsedDocument:
+        """The parsed document for (uri, version); parsed only when that pair is new."""
+        current = self._open.get(uri)
+        if (
+            current is not None
+            and current.version == version
+            and version is not None
+            and current.text == text
+        ):
+            return current
+        doc = ParsedDocument.build(uri, text, version, self.encoding)
+        self._open[uri] = doc
+        return doc
+
+    def close(self, uri: str) -> None:
+        self._open.pop(uri, None)
+
+    def get(self, uri: str) -> ParsedDocument | None:
+        return self._open.get(uri)
+
+    @property
+    def open_uris(self) -> list[str]:
+        return list(self._open)
+
+    # --- analysis -----------------------------------------------------------------------------------
+
+    def analysis(self) -> WorkspaceAnalysis:
+        """All documents checked together; recomputed only when a document or a disk file changed."""
+        documents: dict[str, ParsedDocument] = {}
+        for doc in self._open.values():
+            documents[doc.path] = doc
+        for path in self._workspace_files():
+            key = str(path)
+            if key in documents:
+                continue
+            disk_doc = self._disk_document(path)
+            if disk_doc is not None:
+                documents[key] = disk_doc
+        cache_key = tuple((p, id(d)) for p, d in sorted(documents.items()))
+        if self._analysis is not None and cache_key == self._analysis_key:
+            return self._analysis
+        modules = [d.module for d in documents.values()]
+        ctx = CheckContext(env=dict(self._env))
+        found: dict[str, list[Diagnostic]] = {p: list(d.syntax) for p, d in documents.items()}
+        for diagnostic in check(modules, ctx):
+            found.setdefault(diagnostic.span.path, []).append(diagnostic)
+        analysis = WorkspaceAnalysis(
+            documents=documents,
+            diagnostics={p: tuple(sort_diagnostics(ds)) for p, ds in found.items()},
+            uri_by_path={p: d.uri for p, d in documents.items()},
+        )
+        self._analysis, self._analysis_key = analysis, cache_key
+        return analysis
+
+    def _workspace_files(self) -> list[Path]:
+        if self._disk_paths is None:
+            self._disk_paths = _find_symbi_files(self._folders)
+            keep = {str(p) for p in self._disk_paths}
+            self._disk = {k: v for k, v in self._disk.items() if k in keep}
+        return self._disk_paths
+
+    def _disk_document(self, path: Path) -> ParsedDocument | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        stamp = (st.st_mtime_ns, st.st_size)
+        cached = self._disk.get(str(path))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        text = text.removeprefix("\ufeff")
+        doc = ParsedDocument.build(path_to_uri(str(path)), text, None, self.encoding)
+        self._disk[str(path)] = (stamp, doc)
+        return doc
+
+
+def _find_symbi_files(folders: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            for name in sorted(files):
+                if name.endswith(".symbi"):
+                    found.append(Path(os.path.normpath(Path(root) / name)))
+                    if len(found) >= MAX_WORKSPACE_FILES:
+                        return found
+    return found

@@ -1,0 +1,256 @@
+"""End to end: the real server (`python -m symbi_lsp`, stdio) driven by pytest-lsp's real client."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+WORKSPACE = Path(__file__).parent / "workspace"
+
+BROKEN = """schedule daily {
+  agent: "reporter"
+  cron "0 0 9 * * *"
+}
+"""
+FIXED = BROKEN.replace('cron "', 'cron: "')
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=[sys.executable, "-m", "symbi_lsp"],
+        server_env={"SYMBI_TEST_TOKEN": "x", "PATH": "/usr/bin:/bin"},
+    ),
+)
+async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            workspace_folders=[types.WorkspaceFolder(uri=WORKSPACE.as_uri(), name="workspace")],
+            initialization_options={"diagnosticsDebounceMs": 20},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _uri(name: str) -> str:
+    return (WORKSPACE / name).as_uri()
+
+
+async def _open(
+    client: LanguageClient, name: str, text: str, version: int = 1
+) -> types.PublishDiagnosticsParams:
+    uri = _uri(name)
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="symbi", version=version, text=text)
+        )
+    )
+    return await _diagnostics(client, uri, version)
+
+
+async def _diagnostics(client: LanguageClient, uri: str, version: int) -> types.PublishDiagnosticsParams:
+    """The next diagnostics published for `uri` at `version` (earlier publications are skipped)."""
+    while True:
+        params: types.PublishDiagnosticsParams = await client.wait_for_notification(
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+        )
+        if params.uri == uri and params.version == version:
+            return params
+
+
+def _apply(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits to an ASCII text (character = column)."""
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+
+    def off(p: types.Position) -> int:
+        return offsets[p.line] + p.character
+
+    for edit in sorted(edits, key=lambda e: off(e.range.start), reverse=True):
+        text = text[: off(edit.range.start)] + edit.new_text + text[off(edit.range.end) :]
+    return text
+
+
+async def test_broken_file_gets_diagnostics_at_the_right_range_and_fixing_clears_them(
+    client: LanguageClient,
+) -> None:
+    published = await _open(client, "broken.symbi", BROKEN)
+    [diagnostic] = published.diagnostics
+    assert diagnostic.code == "SYM002"
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    # the value after `cron` (line 3, columns 8..21 in 1-based terms)
+    assert diagnostic.range == types.Range(
+        start=types.Position(line=2, character=7), end=types.Position(line=2, character=20)
+    )
+    assert diagnostic.related_information is not None
+    assert "help: write `cron: …`" in [r.message for r in diagnostic.related_information]
+
+    uri = _uri("broken.symbi")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=2, character=6), end=types.Position(line=2, character=6)
+                    ),
+                    text=":",
+                )
+            ],
+        )
+    )
+    cleared = await _diagnostics(client, uri, 2)
+    assert list(cleared.diagnostics) == []
+
+
+async def test_quick_fix_applied_to_the_text_repairs_the_file(client: LanguageClient) -> None:
+    published = await _open(client, "quickfix.symbi", BROKEN)
+    uri = _uri("quickfix.symbi")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=published.diagnostics[0].range,
+            context=types.CodeActionContext(diagnostics=list(published.diagnostics)),
+        )
+    )
+    assert actions is not None
+    [action] = [a for a in actions if isinstance(a, types.CodeAction)]
+    assert action.kind == types.CodeActionKind.QuickFix
+    assert action.title == "Insert `:` after `cron`"
+    assert action.edit is not None and action.edit.changes is not None
+    assert _apply(BROKEN, list(action.edit.changes[uri])) == FIXED
+
+
+async def test_hover_on_a_field_name_shows_its_documentation(client: LanguageClient) -> None:
+    await _open(client, "hover.symbi", FIXED)
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=_uri("hover.symbi")),
+            position=types.Position(line=2, character=3),
+        )
+    )
+    assert result is not None
+    assert isinstance(result.contents, types.MarkupContent)
+    assert result.contents.value.startswith("**`cron`**")
+    assert "seconds first" in result.contents.value
+    assert result.range == types.Range(
+        start=types.Position(line=2, character=2), end=types.Position(line=2, character=6)
+    )
+
+
+async def test_hover_on_a_cron_value_shows_its_reading_and_next_fires(client: LanguageClient) -> None:
+    await _open(client, "hover_cron.symbi", FIXED)
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=_uri("hover_cron.symbi")),
+            position=types.Position(line=2, character=12),
+        )
+    )
+    assert result is not None and isinstance(result.contents, types.MarkupContent)
+    text = result.contents.value
+    assert "Next 5 fire times" in text
+    fires = re.findall(r"^- \w{3} \d{4}-\d\d-\d\d 09:00 UTC \(in .+\)$", text, flags=re.MULTILINE)
+    assert len(fires) == 5
+
+
+async def test_completion_offers_fields_valid_in_the_block_and_agent_names(client: LanguageClient) -> None:
+    text = 'agent drafter {\n  description: "r"\n}\n\nschedule s {\n  agent: \n  \n}\n'
+    await _open(client, "complete.symbi", text)
+    uri = _uri("complete.symbi")
+    fields = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=6, character=2)
+        )
+    )
+    assert isinstance(fields, types.CompletionList)
+    labels = {i.label for i in fields.items}
+    assert {"cron", "session_mode", "policy", "delivery"} <= labels
+    assert "agent" not in labels  # already present in this block
+    assert "system_prompt" not in labels  # an agent field, not a schedule field
+
+    agents = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=5, character=9)
+        )
+    )
+    assert isinstance(agents, types.CompletionList)
+    # this file's agent and those of the workspace folder's other file
+    assert {"drafter", "archivist", "reporter"} <= {i.label for i in agents.items}
+
+
+async def test_completion_after_dollar_brace_lists_the_servers_environment(client: LanguageClient) -> None:
+    text = 'schedule s {\n  input: "token ${SYMBI_TE"\n}\n'
+    await _open(client, "env.symbi", text)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=_uri("env.symbi")),
+            position=types.Position(line=1, character=26),
+        )
+    )
+    assert isinstance(result, types.CompletionList)
+    [item] = [i for i in result.items if i.label == "SYMBI_TEST_TOKEN"]
+    assert isinstance(item.text_edit, types.TextEdit)
+    assert item.text_edit.range == types.Range(
+        start=types.Position(line=1, character=18), end=types.Position(line=1, character=26)
+    )
+
+
+async def test_code_lens_shows_the_next_run_of_each_schedule(client: LanguageClient) -> None:
+    text = (
+        FIXED
+        + '\nschedule berlin {\n  agent: "reporter"\n  cron: "0 30 6 * * *"\n  timezone: "Europe/Berlin"\n}\n'
+    )
+    await _open(client, "lens.symbi", text)
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=_uri("lens.symbi")))
+    )
+    assert lenses is not None
+    titles = [lens.command.title for lens in lenses if lens.command is not None]
+    assert len(titles) == 2
+    assert re.fullmatch(r"next run: \w{3} \d{4}-\d\d-\d\d 09:00 UTC \(in .+\)", titles[0])
+    assert re.fullmatch(r"next run: \w{3} \d{4}-\d\d-\d\d 06:30 CES?T \(in .+\)", titles[1])
+    assert [lens.range.start.line for lens in lenses] == [0, 5]
+
+
+async def test_definition_jumps_to_an_agent_in_another_workspace_file(client: LanguageClient) -> None:
+    text = 'schedule s {\n  agent: "archivist"\n  cron: "0 0 1 * * *"\n}\n'
+    await _open(client, "definition.symbi", text)
+    result = await client.text_document_definition_async(
+        types.DefinitionParams(
+            text_document=types.TextDocumentIdentifier(uri=_uri("definition.symbi")),
+            position=types.Position(line=1, character=12),
+        )
+    )
+    assert isinstance(result, types.Location)
+    assert result.uri == _uri("agents.symbi")
+    assert result.range == types.Range(
+        start=types.Position(line=1, character=6), end=types.Position(line=1, character=15)
+    )
+
+
+@pytest.mark.parametrize("name", ["formatting.symbi"])
+async def test_formatting_returns_what_symbi_fmt_writes(client: LanguageClient, name: str) -> None:
+    from symbi_lang.fmt import format_text
+
+    messy = 'schedule   s {\n      agent:"reporter"\n  cron:   "0 0 9 * * *",\n}\n'
+    await _open(client, name, messy)
+    edits = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(
+            text_document=types.TextDocumentIdentifier(uri=_uri(name)),
+            options=types.FormattingOptions(tab_size=2, insert_spaces=True),
+        )
+    )
+    assert edits is not None and len(edits) == 1
+    expected = format_text(messy, path=name)
+    assert expected.ok and expected.changed
+    assert _apply(messy, list(edits)) == expected.output
