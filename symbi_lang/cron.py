@@ -1,0 +1,1038 @@
+"""Cron semantics (DESIGN.md §3): six fields seconds first, optional year, Vixie DST rule, aware times.
+
+`CronSpec.parse` validates each field itself (so every error carries a caret into the expression) and
+compiles the expression into sorted value tables; `next_after` walks those tables in local wall-clock time
+and maps the result to a UTC instant. croniter is not used at run time: its day-of-week `L`, its DST
+handling and its start-up cost (≈ 60 ms import, ≈ 130 µs per construction) do not fit; the tests compare
+against it where its behaviour is right.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "FIELD_NAMES",
+    "MACROS",
+    "CronError",
+    "CronErrorKind",
+    "CronSpec",
+    "fires_within_hours",
+    "never_fires",
+    "validate",
+]
+
+
+class CronErrorKind(StrEnum):
+    """What is wrong with a cron expression (closed set; the value is the wire spelling)."""
+
+    FIELD_COUNT = "field_count"
+    FIVE_FIELDS = "five_fields"
+    BAD_TOKEN = "bad_token"
+    OUT_OF_RANGE = "out_of_range"
+    REVERSED_RANGE = "reversed_range"
+    BAD_STEP = "bad_step"
+    BAD_NAME = "bad_name"
+    UNSUPPORTED = "unsupported"
+    NEVER_FIRES = "never_fires"
+    EXHAUSTED = "exhausted"
+    BAD_TIMEZONE = "bad_timezone"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class CronError(Exception):
+    """One problem of a cron expression; `start`/`end` are 0-based offsets into the expression string."""
+
+    kind: CronErrorKind
+    message: str
+    start: int
+    end: int
+    field: str | None = None
+    help: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+FIELD_NAMES = ("second", "minute", "hour", "day_of_month", "month", "day_of_week", "year")
+_FIELD_LABELS = {
+    "second": "second",
+    "minute": "minute",
+    "hour": "hour",
+    "day_of_month": "day-of-month",
+    "month": "month",
+    "day_of_week": "day-of-week",
+    "year": "year",
+}
+_BOUNDS = {
+    "second": (0, 59),
+    "minute": (0, 59),
+    "hour": (0, 23),
+    "day_of_month": (1, 31),
+    "month": (1, 12),
+    "day_of_week": (0, 7),
+    "year": (1970, 2099),
+}
+MACROS: dict[str, str] = {
+    "@yearly": "0 0 0 1 1 *",
+    "@annually": "0 0 0 1 1 *",
+    "@monthly": "0 0 0 1 * *",
+    "@weekly": "0 0 0 * * 0",
+    "@daily": "0 0 0 * * *",
+    "@midnight": "0 0 0 * * *",
+    "@hourly": "0 0 * * * *",
+}
+MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_NAME_VALUES = {
+    "month": {name: i + 1 for i, name in enumerate(MONTH_NAMES)},
+    "day_of_week": {name: i for i, name in enumerate(DAY_NAMES)},
+}
+_SIX_FIELD_HELP = "cron has 6 fields, seconds first: second minute hour day-of-month month day-of-week [year]"
+_UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu"})
+_ONE_SECOND = timedelta(seconds=1)
+_ONE_DAY = timedelta(days=1)
+# Without a year field the search gives up after this many years; the Gregorian calendar repeats
+# every 400 years, so nothing found in that span means nothing will ever be found.
+_SEARCH_YEARS = 401
+_TOKEN_RE = re.compile(r"\S+")
+_INT_RE = re.compile(r"[0-9]+")
+_SPECIAL_RE = re.compile(r"L|W|LW|L-[0-9]*|[0-9]+[LW]|[A-Z0-9]*#.*")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Compiled fields
+
+
+@dataclass(frozen=True, slots=True)
+class _DayRules:
+    """Day-of-month and day-of-week rules, including the `L`, `W` and `#` forms."""
+
+    dom: frozenset[int] = frozenset()
+    dom_last: frozenset[int] = frozenset()  # L -> 0, L-3 -> 3 (days before the last)
+    dom_nearest_weekday: frozenset[int] = frozenset()  # 15W
+    dom_last_weekday: bool = False  # LW
+    dow: frozenset[int] = frozenset()  # Sunday = 0
+    dow_nth: frozenset[tuple[int, int]] = frozenset()  # 5#2 -> (5, 2)
+    dow_last: frozenset[int] = frozenset()  # 5L
+    dom_restricted: bool = False
+    dow_restricted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    seconds: tuple[int, ...]
+    minutes: tuple[int, ...]
+    hours: tuple[int, ...]
+    months: frozenset[int]
+    years: tuple[int, ...] | None
+    days: _DayRules
+    spans: dict[str, tuple[int, int]]  # field -> (start, end) offsets in the expression
+    texts: dict[str, str]  # field -> its text (after macro expansion)
+
+
+@dataclass(slots=True)
+class _FieldValue:
+    """What one field parsed to (accumulated item by item)."""
+
+    values: set[int] = field(default_factory=set)
+    dom_last: set[int] = field(default_factory=set)
+    dom_nearest_weekday: set[int] = field(default_factory=set)
+    dom_last_weekday: bool = False
+    dow_nth: set[tuple[int, int]] = field(default_factory=set)
+    dow_last: set[int] = field(default_factory=set)
+
+
+class _FieldProblem(Exception):
+    """Raised inside a field parser; converted to a `CronError` with absolute offsets."""
+
+    def __init__(
+        self, kind: CronErrorKind, message: str, start: int, end: int, help: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.start = start
+        self.end = end
+        self.help = help
+
+
+def _parse_number(name: str, text: str, at: int, *, allow_names: bool = True) -> int:
+    """One value of field `name` (a number, or a month/day name), range-checked; `at` = its offset."""
+    lo, hi = _BOUNDS[name]
+    label = _FIELD_LABELS[name]
+    end = at + len(text)
+    if _INT_RE.fullmatch(text):
+        value = int(text)
+        if not lo <= value <= hi:
+            help = None
+            if name == "day_of_week":
+                help = "day-of-week is 0-6 with Sunday = 0 (7 is also Sunday), or SUN, MON, … SAT"
+            elif name == "year":
+                help = "years 1970-2099 are supported"
+            raise _FieldProblem(
+                CronErrorKind.OUT_OF_RANGE, f"{label} must be {lo}-{hi}, got {value}", at, end, help
+            )
+        return value
+    if _SPECIAL_RE.fullmatch(text.upper()):
+        raise _FieldProblem(
+            CronErrorKind.UNSUPPORTED,
+            f"{text!r} is not allowed in the {label} field",
+            at,
+            end,
+            "L and W are for day-of-month (L, L-3, 15W, LW); nL and n#k for day-of-week (5L, 1#2)",
+        )
+    names = _NAME_VALUES.get(name)
+    if names is not None and allow_names and text.isalpha():
+        value_or_none = names.get(text.upper())
+        if value_or_none is None:
+            choices = "JAN … DEC" if name == "month" else "SUN, MON, TUE, WED, THU, FRI, SAT"
+            guess = text[:3].upper()
+            help = f"did you mean {guess}?" if guess in names and len(text) > 3 else f"use {choices}"
+            raise _FieldProblem(CronErrorKind.BAD_NAME, f"unknown {label} name {text!r}", at, end, help)
+        return value_or_none
+    if text == "?":
+        raise _FieldProblem(
+            CronErrorKind.UNSUPPORTED,
+            f"'?' is only allowed in day-of-month and day-of-week, not in {label}",
+            at,
+            end,
+            "use * instead",
+        )
+    what = "number or name" if names is not None else "number"
+    raise _FieldProblem(CronErrorKind.BAD_TOKEN, f"{label}: expected a {what}, got {text!r}", at, end, None)
+
+
+def _span_values(name: str, lo: int, hi: int, step: int) -> set[int]:
+    values = set(range(lo, hi + 1, step))
+    if name == "day_of_week" and 7 in values:
+        values.discard(7)
+        values.add(0)
+    return values
+
+
+def _parse_item(name: str, item: str, at: int, out: _FieldValue) -> None:
+    """One comma-separated item of field `name` into `out`; `at` is the item's offset."""
+    lo, hi = _BOUNDS[name]
+    label = _FIELD_LABELS[name]
+    end = at + len(item)
+    if not item:
+        raise _FieldProblem(CronErrorKind.BAD_TOKEN, f"{label}: empty list item", at, at + 1)
+    upper = item.upper()
+    if name == "day_of_month":
+        if upper == "L":
+            out.dom_last.add(0)
+            return
+        if upper == "LW":
+            out.dom_last_weekday = True
+            return
+        if upper.startswith("L-"):
+            off_text = item[2:]
+            if not _INT_RE.fullmatch(off_text):
+                raise _FieldProblem(
+                    CronErrorKind.BAD_TOKEN, f"day-of-month: expected L-<days>, got {item!r}", at, end
+                )
+            offset = int(off_text)
+            if not 0 <= offset <= 30:
+                raise _FieldProblem(
+                    CronErrorKind.OUT_OF_RANGE,
+                    f"days before the last day must be 0-30, got {offset}",
+                    at + 2,
+                    end,
+                )
+            out.dom_last.add(offset)
+            return
+        if upper.endswith("W") and len(item) > 1:
+            day_text = item[:-1]
+            if not _INT_RE.fullmatch(day_text):
+                raise _FieldProblem(
+                    CronErrorKind.BAD_TOKEN,
+                    f"day-of-month: W needs a single day before it (15W), got {item!r}",
+                    at,
+                    end,
+                )
+            out.dom_nearest_weekday.add(_parse_number(name, day_text, at))
+            return
+    if name == "day_of_week":
+        if "#" in item:
+            day_text, _, nth_text = item.partition("#")
+            day = _parse_number(name, day_text, at) % 7
+            nth_at = at + len(day_text) + 1
+            if not _INT_RE.fullmatch(nth_text):
+                raise _FieldProblem(
+                    CronErrorKind.BAD_TOKEN,
+                    f"day-of-week: expected <day>#<1-5>, got {item!r}",
+                    nth_at if nth_text else nth_at - 1,
+                    end,
+                )
+            nth = int(nth_text)
+            if not 1 <= nth <= 5:
+                raise _FieldProblem(
+                    CronErrorKind.OUT_OF_RANGE,
+                    f"the week number after # must be 1-5, got {nth}",
+                    nth_at,
+                    end,
+                )
+            out.dow_nth.add((day, nth))
+            return
+        if upper == "L":
+            raise _FieldProblem(
+                CronErrorKind.UNSUPPORTED,
+                "a bare L in day-of-week is ambiguous",
+                at,
+                end,
+                "write the day before it: 5L is the last Friday of the month, 6L the last Saturday",
+            )
+        if upper.endswith("L") and len(item) > 1:
+            day = _parse_number(name, item[:-1], at) % 7
+            out.dow_last.add(day)
+            return
+    step = 1
+    base = item
+    if "/" in item:
+        base, _, step_text = item.partition("/")
+        step_at = at + len(base) + 1
+        if not _INT_RE.fullmatch(step_text):
+            raise _FieldProblem(
+                CronErrorKind.BAD_STEP,
+                f"{label}: the step after / must be a number, got {step_text!r}",
+                step_at if step_text else step_at - 1,
+                end,
+            )
+        step = int(step_text)
+        span = hi - lo if name != "day_of_week" else 6
+        if not 1 <= step <= span:
+            raise _FieldProblem(
+                CronErrorKind.BAD_STEP,
+                f"{label} step must be 1-{span}, got {step}",
+                step_at,
+                end,
+                f"*/{step} would fire only at {lo}; write {lo}" if step > span else None,
+            )
+        if not base:
+            raise _FieldProblem(CronErrorKind.BAD_TOKEN, f"{label}: missing range before /", at, at + 1)
+    if base in ("*", "?"):
+        if base == "?" and name not in ("day_of_month", "day_of_week"):
+            raise _FieldProblem(
+                CronErrorKind.UNSUPPORTED,
+                f"'?' is only allowed in day-of-month and day-of-week, not in {label}",
+                at,
+                at + 1,
+                "use * instead",
+            )
+        out.values |= _span_values(name, lo, hi if name != "day_of_week" else 6, step)
+        return
+    if "-" in base:
+        first_text, _, last_text = base.partition("-")
+        if not first_text or not last_text:
+            raise _FieldProblem(
+                CronErrorKind.BAD_TOKEN, f"{label}: incomplete range {base!r}", at, at + len(base)
+            )
+        first = _parse_number(name, first_text, at)
+        last = _parse_number(name, last_text, at + len(first_text) + 1)
+        if first > last:
+            help = f"write {last_text}-{first_text}"
+            if name == "day_of_week" and last == 0:
+                help = f"Sunday can also be written 7: {first_text}-7"
+            elif name in ("hour", "minute", "second", "day_of_week", "month"):
+                help = f"ranges do not wrap around; use a list: {first_text}-{hi},{lo}-{last_text}"
+            raise _FieldProblem(
+                CronErrorKind.REVERSED_RANGE,
+                f"{label} range {base} is reversed ({first} is after {last})",
+                at,
+                at + len(base),
+                help,
+            )
+        out.values |= _span_values(name, first, last, step)
+        return
+    value = _parse_number(name, base, at)
+    if "/" in item:  # a/n: from a to the end of the range, every n
+        out.values |= _span_values(name, value, hi if name != "day_of_week" else 6, step)
+    else:
+        out.values |= _span_values(name, value, value, 1)
+
+
+def _parse_field(name: str, text: str, at: int) -> _FieldValue:
+    out = _FieldValue()
+    offset = at
+    for item in text.split(","):
+        _parse_item(name, item, offset, out)
+        offset += len(item) + 1
+    return out
+
+
+def _is_wildcard(text: str) -> bool:
+    return text.startswith(("*", "?"))
+
+
+def _split(expression: str) -> tuple[list[tuple[str, int]], str | None]:
+    """The fields with their offsets, after expanding a macro (macro fields all point at the macro)."""
+    stripped = expression.strip()
+    if stripped.startswith("@"):
+        at = expression.index("@")
+        expansion = MACROS.get(stripped.lower())
+        if expansion is None:
+            return [(stripped, at)], stripped
+        return [(f, at) for f in expansion.split()], stripped
+    return [(m.group(), m.start()) for m in _TOKEN_RE.finditer(expression)], None
+
+
+def _zone_or_error(timezone: str) -> ZoneInfo | CronError:
+    try:
+        if not timezone or timezone != timezone.strip():
+            raise ValueError(timezone)
+        return _zone(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return CronError(
+            CronErrorKind.BAD_TIMEZONE,
+            f"unknown time zone {timezone!r}",
+            0,
+            0,
+            None,
+            "use an IANA zone name such as UTC, Europe/Berlin or America/New_York",
+        )
+
+
+@functools.lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _compile(expression: str, timezone: str) -> tuple[_Compiled | None, ZoneInfo | None, list[CronError]]:
+    errors: list[CronError] = []
+    zone_or_error = _zone_or_error(timezone)
+    zone = zone_or_error if isinstance(zone_or_error, ZoneInfo) else None
+    if isinstance(zone_or_error, CronError):
+        errors.append(zone_or_error)
+    if not expression.strip():
+        errors.insert(
+            0,
+            CronError(
+                CronErrorKind.EMPTY,
+                "empty cron expression",
+                0,
+                len(expression),
+                None,
+                'write six fields, seconds first, e.g. "0 0 9 * * *" (every day at 09:00)',
+            ),
+        )
+        return None, zone, errors
+    fields, macro = _split(expression)
+    if macro is not None and len(fields) == 1:
+        at = fields[0][1]
+        errors.insert(
+            0,
+            CronError(
+                CronErrorKind.UNSUPPORTED if macro.lower() == "@reboot" else CronErrorKind.BAD_NAME,
+                f"unknown cron macro {macro!r}",
+                at,
+                at + len(macro),
+                None,
+                "macros: " + " ".join(MACROS),
+            ),
+        )
+        return None, zone, errors
+    if len(fields) != 6 and len(fields) != 7:
+        start = fields[0][1]
+        end = fields[-1][1] + len(fields[-1][0])
+        if len(fields) == 5:
+            fixed = "0 " + " ".join(f for f, _ in fields)
+            errors.insert(
+                0,
+                CronError(
+                    CronErrorKind.FIVE_FIELDS,
+                    "cron expression has 5 fields; symbi cron needs 6 (seconds first)",
+                    start,
+                    end,
+                    None,
+                    f'cron has 6 fields, seconds first: "{fixed}"',
+                ),
+            )
+        else:
+            errors.insert(
+                0,
+                CronError(
+                    CronErrorKind.FIELD_COUNT,
+                    f"cron expression has {len(fields)} field{'s' if len(fields) != 1 else ''}; "
+                    "expected 6 or 7",
+                    start,
+                    end,
+                    None,
+                    _SIX_FIELD_HELP,
+                ),
+            )
+        return None, zone, errors
+    parsed: dict[str, _FieldValue] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    texts: dict[str, str] = {}
+    field_errors: list[CronError] = []
+    for name, (text, at) in zip(FIELD_NAMES, fields, strict=False):
+        spans[name] = (at, at + (len(macro) if macro else len(text)))
+        texts[name] = text
+        try:
+            parsed[name] = _parse_field(name, text, at)
+        except _FieldProblem as p:
+            start, end = spans[name] if macro else (p.start, p.end)
+            field_errors.append(CronError(p.kind, p.message, start, end, name, p.help))
+    if field_errors:
+        return None, zone, field_errors + errors
+    dom_text = texts["day_of_month"]
+    dow_text = texts["day_of_week"]
+    dom = parsed["day_of_month"]
+    dow = parsed["day_of_week"]
+    days = _DayRules(
+        dom=frozenset(dom.values),
+        dom_last=frozenset(dom.dom_last),
+        dom_nearest_weekday=frozenset(dom.dom_nearest_weekday),
+        dom_last_weekday=dom.dom_last_weekday,
+        dow=frozenset(dow.values),
+        dow_nth=frozenset(dow.dow_nth),
+        dow_last=frozenset(dow.dow_last),
+        dom_restricted=not _is_wildcard(dom_text),
+        dow_restricted=not _is_wildcard(dow_text),
+    )
+    compiled = _Compiled(
+        seconds=tuple(sorted(parsed["second"].values)),
+        minutes=tuple(sorted(parsed["minute"].values)),
+        hours=tuple(sorted(parsed["hour"].values)),
+        months=frozenset(parsed["month"].values),
+        years=tuple(sorted(parsed["year"].values)) if "year" in parsed else None,
+        days=days,
+        spans=spans,
+        texts=texts,
+    )
+    return compiled, zone, errors
+
+
+def validate(expression: str, timezone: str = "UTC") -> list[CronError]:
+    """Every problem of `expression` (one per bad field, each with its caret); [] when valid. Never raises."""
+    try:
+        return _compile(expression, timezone)[2]
+    except Exception as e:  # pragma: no cover - a bug here must not crash a check run
+        return [CronError(CronErrorKind.BAD_TOKEN, f"cannot read cron expression: {e}", 0, len(expression))]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Calendar helpers
+
+
+def _sunday_based(d: date) -> int:
+    return (d.weekday() + 1) % 7
+
+
+def _nearest_weekday(year: int, month: int, day: int, length: int) -> int | None:
+    """Quartz `W`: the weekday nearest `day` without leaving the month; None if the month is too short."""
+    if day > length:
+        return None
+    wd = _sunday_based(date(year, month, day))
+    if wd == 6:  # Saturday -> Friday, or Monday when the 1st is a Saturday
+        return day - 1 if day > 1 else day + 2
+    if wd == 0:  # Sunday -> Monday, or Friday when the last day is a Sunday
+        return day + 1 if day < length else day - 2
+    return day
+
+
+def _matching_days(rules: _DayRules, year: int, month: int) -> tuple[int, ...]:
+    first_wd, length = calendar.monthrange(year, month)
+    first_wd = (first_wd + 1) % 7
+    dom_days: set[int] = set()
+    if rules.dom_restricted or not rules.dow_restricted:
+        dom_days = {d for d in rules.dom if d <= length}
+        dom_days |= {length - off for off in rules.dom_last if length - off >= 1}
+        for n in rules.dom_nearest_weekday:
+            w = _nearest_weekday(year, month, n, length)
+            if w is not None:
+                dom_days.add(w)
+        if rules.dom_last_weekday:
+            last_wd = (first_wd + length - 1) % 7
+            dom_days.add(length - (1 if last_wd == 6 else 2 if last_wd == 0 else 0))
+    dow_days: set[int] = set()
+    if rules.dow_restricted or not rules.dom_restricted:
+        for wd in rules.dow:
+            dow_days.update(range(1 + (wd - first_wd) % 7, length + 1, 7))
+        for wd, nth in rules.dow_nth:
+            d = 1 + (wd - first_wd) % 7 + 7 * (nth - 1)
+            if d <= length:
+                dow_days.add(d)
+        last_wd = (first_wd + length - 1) % 7
+        for wd in rules.dow_last:
+            dow_days.add(length - (last_wd - wd) % 7)
+    if rules.dom_restricted and rules.dow_restricted:
+        chosen = dom_days | dow_days  # POSIX/Vixie: either one
+    elif rules.dom_restricted:
+        chosen = dom_days
+    elif rules.dow_restricted:
+        chosen = dow_days
+    else:
+        chosen = dom_days & dow_days
+    return tuple(sorted(chosen))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The spec
+
+
+@dataclass(frozen=True, eq=True)
+class CronSpec:
+    """A parsed, validated cron expression in one IANA zone. Immutable and hashable; build with `parse`."""
+
+    expression: str
+    timezone: str
+    _c: _Compiled = field(repr=False, compare=False, hash=False)
+    _zone: ZoneInfo = field(repr=False, compare=False, hash=False)
+    _days_cache: dict[tuple[int, int], tuple[int, ...]] = field(
+        default_factory=dict, repr=False, compare=False, hash=False
+    )
+
+    @classmethod
+    def parse(cls, expression: str, timezone: str = "UTC") -> CronSpec:
+        """Parse and validate (cached per expression and zone); raises the first `CronError`."""
+        return _parse_cached(expression, timezone)
+
+    # --- properties -----------------------------------------------------------------------------
+    @property
+    def dom_dow_both_restricted(self) -> bool:
+        """Day-of-month and day-of-week are both restricted: it fires when either matches."""
+        return self._c.days.dom_restricted and self._c.days.dow_restricted
+
+    @property
+    def is_fixed_time(self) -> bool:
+        """A single second, minute and hour: the Vixie DST adjustment applies."""
+        c = self._c
+        return len(c.seconds) == 1 and len(c.minutes) == 1 and len(c.hours) == 1
+
+    @property
+    def hours(self) -> frozenset[int]:
+        """Local hours of the day it can fire in."""
+        return frozenset(self._c.hours)
+
+    @property
+    def years(self) -> tuple[int, ...] | None:
+        """The year field's values, or None when there is no year field."""
+        return self._c.years
+
+    def field_span(self, name: str) -> tuple[int, int]:
+        """Offsets (start, end) of field `name` in the expression (the whole macro for a macro)."""
+        return self._c.spans[name]
+
+    # --- next fire --------------------------------------------------------------------------------
+    def next_after(self, after: datetime) -> datetime | None:
+        """The first fire strictly after `after` (naive = UTC), as an aware UTC datetime; None if none."""
+        after = after.replace(tzinfo=UTC) if after.tzinfo is None else after.astimezone(UTC)
+        if self.timezone in _UTC_KEYS:
+            base = after.astimezone(UTC).replace(tzinfo=None, microsecond=0) + _ONE_SECOND
+            wall = self._next_wall(base)
+            return None if wall is None else wall.replace(tzinfo=UTC)
+        if self.is_fixed_time:
+            return self._next_fixed(after)
+        return self._next_real(after)
+
+    def next_n(self, after: datetime, n: int) -> list[datetime]:
+        """Up to `n` fires strictly after `after` (fewer when it runs out)."""
+        out: list[datetime] = []
+        t: datetime | None = after
+        while len(out) < n:
+            assert t is not None
+            t = self.next_after(t)
+            if t is None:
+                break
+            out.append(t)
+        return out
+
+    def iter_after(self, after: datetime) -> Iterator[datetime]:
+        """Every fire strictly after `after`, in order (ends when the expression runs out)."""
+        t = self.next_after(after)
+        while t is not None:
+            yield t
+            t = self.next_after(t)
+
+    # --- internals --------------------------------------------------------------------------------
+    def _days(self, year: int, month: int) -> tuple[int, ...]:
+        key = (year, month)
+        cache = self._days_cache
+        days = cache.get(key)
+        if days is None:
+            if len(cache) > 4096:
+                cache.clear()
+            days = cache[key] = _matching_days(self._c.days, year, month)
+        return days
+
+    def _next_time(self, h: int, m: int, s: int) -> tuple[int, int, int] | None:
+        """The first (hour, minute, second) of the tables at or after h:m:s on the same day."""
+        c = self._c
+        hours, minutes, seconds = c.hours, c.minutes, c.seconds
+        i = bisect_left(hours, h)
+        if i == len(hours):
+            return None
+        if hours[i] != h:
+            return hours[i], minutes[0], seconds[0]
+        j = bisect_left(minutes, m)
+        if j < len(minutes):
+            if minutes[j] != m:
+                return h, minutes[j], seconds[0]
+            k = bisect_left(seconds, s)
+            if k < len(seconds):
+                return h, m, seconds[k]
+            if j + 1 < len(minutes):
+                return h, minutes[j + 1], seconds[0]
+        if i + 1 < len(hours):
+            return hours[i + 1], minutes[0], seconds[0]
+        return None
+
+    def _next_wall(self, x: datetime) -> datetime | None:
+        """The first matching wall-clock time at or after naive `x` (whole seconds), ignoring zones."""
+        c = self._c
+        years, months = c.years, c.months
+        year, month, day = x.year, x.month, x.day
+        hms: tuple[int, int, int] | None = (x.hour, x.minute, x.second)
+        first_time = (c.hours[0], c.minutes[0], c.seconds[0])
+        limit = years[-1] if years is not None else year + _SEARCH_YEARS
+        while year <= limit:
+            if years is not None and year not in years:
+                i = bisect_left(years, year)
+                if i == len(years):
+                    return None
+                year, month, day, hms = years[i], 1, 1, None
+            if month not in months:
+                later = [m for m in months if m > month]
+                if not later:
+                    year, month, day, hms = year + 1, 1, 1, None
+                    continue
+                month, day, hms = min(later), 1, None
+            days = self._days(year, month)
+            for d in days[bisect_left(days, day) :]:
+                if d == day and hms is not None:
+                    t = self._next_time(*hms)
+                    if t is None:
+                        continue
+                else:
+                    t = first_time
+                return datetime(year, month, d, *t)
+            month, day, hms = month + 1, 1, None
+            if month > 12:
+                year, month = year + 1, 1
+        return None
+
+    def _local_wall(self, after: datetime) -> tuple[datetime, int]:
+        local = after.astimezone(self._zone)
+        return local.replace(tzinfo=None, microsecond=0, fold=0), local.fold
+
+    def _offsets(self, wall: datetime) -> tuple[timedelta, timedelta]:
+        z = self._zone
+        o0 = wall.replace(tzinfo=z).utcoffset()
+        o1 = wall.replace(tzinfo=z, fold=1).utcoffset()
+        assert o0 is not None and o1 is not None
+        return o0, o1
+
+    def _transition(self, lo: datetime, hi: datetime) -> datetime:
+        """The UTC instant in (lo, hi] where the zone's offset changes (lo, hi aware UTC, whole seconds)."""
+        z = self._zone
+        before = lo.astimezone(z).utcoffset()
+        lo_s, hi_s = 0, int((hi - lo).total_seconds())
+        while hi_s - lo_s > 1:
+            mid = (lo_s + hi_s) // 2
+            if (lo + timedelta(seconds=mid)).astimezone(z).utcoffset() == before:
+                lo_s = mid
+            else:
+                hi_s = mid
+        return lo + timedelta(seconds=hi_s)
+
+    def _next_fixed(self, after: datetime) -> datetime | None:
+        """Fixed-time job: one fire per matching local day; a gap moves it to the gap's end,
+        a repeated hour fires on its first occurrence."""
+        wall_a, _ = self._local_wall(after)
+        c = self._c
+        probe = datetime.combine(wall_a.date() - _ONE_DAY, datetime.min.time()).replace(
+            hour=c.hours[0], minute=c.minutes[0], second=c.seconds[0]
+        )
+        for _ in range(8):
+            wall = self._next_wall(probe)
+            if wall is None:
+                return None
+            o0, o1 = self._offsets(wall)
+            u = (wall - o0).replace(tzinfo=UTC)  # unique, or the first occurrence of a repeated time
+            if o0 < o1:  # in a spring-forward gap: the first instant after it
+                u = self._transition((wall - o1).replace(tzinfo=UTC), u)
+            if u > after:
+                return u
+            probe = wall + _ONE_DAY
+        return None  # pragma: no cover - eight days always pass a fire
+
+    def _next_real(self, after: datetime) -> datetime | None:
+        """Wildcard / sub-hourly job: every matching instant of real time (gaps skip, repeats fire twice)."""
+        wall_a, fold_a = self._local_wall(after)
+        wall = self._next_existing_wall(wall_a + _ONE_SECOND)
+        if wall is None:
+            return None
+        o0, o1 = self._offsets(wall)
+        if o0 > o1:  # `wall` occurs twice
+            return (wall - (o1 if fold_a else o0)).replace(tzinfo=UTC)
+        if fold_a == 0:
+            a0, a1 = self._offsets(wall_a)
+            if a0 > a1:
+                # `after` is in the first pass of a repeated hour and nothing else matches in it:
+                # the second pass of the hour may still hold a fire at a wall time before `after`'s.
+                t = self._transition(after.replace(microsecond=0), after + (a0 - a1))
+                start = (t + a1).replace(tzinfo=None)
+                again = self._next_wall(start)
+                if again is not None and again <= wall_a:
+                    return (again - a1).replace(tzinfo=UTC)
+        return (wall - o0).replace(tzinfo=UTC)
+
+    def _next_existing_wall(self, x: datetime) -> datetime | None:
+        """The first matching wall time at or after `x` that exists in the zone (gaps are skipped)."""
+        for _ in range(100):
+            wall = self._next_wall(x)
+            if wall is None:
+                return None
+            o0, o1 = self._offsets(wall)
+            if o0 >= o1:
+                return wall
+            t = self._transition((wall - o1).replace(tzinfo=UTC), (wall - o0).replace(tzinfo=UTC))
+            x = (t + o1).replace(tzinfo=None)
+        return None  # pragma: no cover - a hundred gaps in a row do not happen
+
+    # --- description ------------------------------------------------------------------------------
+    def describe(self) -> str:
+        """A human reading, e.g. "at 09:00:00, Monday through Friday" or "every 5 minutes"."""
+        return _describe(self._c)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(expression: str, timezone: str) -> CronSpec:
+    compiled, zone, errors = _compile(expression, timezone)
+    if errors:
+        raise errors[0]
+    assert compiled is not None and zone is not None
+    return CronSpec(expression, timezone, compiled, zone)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Whole-expression checks
+
+
+def _month_max_length(month: int) -> int:
+    return 29 if month == 2 else calendar.monthrange(2001, month)[1]
+
+
+def _days_possible(rules: _DayRules, months: frozenset[int]) -> bool:
+    """Can the day fields match in some allowed month of some year (any year: Feb 29 counts)?"""
+    dow_any = bool(rules.dow or rules.dow_nth or rules.dow_last)
+    if rules.dow_restricted and dow_any:
+        return True  # every month has every weekday at least four times; 5th ones occur in 29+ day months
+    if not rules.dom_restricted:
+        return True
+    longest = max(_month_max_length(m) for m in months)
+    if rules.dom_last_weekday or (rules.dom_last and min(rules.dom_last) < longest):
+        return True
+    return any(d <= longest for d in rules.dom | rules.dom_nearest_weekday)
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def never_fires(spec: CronSpec, now: datetime) -> CronError | None:
+    """NEVER_FIRES when no date can ever match; EXHAUSTED when its year list is all in the past."""
+    c = spec._c
+    dom_start = c.spans["day_of_month"][0]
+    month_end = c.spans["month"][1]
+    if not _days_possible(c.days, c.months):
+        months = [calendar.month_name[m] for m in sorted(c.months)]
+        days = sorted(c.days.dom | c.days.dom_nearest_weekday)
+        day_words = _join([str(d) for d in days])
+        return CronError(
+            CronErrorKind.NEVER_FIRES,
+            f"never fires: {_join(months)} {'has' if len(months) == 1 else 'have'} no day {day_words}",
+            dom_start,
+            month_end,
+            "day_of_month",
+            "check the day-of-month and month fields",
+        )
+    if c.years is None:
+        if spec.next_after(now) is None:  # pragma: no cover - only a DST gap could swallow every fire
+            return CronError(CronErrorKind.NEVER_FIRES, "never fires", 0, len(spec.expression), None, None)
+        return None
+    if spec.next_after(now) is not None:
+        return None
+    y_start, y_end = c.spans["year"]
+    first = datetime(c.years[0], 1, 1, tzinfo=UTC) - timedelta(days=2)
+    if spec.next_after(first) is None:
+        years = c.texts["year"]
+        return CronError(
+            CronErrorKind.NEVER_FIRES,
+            f"never fires: no date in {years} matches the day and month fields",
+            dom_start,
+            y_end,
+            "year",
+            "check the day-of-month, month and year fields (Feb 29 exists only in leap years)",
+        )
+    return CronError(
+        CronErrorKind.EXHAUSTED,
+        f"never fires again: its last year ({c.years[-1]}) has passed",
+        y_start,
+        y_end,
+        "year",
+        "remove the year field or list a year that is still ahead",
+    )
+
+
+def fires_within_hours(spec: CronSpec, start_hour: int, end_hour: int) -> bool:
+    """Can it fire inside the local-hour window [start, end)? end < start wraps midnight; start == end is
+    empty."""
+    if start_hour == end_hour:
+        return False
+    if start_hour < end_hour:
+        window = set(range(start_hour, end_hour))
+    else:
+        window = set(range(start_hour, 24)) | set(range(0, end_hour))
+    return bool(window & spec.hours)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Description
+
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+_DAY_FULL = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def _runs(values: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted values: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for v in values:
+        if runs and runs[-1][1] == v - 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    return runs
+
+
+def _step_of(values: tuple[int, ...], lo: int, hi: int) -> int | None:
+    """n when values are exactly lo, lo+n, … (every n-th from the start of the range), else None."""
+    if len(values) < 2 or values[0] != lo:
+        return None
+    step = values[1] - values[0]
+    return step if values == tuple(range(lo, hi + 1, step)) else None
+
+
+def _words(values: list[int], show: functools.partial[str] | None = None, through: str = "-") -> str:
+    def fmt(v: int) -> str:
+        return show(v) if show is not None else str(v)
+
+    parts = [
+        fmt(a) if a == b else f"{fmt(a)}{through}{fmt(b)}" if b - a > 1 else f"{fmt(a)}, {fmt(b)}"
+        for a, b in _runs(values)
+    ]
+    return _join(parts)
+
+
+def _name_of(names: tuple[str, ...], offset: int, v: int) -> str:
+    return names[v - offset]
+
+
+def _describe_time(c: _Compiled) -> str:
+    s, m, h = c.seconds, c.minutes, c.hours
+    all_s, all_m, all_h = len(s) == 60, len(m) == 60, len(h) == 24
+    if len(s) == 1 and len(m) == 1 and len(h) == 1:
+        return f"at {h[0]:02}:{m[0]:02}:{s[0]:02}"
+    if len(s) == 1 and len(m) == 1 and len(h) <= 4 and not all_h:
+        return "at " + _join([f"{x:02}:{m[0]:02}:{s[0]:02}" for x in h])
+    if all_s:
+        sub = "every second"
+    elif (n := _step_of(s, 0, 59)) is not None:
+        sub = f"every {n} seconds"
+    elif all_m:
+        sub = "every minute" if s == (0,) else f"every minute at second {_words(list(s))}"
+    else:
+        sub = ""
+    if sub and not all_m and (sub.startswith("every") and "minute" not in sub):
+        sub += f" of minute {_words(list(m))}" if _step_of(m, 0, 59) is None else ""
+        if (n := _step_of(m, 0, 59)) is not None:
+            sub += f", every {n} minutes"
+    if not sub:
+        n = _step_of(m, 0, 59)
+        sec = "" if s == (0,) else f" at second {_words(list(s))}"
+        if n is not None:
+            sub = f"every {n} minutes{sec}"
+        elif len(m) == 1 and len(s) == 1:
+            sub = f"at minute {m[0]}" + ("" if s == (0,) else f", second {s[0]}")
+            sub = "every hour " + sub if all_h else sub
+            if all_h:
+                return sub
+        else:
+            sub = f"at minute {_words(list(m))}{sec}"
+    if all_h:
+        return sub
+    n = _step_of(h, 0, 23)
+    if n is not None:
+        return f"{sub}, every {n} hours"
+    runs = _runs(list(h))
+    if len(runs) == 1:
+        a, b = runs[0]
+        return f"{sub}, from {a:02}:00 to {b:02}:59"
+    return f"{sub}, during hours {_words(list(h))}"
+
+
+def _describe_days(c: _Compiled) -> str:
+    r = c.days
+    dom_parts: list[str] = []
+    if r.dom_restricted:
+        if r.dom:
+            days = sorted(r.dom)
+            if len(days) == 31:
+                dom_parts.append("every day of the month")
+            else:
+                dom_parts.append(f"on day{'s' if len(days) > 1 else ''} {_words(days)} of the month")
+        for off in sorted(r.dom_last):
+            dom_parts.append(
+                "on the last day of the month"
+                if off == 0
+                else f"{off} day{'s' if off > 1 else ''} before the last day of the month"
+            )
+        for n in sorted(r.dom_nearest_weekday):
+            dom_parts.append(f"on the weekday nearest day {n}")
+        if r.dom_last_weekday:
+            dom_parts.append("on the last weekday of the month")
+    dow_parts: list[str] = []
+    if r.dow_restricted:
+        show = functools.partial(_name_of, _DAY_FULL, 0)
+        if r.dow:
+            values = sorted(r.dow)
+            if len(values) == 7:
+                dow_parts.append("every day of the week")
+            else:
+                runs = _runs(values)
+                if len(runs) == 1 and runs[0][1] - runs[0][0] >= 2:
+                    dow_parts.append(f"{show(runs[0][0])} through {show(runs[0][1])}")
+                else:
+                    dow_parts.append("on " + _words(values, show, " through "))
+        for wd, nth in sorted(r.dow_nth):
+            dow_parts.append(f"on the {_ORDINALS[nth]} {_DAY_FULL[wd]} of the month")
+        for wd in sorted(r.dow_last):
+            dow_parts.append(f"on the last {_DAY_FULL[wd]} of the month")
+    parts = [_join(dom_parts)] if dom_parts else []
+    if dow_parts:
+        parts.append(_join(dow_parts))
+    return " or ".join(parts)
+
+
+def _describe(c: _Compiled) -> str:
+    text = _describe_time(c)
+    days = _describe_days(c)
+    if days:
+        text += (" " if days.startswith(("on ", "every ")) else ", ") + days
+    if len(c.months) < 12:
+        show = functools.partial(_name_of, tuple(calendar.month_name[1:]), 1)
+        text += " in " + _words(sorted(c.months), show, " through ")
+    if c.years is not None:
+        text += " in " + _words(list(c.years), None, " through ")
+    return text
