@@ -50,6 +50,7 @@ from symbi_lang.ast import (
     StringValue,
     Value,
 )
+from symbi_lang.diagnostics import sort_diagnostics
 from symbi_lang.span import line_start_offsets
 
 __all__ = ["INDENT", "LINE_WIDTH", "FormatResult", "format_module", "format_text", "structure"]
@@ -76,7 +77,7 @@ def format_text(text: str, *, path: str = "<stdin>") -> FormatResult:
 
     try:
         parsed = parse(text, path=path)
-        errors = [d for d in parsed.diagnostics if d.is_error]
+        errors = sort_diagnostics(d for d in parsed.diagnostics if d.is_error)
         if errors:
             first = errors[0]
             where = f"{first.span.start.line}:{first.span.start.column}"
