@@ -116,7 +116,11 @@ def _triple_spans(module: Module) -> list[tuple[int, int]]:
     return spans
 
 
-@pytest.mark.parametrize(("name", "text"), CORPUS, ids=CORPUS_IDS)
+# The examples belong to their authors and change; only our own corpus is pinned by snapshots.
+OWN_CORPUS = [(name, text) for name, text in CORPUS if not name.startswith("examples/")]
+
+
+@pytest.mark.parametrize(("name", "text"), OWN_CORPUS, ids=[name for name, _ in OWN_CORPUS])
 def test_corpus_layout_snapshot(name: str, text: str, snapshot: SnapshotAssertion) -> None:
     assert _formatted(text) == snapshot
 
