@@ -93,9 +93,7 @@ class SessionManager:
             return tuple(summaries[-1:])
         return messages[-self.max_messages :]
 
-    async def finish(
-        self, job: JobDefinition, run_id: str | None, call_input: str, output: str
-    ) -> None:
+    async def finish(self, job: JobDefinition, run_id: str | None, call_input: str, output: str) -> None:
         """Persist what this run leaves for the next one (call after a successful run)."""
         mode = SessionMode(job.session_mode)
         key = session_key(job.name)

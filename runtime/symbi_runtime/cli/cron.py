@@ -1,0 +1,840 @@
+"""`symbi cron`: manage scheduled jobs in the job store (list, add, remove, pause, resume, status, run,
+history, reset, approve, deny).
+
+Every command takes `--db PATH` (else `SYMBI_DB`, else `[scheduler] job_store_path` of the config, else
+`.symbi/symbi.db`) and `--config F` (else `./symbi.toml` when present). The database may be in use by a
+running `symbi up` at the same time. Exit codes: 0 done, 1 the request failed (no such job, unreadable
+database, bad JSON, a file with errors, a failed `run`), 2 usage errors; errors are one line on stderr.
+
+`--format json` documents (stable; times are ISO 8601 UTC with offset, absent values are null;
+`${VAR}` references are shown as written, never resolved):
+- job: `{"id", "name", "agent", "status", "schedule", "cron_expr", "at", "timezone", "next_fire_at",
+  "last_run_at", "last_status", "consecutive_failures", "max_retries", "run_count", "session_mode",
+  "delivery", "max_concurrent", "heartbeat", "description", "created_at", "updated_at"}`
+  (`list` prints a list of jobs; `status` prints `{"job": job + {"definition": <Job IR>}, "runs": [run…]}`)
+- run: `{"id", "job", "job_id", "scheduled_for", "trigger", "status", "started_at", "finished_at",
+  "duration_seconds", "jitter_seconds", "input", "output", "error", "decision", "decision_reason",
+  "approver", "expires_at", "receipts", "detail"}` (`history` prints a list of runs; `run`, `approve`
+  and `deny` print one run)
+- `add` prints `[{"name", "id", "outcome": "created"|"updated"|"unchanged", "status", "next_fire_at"}]`;
+  `remove`, `pause`, `resume`, `reset` print the job (`remove`: `{"name", "id", "removed": true}`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from symbi_runtime.cli.output import (
+    Column,
+    OutputFormat,
+    iso,
+    key_values,
+    one_line,
+    render,
+    short_time,
+    to_json,
+)
+
+if TYPE_CHECKING:
+    from symbi_lang.diagnostics import Diagnostic
+    from symbi_lang.ir import JobDefinition
+    from symbi_runtime.config import Config
+    from symbi_runtime.store import JobRecord, RunRecord, Store
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+WATCH_INTERVAL_SECONDS = 5.0
+ALL_RUNS = 1_000_000
+
+app = typer.Typer(
+    name="cron",
+    help="Manage scheduled jobs in the job store.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+class JobStatusChoice(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    DEAD_LETTER = "dead_letter"
+
+
+class RunStatusChoice(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    SKIPPED = "skipped"
+    DENIED = "denied"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+    ABANDONED = "abandoned"
+    MISSED = "missed"
+
+
+class SimpleFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Job store file (default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
+]
+ListFormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
+SimpleFormatOption = Annotated[SimpleFormat, typer.Option("--format", help="table or json.")]
+
+
+# --- plumbing -------------------------------------------------------------------------------------
+
+
+class CliFailure(Exception):
+    """A request that failed in a way the user can act on; printed as one line, exit 1."""
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    typer.echo(f"symbi cron: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _errors() -> Iterator[None]:
+    """Turn every expected failure into one line on stderr and exit 1 (never a traceback)."""
+    from symbi_runtime.config import ConfigError
+    from symbi_runtime.store import StoreError
+
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except (CliFailure, StoreError) as e:
+        _fail(str(e))
+    except ConfigError as e:
+        _fail(str(e))
+    except sqlite3.DatabaseError as e:
+        _fail(f"database error: {e}")
+    except OSError as e:
+        _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}")
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def _config(config: Path | None) -> Config:
+    from symbi_runtime.config import load_config
+
+    return load_config(config, _env())
+
+
+def _db_path(db: Path | None, cfg: Config) -> Path:
+    from symbi_runtime.config import resolve_db_path
+
+    return resolve_db_path(db, cfg, _env())
+
+
+@contextlib.contextmanager
+def _store(db: Path | None, config: Path | None, *, create: bool = False) -> Iterator[Store]:
+    """Open the job store; without `create`, a missing file is an error rather than a new database."""
+    from symbi_runtime.store import Store
+
+    path = _db_path(db, _config(config))
+    if not create and not path.exists():
+        raise CliFailure(f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')")
+    if path.exists() and path.is_dir():
+        raise CliFailure(f"{path} is a directory, not a job store file")
+    store = Store.open(path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _actor() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"
+
+
+def _require_job(store: Store, name: str) -> JobRecord:
+    job = store.get_job(name)
+    if job is None:
+        raise CliFailure(f"no job named {name!r}")
+    return job
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+# --- JSON shapes ----------------------------------------------------------------------------------
+
+
+def schedule_text(d: JobDefinition) -> str:
+    if d.cron_expr is not None:
+        return d.cron_expr if d.timezone == "UTC" else f"{d.cron_expr} ({d.timezone})"
+    return f"at {d.at}" if d.timezone == "UTC" else f"at {d.at} ({d.timezone})"
+
+
+def job_json(job: JobRecord) -> dict[str, Any]:
+    d = job.definition
+    return {
+        "id": job.id,
+        "name": job.name,
+        "agent": d.agent_id,
+        "status": job.status,
+        "schedule": schedule_text(d),
+        "cron_expr": d.cron_expr,
+        "at": d.at,
+        "timezone": d.timezone,
+        "next_fire_at": iso(job.next_fire_at),
+        "last_run_at": iso(job.last_run_at),
+        "last_status": job.last_status,
+        "consecutive_failures": job.consecutive_failures,
+        "max_retries": d.max_retries,
+        "run_count": job.run_count,
+        "session_mode": str(d.session_mode),
+        "delivery": list(d.delivery),
+        "max_concurrent": d.max_concurrent,
+        "heartbeat": d.heartbeat is not None and d.heartbeat.enabled,
+        "description": d.description,
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at),
+    }
+
+
+def run_json(run: RunRecord) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "job": run.job_name,
+        "job_id": run.job_id,
+        "scheduled_for": iso(run.scheduled_for),
+        "trigger": run.trigger,
+        "status": run.status,
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at),
+        "duration_seconds": run.duration_seconds,
+        "jitter_seconds": run.jitter_seconds,
+        "input": run.input,
+        "output": run.output,
+        "error": run.error,
+        "decision": run.decision,
+        "decision_reason": run.decision_reason,
+        "approver": run.approver,
+        "expires_at": iso(run.expires_at),
+        "receipts": list(run.receipts),
+        "detail": dict(run.detail),
+    }
+
+
+JOB_COLUMNS = (
+    Column("id", "ID", lambda v: str(v)[:8], no_wrap=True),
+    Column("name", "NAME", no_wrap=True),
+    Column("agent", "AGENT"),
+    Column("schedule", "SCHEDULE", no_wrap=True),
+    Column("status", "STATUS", no_wrap=True),
+    Column("next_fire_at", "NEXT RUN (UTC)", short_time, no_wrap=True),
+    Column("last_run_at", "LAST RUN (UTC)", short_time, no_wrap=True),
+    Column("last_status", "LAST STATUS", no_wrap=True),
+    Column("consecutive_failures", "FAILURES"),
+)
+JOB_CSV_COLUMNS = tuple(
+    Column(k, k)
+    for k in (
+        "id",
+        "name",
+        "agent",
+        "status",
+        "schedule",
+        "cron_expr",
+        "at",
+        "timezone",
+        "next_fire_at",
+        "last_run_at",
+        "last_status",
+        "consecutive_failures",
+        "max_retries",
+        "run_count",
+        "session_mode",
+        "max_concurrent",
+        "created_at",
+        "updated_at",
+    )
+)
+RUN_COLUMNS = (
+    Column("id", "RUN", lambda v: str(v)[:8], no_wrap=True),
+    Column("scheduled_for", "SCHEDULED (UTC)", short_time, no_wrap=True),
+    Column("trigger", "TRIGGER", no_wrap=True),
+    Column("status", "STATUS", no_wrap=True),
+    Column("duration_seconds", "DURATION", lambda v: "-" if v is None else f"{v:.2f}s", no_wrap=True),
+    Column("output", "OUTPUT / ERROR", one_line),
+)
+RUN_CSV_COLUMNS = tuple(
+    Column(k, k)
+    for k in (
+        "id",
+        "job",
+        "scheduled_for",
+        "trigger",
+        "status",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+        "jitter_seconds",
+        "input",
+        "output",
+        "error",
+        "decision",
+        "decision_reason",
+        "approver",
+    )
+)
+
+
+def _run_rows(runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
+    return [run_json(run) for run in runs]
+
+
+def _run_table_rows(runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
+    rows = []
+    for run in runs:
+        row = run_json(run)
+        row["output"] = _outcome_text(run)
+        rows.append(row)
+    return rows
+
+
+def _outcome_text(run: RunRecord) -> str:
+    if run.error:
+        return f"error: {run.error}"
+    if run.status == "missed" and run.detail.get("missed_count"):
+        return f"{run.detail['missed_count']} fires missed"
+    return run.output or ""
+
+
+# --- list -----------------------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_jobs(
+    status: Annotated[
+        JobStatusChoice | None, typer.Option("--status", help="Only jobs in this state.")
+    ] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only jobs of this agent.")] = None,
+    fmt: ListFormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """List jobs with their schedule, state and next run."""
+    with _errors():
+        path = _db_path(db, _config(config))
+        if not path.exists():
+            jobs: list[JobRecord] = []
+        else:
+            with _store(db, config) as store:
+                jobs = store.list_jobs(status=None if status is None else status.value, agent=agent)
+        rows = [job_json(j) for j in jobs]
+        columns = JOB_CSV_COLUMNS if fmt is OutputFormat.CSV else JOB_COLUMNS
+        _print(render(rows, columns, fmt, empty="no jobs"))
+
+
+# --- add ------------------------------------------------------------------------------------------
+
+
+@app.command("add")
+def add(
+    files: Annotated[
+        list[Path] | None, typer.Option("--file", "-f", help="A .symbi file or directory (repeatable).")
+    ] = None,
+    schedule: Annotated[
+        str | None, typer.Option("--schedule", help="Add only the schedule of this name from the files.")
+    ] = None,
+    json_text: Annotated[
+        str | None,
+        typer.Option("--json", help="A job as JSON (Job IR object, or a JobSet); '-' reads stdin."),
+    ] = None,
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add or update jobs from .symbi files or JSON (idempotent: unchanged jobs stay as they are)."""
+    if bool(files) == (json_text is not None):
+        _fail("give either --file F or --json '{…}'", EXIT_USAGE)
+    if schedule is not None and not files:
+        _fail("--schedule selects a schedule from --file", EXIT_USAGE)
+    with _errors():
+        if files:
+            jobs = _jobs_from_files(files, schedule)
+        else:
+            assert json_text is not None
+            jobs = _jobs_from_json(sys.stdin.read() if json_text == "-" else json_text)
+        from symbi_runtime.timing import ScheduleError
+
+        results: list[dict[str, Any]] = []
+        with _store(db, config, create=True) as store:
+            now = _now()
+            for job in jobs:
+                try:
+                    record, outcome = store.upsert_job(job, now=now, actor=_actor())
+                except ScheduleError as e:
+                    raise CliFailure(f"job {job.name!r}: {e}") from None
+                results.append(
+                    {
+                        "name": record.name,
+                        "id": record.id,
+                        "outcome": outcome,
+                        "status": record.status,
+                        "next_fire_at": iso(record.next_fire_at),
+                    }
+                )
+        if fmt is SimpleFormat.JSON:
+            _print(to_json(results))
+        else:
+            for r in results:
+                nxt = short_time(r["next_fire_at"]) if r["next_fire_at"] else f"none ({r['status']})"
+                _print(f"{r['outcome']:<9} {r['name']}  (next run: {nxt})\n")
+
+
+def _jobs_from_files(files: Sequence[Path], schedule: str | None) -> list[JobDefinition]:
+    from symbi_lang.api import analyze_paths
+
+    analysis = analyze_paths(list(files))
+    errors = [d for d in analysis.diagnostics if d.is_error]
+    warnings = [d for d in analysis.diagnostics if not d.is_error]
+    if warnings and not errors:
+        typer.echo(render_diagnostics(warnings), err=True)
+    if errors:
+        typer.echo(render_diagnostics(list(analysis.diagnostics)), err=True)
+        shown = ", ".join(str(f) for f in files)
+        s = "s" if len(errors) != 1 else ""
+        raise CliFailure(f"{shown}: {len(errors)} error{s}; nothing added")
+    jobs = list(analysis.jobset().jobs)
+    shown = ", ".join(str(f) for f in files)
+    if schedule is not None:
+        chosen = [j for j in jobs if j.name == schedule]
+        if not chosen:
+            known = ", ".join(j.name for j in jobs) or "none"
+            raise CliFailure(f"no schedule named {schedule!r} in {shown} (schedules: {known})")
+        return chosen
+    if not jobs:
+        raise CliFailure(f"no schedules in {shown}")
+    return jobs
+
+
+def _jobs_from_json(text: str) -> list[JobDefinition]:
+    from symbi_lang.ir import JobDefinition, JobSet
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise CliFailure(f"--json: invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    items: list[Any]
+    try:
+        if isinstance(data, dict) and "jobs" in data:
+            return [_checked(j) for j in JobSet.from_dict(data).jobs]
+        items = data if isinstance(data, list) else [data]
+        jobs = []
+        for i, item in enumerate(items):
+            where = f"--json item {i + 1}" if isinstance(data, list) else "--json"
+            if not isinstance(item, dict):
+                raise CliFailure(f"{where}: expected a JSON object, got {type(item).__name__}")
+            missing = [k for k in ("name", "agent_id") if not item.get(k)]
+            if missing:
+                raise CliFailure(f"{where}: missing required key(s): {', '.join(missing)}")
+            jobs.append(_checked(JobDefinition.from_dict(item), where))
+    except (ValueError, TypeError, KeyError) as e:
+        raise CliFailure(f"--json: {e}") from None
+    return jobs
+
+
+def _checked(job: JobDefinition, where: str = "--json") -> JobDefinition:
+    if not isinstance(job.name, str) or not job.name.strip():
+        raise CliFailure(f"{where}: 'name' must be a non-empty string")
+    if (job.cron_expr is None) == (job.at is None):
+        raise CliFailure(f"{where}: job {job.name!r} needs exactly one of 'cron_expr' and 'at'")
+    if not isinstance(job.max_concurrent, int) or job.max_concurrent < 1:
+        raise CliFailure(f"{where}: job {job.name!r}: 'max_concurrent' must be a positive integer")
+    return job
+
+
+def render_diagnostics(diagnostics: Sequence[Diagnostic]) -> str:
+    """rustc-like text via `symbi_lang.render` (plain `file:line:col: severity[CODE]: message` fallback)."""
+    try:
+        from symbi_lang.render import render as render_lang
+    except ImportError:
+        return "\n".join(
+            f"{d.span.path}:{d.span.start.line}:{d.span.start.column}: {d.severity}[{d.code}]: {d.message}"
+            for d in diagnostics
+        )
+    sources: dict[str, str] = {}
+    for d in diagnostics:
+        if d.span.path not in sources:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                sources[d.span.path] = Path(d.span.path).read_text(encoding="utf-8")
+    return render_lang(list(diagnostics), "text", sources=sources).rstrip("\n")
+
+
+# --- remove / pause / resume / reset ----------------------------------------------------------------
+
+
+@app.command("remove")
+def remove(
+    job: Annotated[str | None, typer.Argument(help="Job name or id.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Job name (instead of the argument).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Do not ask for confirmation.")] = False,
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Remove a job and its run history (asks first on a terminal, unless --force)."""
+    if (job is None) == (name is None):
+        _fail("give the job as an argument or with --name (one of them)", EXIT_USAGE)
+    target = job or name
+    assert target is not None
+    with _errors(), _store(db, config) as store:
+        record = _require_job(store, target)
+        if not force and sys.stdin.isatty():
+            runs = len(store.list_runs(job=record.id, limit=ALL_RUNS))
+            if not typer.confirm(f"Remove job {record.name!r} and its {runs} run record(s)?", default=False):
+                _fail("not removed")
+        if not store.remove_job(record.id, now=_now(), actor=_actor()):
+            raise CliFailure(f"no job named {target!r}")
+        from symbi_runtime.sessions import session_key
+
+        store.delete_session(session_key(record.name))
+    if fmt is SimpleFormat.JSON:
+        _print(to_json({"name": record.name, "id": record.id, "removed": True}))
+    else:
+        _print(f"removed {record.name}\n")
+
+
+def _transition(
+    job: str,
+    fmt: SimpleFormat,
+    db: Path | None,
+    config: Path | None,
+    verb: str,
+    change: Callable[[Store, str], JobRecord],
+) -> None:
+    with _errors(), _store(db, config) as store:
+        _require_job(store, job)
+        record = change(store, job)
+    if fmt is SimpleFormat.JSON:
+        _print(to_json(job_json(record)))
+    else:
+        active = record.status == "active" and record.next_fire_at is not None
+        nxt = short_time(iso(record.next_fire_at)) if active else "none"
+        _print(f"{verb} {record.name}  (status: {record.status}, next run: {nxt})\n")
+
+
+@app.command("pause")
+def pause(
+    job: Annotated[str, typer.Argument(help="Job name or id.")],
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Pause a job: it stops firing and keeps its state and history."""
+    _transition(
+        job, fmt, db, config, "paused", lambda s, j: s.set_job_status(j, "paused", now=_now(), actor=_actor())
+    )
+
+
+@app.command("resume")
+def resume(
+    job: Annotated[str, typer.Argument(help="Job name or id.")],
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Resume a paused job: the next run is computed from now (no backlog)."""
+    _transition(
+        job,
+        fmt,
+        db,
+        config,
+        "resumed",
+        lambda s, j: s.set_job_status(j, "active", now=_now(), actor=_actor()),
+    )
+
+
+@app.command("reset")
+def reset(
+    job: Annotated[str, typer.Argument(help="Job name or id.")],
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Return a dead-lettered or failed job to active: failure count 0, next run from now."""
+    _transition(job, fmt, db, config, "reset", lambda s, j: s.reset_job(j, now=_now(), actor=_actor()))
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+
+@app.command("status")
+def status(
+    job: Annotated[str, typer.Argument(help="Job name or id.")],
+    history: Annotated[int, typer.Option("--history", min=0, help="Include the last N runs.")] = 0,
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh until Ctrl-C.")] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.0, help="Seconds between refreshes with --watch.")
+    ] = WATCH_INTERVAL_SECONDS,
+    iterations: Annotated[int | None, typer.Option("--iterations", min=1, hidden=True)] = None,
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show a job: schedule, state, next run, failures, and optionally its recent runs."""
+    with _errors(), _store(db, config) as store:
+        if not watch:
+            _print(_status_text(store, job, history, fmt))
+            return
+        tty = sys.stdout.isatty()
+        count = 0
+        try:
+            while True:
+                text = _status_text(store, job, history, fmt)
+                if tty:
+                    _print("\x1b[2J\x1b[H")  # clear the screen, cursor home
+                elif count:
+                    _print("\n")
+                _print(text)
+                count += 1
+                if iterations is not None and count >= iterations:
+                    break
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            _print("\n" if tty else "")
+
+
+def _status_text(store: Store, name: str, history: int, fmt: SimpleFormat) -> str:
+    job = _require_job(store, name)
+    runs = store.list_runs(job=job.id, limit=history) if history else []
+    if fmt is SimpleFormat.JSON:
+        document = {"job": {**job_json(job), "definition": job.definition.to_dict()}, "runs": _run_rows(runs)}
+        return to_json(document)
+    d = job.definition
+    now = _now()
+    pairs = [
+        ("name", job.name),
+        ("id", job.id),
+        ("agent", d.agent_id),
+        ("status", job.status),
+        ("schedule", schedule_text(d)),
+        ("next run", _when(job.next_fire_at, now)),
+        ("last run", _when(job.last_run_at, now) + (f" ({job.last_status})" if job.last_status else "")),
+        ("failures", f"{job.consecutive_failures} consecutive (max_retries: {_max_retries(d)})"),
+        ("runs", str(job.run_count)),
+        ("session", str(d.session_mode)),
+        ("delivery", ", ".join(d.delivery) or "-"),
+        ("max concurrent", str(d.max_concurrent)),
+    ]
+    if d.heartbeat is not None and d.heartbeat.enabled:
+        pairs.append(
+            ("heartbeat", f"{d.heartbeat.context_mode}, at most {d.heartbeat.max_iterations} iterations")
+        )
+    policy = _policy_text(d)
+    if policy:
+        pairs.append(("policy", policy))
+    if d.description:
+        pairs.append(("description", d.description))
+    text = key_values(pairs)
+    if history:
+        text += "\n" + render(_run_table_rows(runs), RUN_COLUMNS, OutputFormat.TABLE, empty="no runs yet")
+    return text
+
+
+def _max_retries(d: JobDefinition) -> str:
+    return "config default" if d.max_retries is None else str(d.max_retries)
+
+
+def _policy_text(d: JobDefinition) -> str:
+    p = d.policy
+    parts = []
+    if p.require_approval:
+        parts.append("approval required" + (f" ({p.approver})" if p.approver else ""))
+    if p.max_runtime:
+        parts.append(f"max_runtime {p.max_runtime}")
+    if p.allowed_hours is not None:
+        parts.append(f"hours {p.allowed_hours.start}-{p.allowed_hours.end}")
+    if p.allowed_environments:
+        parts.append("environments " + ", ".join(p.allowed_environments))
+    if p.require_capabilities:
+        parts.append("capabilities " + ", ".join(p.require_capabilities))
+    if p.require_agent_pin:
+        parts.append("AgentPin required")
+    return "; ".join(parts)
+
+
+def _when(t: datetime | None, now: datetime) -> str:
+    if t is None:
+        return "-"
+    seconds = (t - now).total_seconds()
+    rel = _duration(abs(seconds))
+    return f"{short_time(iso(t))} ({'in ' + rel if seconds >= 0 else rel + ' ago'})"
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60}s"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+# --- history --------------------------------------------------------------------------------------
+
+
+@app.command("history")
+def history_command(
+    job: Annotated[str, typer.Argument(help="Job name or id.")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most N runs (newest first).")] = 20,
+    status: Annotated[
+        RunStatusChoice | None, typer.Option("--status", help="Only runs in this state.")
+    ] = None,
+    fmt: ListFormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show a job's runs, newest first."""
+    with _errors(), _store(db, config) as store:
+        record = _require_job(store, job)
+        runs = store.list_runs(job=record.id, status=None if status is None else status.value, limit=limit)
+    if fmt is OutputFormat.TABLE:
+        _print(render(_run_table_rows(runs), RUN_COLUMNS, fmt, empty="no runs"))
+    else:
+        _print(render(_run_rows(runs), RUN_CSV_COLUMNS, fmt))
+
+
+# --- run ------------------------------------------------------------------------------------------
+
+
+@app.command("run")
+def run_now(
+    job: Annotated[str, typer.Argument(help="Job name or id.")],
+    input_text: Annotated[str | None, typer.Option("--input", help="Input for this run.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Run even if the job is at max_concurrent.")] = False,
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run a job now through the full pipeline (policy, agent, delivery); the schedule is unchanged."""
+    import asyncio
+
+    with _errors():
+        cfg = _config(config)
+        path = _db_path(db, cfg)
+        with _store(db, config) as store:
+            _require_job(store, job)
+        try:
+            from symbi_runtime.runtime import Runtime
+        except ImportError as e:
+            raise CliFailure(f"cron run needs the runtime, which could not be loaded: {e}") from None
+
+        async def go() -> RunRecord:
+            async with Runtime(cfg, db_path=path) as rt:
+                return await rt.run_job_now(job, input=input_text, force=force)
+
+        try:
+            run = asyncio.run(go())
+        except KeyboardInterrupt:
+            typer.echo("symbi cron: interrupted", err=True)
+            raise typer.Exit(130) from None
+    _print_run(run, fmt)
+    if run.status not in ("succeeded", "awaiting_approval", "approved", "pending"):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_run(run: RunRecord, fmt: SimpleFormat) -> None:
+    if fmt is SimpleFormat.JSON:
+        _print(to_json(run_json(run)))
+        return
+    line = f"run {run.id} of {run.job_name}: {run.status}"
+    if run.duration_seconds is not None:
+        line += f" in {run.duration_seconds:.2f}s"
+    _print(line + "\n")
+    if run.status == "awaiting_approval":
+        who = f" by {run.approver}" if run.approver else ""
+        _print(f"approval needed{who}: symbi cron approve {run.id}  |  symbi cron deny {run.id} --reason …\n")
+    if run.error:
+        _print(f"error: {run.error}\n")
+    if run.output:
+        _print(run.output if run.output.endswith("\n") else run.output + "\n")
+
+
+# --- approvals ------------------------------------------------------------------------------------
+
+
+@app.command("approve")
+def approve(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 6+ characters).")],
+    actor: Annotated[str | None, typer.Option("--actor", help="Who approves (default: cli:<user>).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Approve a run awaiting approval: the scheduler executes it with its original input."""
+    with _errors(), _store(db, config) as store:
+        run = store.decide_approval(run_id, approve=True, actor=actor or _actor(), reason=reason, now=_now())
+    if fmt is SimpleFormat.JSON:
+        _print(to_json(run_json(run)))
+    else:
+        _print(f"approved run {run.id} of {run.job_name}; the scheduler will execute it\n")
+
+
+@app.command("deny")
+def deny(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 6+ characters).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the run is denied (recorded).")],
+    actor: Annotated[str | None, typer.Option("--actor", help="Who denies (default: cli:<user>).")] = None,
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Deny a run awaiting approval; it is recorded `denied` with the reason."""
+    if not reason.strip():
+        _fail("--reason must not be empty", EXIT_USAGE)
+    with _errors(), _store(db, config) as store:
+        run = store.decide_approval(run_id, approve=False, actor=actor or _actor(), reason=reason, now=_now())
+    if fmt is SimpleFormat.JSON:
+        _print(to_json(run_json(run)))
+    else:
+        _print(f"denied run {run.id} of {run.job_name}: {reason}\n")
+
+
+if __name__ == "__main__":
+    app()

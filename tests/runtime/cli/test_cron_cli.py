@@ -1,0 +1,538 @@
+"""`symbi cron`: in-process through typer's runner for breadth, through real `symbi` subprocesses for
+exit codes, stderr, terminals, signals and sharing the database with another open connection."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from symbi_runtime.cli.cron import app
+from symbi_runtime.store import NewRun, RunOutcome, Store
+from typer.testing import CliRunner, Result
+
+from symbi_lang.ir import JobDefinition, Policy
+
+PAST = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "symbi.db"
+
+
+def cli(db: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run `symbi cron ARGS --db DB` in-process (stdout and stderr kept apart)."""
+    full_env: dict[str, str | None] = {"SYMBI_DB": None, "NO_COLOR": "1", **(env or {})}
+    return CliRunner().invoke(app, [*args, "--db", str(db)], input=input, env=full_env)
+
+
+def symbi(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `symbi` entry point in a subprocess."""
+    full_env = {k: v for k, v in os.environ.items() if k != "SYMBI_DB"}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def add_json(db: Path, **fields: object) -> Result:
+    doc = {"name": "quick-task", "agent_id": "agent-123", "cron_expr": "0 0 * * * *", **fields}
+    return cli(db, "add", "--json", json.dumps(doc))
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[Store]:
+    s = Store.open(db)
+    yield s
+    s.close()
+
+
+# --- add ------------------------------------------------------------------------------------------
+
+
+def test_add_json_is_an_idempotent_upsert(db: Path) -> None:
+    first = add_json(db)
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.startswith("created   quick-task  (next run: ")
+    assert add_json(db).stdout.startswith("unchanged quick-task")
+    changed = add_json(db, cron_expr="0 30 * * * *")
+    assert changed.stdout.startswith("updated   quick-task")
+    listed = json.loads(cli(db, "list", "--format", "json").stdout)
+    assert [(j["name"], j["cron_expr"]) for j in listed] == [("quick-task", "0 30 * * * *")]
+
+
+def test_add_json_outcomes_as_json(db: Path) -> None:
+    doc = json.dumps(
+        [
+            {"name": "a", "agent_id": "x", "cron_expr": "0 0 9 * * *"},
+            {"name": "b", "agent_id": "x", "at": "2099-01-01T00:00:00Z"},
+        ]
+    )
+    out = json.loads(cli(db, "add", "--json", doc, "--format", "json").stdout)
+    assert [(r["name"], r["outcome"], r["status"]) for r in out] == [
+        ("a", "created", "active"),
+        ("b", "created", "active"),
+    ]
+    assert out[1]["next_fire_at"] == "2099-01-01T00:00:00+00:00"
+    assert set(out[0]) == {"name", "id", "outcome", "status", "next_fire_at"}
+
+
+def test_add_json_from_stdin_and_jobset_documents(db: Path) -> None:
+    jobset = {"ir_version": "1", "jobs": [{"name": "from-set", "agent_id": "x", "cron_expr": "0 0 * * * *"}]}
+    result = cli(db, "add", "--json", "-", input=json.dumps(jobset))
+    assert result.exit_code == 0, result.stderr
+    assert "created   from-set" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (
+            '{"name": "x", "agent_id": "a"',
+            "--json: invalid JSON: Expecting ',' delimiter (line 1, column 30)",
+        ),
+        ('{"name": "x"}', "--json: missing required key(s): agent_id"),
+        (
+            '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "colour": 1}',
+            "unknown job key(s): colour",
+        ),
+        ('{"name": "x", "agent_id": "a"}', "needs exactly one of 'cron_expr' and 'at'"),
+        ('{"name": "x", "agent_id": "a", "cron_expr": "nope"}', "job 'x': invalid cron expression 'nope'"),
+        ("[1]", "--json item 1: expected a JSON object, got int"),
+        (
+            '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "session_mode": "forever"}',
+            "'forever'",
+        ),
+    ],
+)
+def test_add_json_errors_are_one_line_and_add_nothing(db: Path, doc: str, message: str) -> None:
+    result = cli(db, "add", "--json", doc)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("symbi cron: error: ")
+    assert message in lines[0]
+    assert json.loads(cli(db, "list", "--format", "json").stdout) == []
+
+
+def test_add_needs_exactly_one_source(db: Path, tmp_path: Path) -> None:
+    assert cli(db, "add").exit_code == 2
+    f = tmp_path / "a.symbi"
+    f.write_text("")
+    assert cli(db, "add", "--file", str(f), "--json", "{}").exit_code == 2
+    assert cli(db, "add", "--json", "{}", "--schedule", "x").exit_code == 2
+
+
+def test_add_file_with_errors_prints_diagnostics_and_adds_nothing(db: Path, tmp_path: Path) -> None:
+    f = tmp_path / "broken.symbi"
+    f.write_text('schedule {\n  name: "x"\n  agent: "a"\n  cron: "0 0 9 * * *"\n', encoding="utf-8")
+    result = cli(db, "add", "--file", str(f))
+    assert result.exit_code == 1
+    assert "error[SYM" in result.stderr
+    assert str(f) in result.stderr
+    assert result.stderr.rstrip().endswith("nothing added")
+    assert cli(db, "list").stdout == "no jobs\n"
+
+
+def test_add_missing_file_is_a_clear_error(db: Path, tmp_path: Path) -> None:
+    result = cli(db, "add", "--file", str(tmp_path / "missing.symbi"))
+    assert result.exit_code == 1
+    assert "missing.symbi" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- list -----------------------------------------------------------------------------------------
+
+
+def test_list_filters_and_formats(db: Path, store: Store) -> None:
+    now = datetime.now(UTC)
+    store.upsert_job(JobDefinition("daily-report", "reporter-agent", cron_expr="0 0 9 * * *"), now=now)
+    store.upsert_job(JobDefinition("sync", "sync-agent", cron_expr="0 */5 * * * *"), now=now)
+    store.set_job_status("sync", "paused", now=now)
+
+    table = cli(db, "list")
+    assert table.exit_code == 0
+    header, *rows = table.stdout.splitlines()
+    assert header.split()[:5] == ["ID", "NAME", "AGENT", "SCHEDULE", "STATUS"]
+    assert len(rows) == 2 and "daily-report" in rows[0] and "sync" in rows[1]
+
+    paused = json.loads(cli(db, "list", "--status", "paused", "--format", "json").stdout)
+    assert [j["name"] for j in paused] == ["sync"]
+    by_agent = json.loads(cli(db, "list", "--agent", "reporter-agent", "--format", "json").stdout)
+    assert [j["name"] for j in by_agent] == ["daily-report"]
+    assert cli(db, "list", "--status", "dead_letter").stdout == "no jobs\n"
+
+    csv_lines = cli(db, "list", "--format", "csv").stdout.splitlines()
+    assert csv_lines[0].startswith("id,name,agent,status,schedule,cron_expr,at,timezone,next_fire_at")
+    assert csv_lines[1].split(",")[1:5] == ["daily-report", "reporter-agent", "active", "0 0 9 * * *"]
+
+
+def test_list_json_shape_is_stable(db: Path, store: Store) -> None:
+    store.upsert_job(JobDefinition("j", "a", cron_expr="0 0 9 * * *", timezone="Europe/Paris"), now=PAST)
+    (job,) = json.loads(cli(db, "list", "--format", "json").stdout)
+    assert list(job) == [
+        "id", "name", "agent", "status", "schedule", "cron_expr", "at", "timezone", "next_fire_at",
+        "last_run_at", "last_status", "consecutive_failures", "max_retries", "run_count", "session_mode",
+        "delivery", "max_concurrent", "heartbeat", "description", "created_at", "updated_at",
+    ]  # fmt: skip
+    assert job["schedule"] == "0 0 9 * * * (Europe/Paris)"
+    assert job["next_fire_at"] == "2026-01-01T08:00:00+00:00"
+
+
+def test_list_bad_status_is_a_usage_error(db: Path) -> None:
+    result = cli(db, "list", "--status", "bogus")
+    assert result.exit_code == 2
+    assert "bogus" in result.stderr
+
+
+def test_list_without_a_database_is_empty_and_creates_nothing(db: Path) -> None:
+    assert cli(db, "list").stdout == "no jobs\n"
+    assert json.loads(cli(db, "list", "--format", "json").stdout) == []
+    assert not db.exists()
+
+
+# --- pause / resume / reset / remove --------------------------------------------------------------
+
+
+def test_pause_resume_keep_history(db: Path, store: Store) -> None:
+    store.upsert_job(JobDefinition("j", "a", cron_expr="0 0 * * * *"), now=PAST)
+    run = store.insert_run("j", NewRun(PAST, "manual", "running"), now=PAST)
+    store.finish_runs([RunOutcome(run.id, "succeeded", output="ok")], now=PAST, default_max_retries=3)
+
+    paused = cli(db, "pause", "j")
+    assert paused.exit_code == 0
+    assert paused.stdout == "paused j  (status: paused, next run: none)\n"
+    assert store.get_job("j").status == "paused"  # type: ignore[union-attr]
+    resumed = json.loads(cli(db, "resume", "j", "--format", "json").stdout)
+    assert resumed["status"] == "active"
+    assert datetime.fromisoformat(resumed["next_fire_at"]) > datetime.now(UTC)  # from now, no backlog
+    assert [r.id for r in store.list_runs(job="j")] == [run.id]
+
+
+def test_resume_of_a_dead_letter_job_points_at_reset(db: Path, store: Store) -> None:
+    store.upsert_job(JobDefinition("flaky", "a", cron_expr="0 0 * * * *", max_retries=1), now=PAST)
+    run = store.insert_run("flaky", NewRun(PAST, "manual", "running"), now=PAST)
+    store.finish_runs([RunOutcome(run.id, "failed", error="boom")], now=PAST, default_max_retries=3)
+    assert store.get_job("flaky").status == "dead_letter"  # type: ignore[union-attr]
+
+    result = cli(db, "resume", "flaky")
+    assert result.exit_code == 1 and "use reset" in result.stderr
+    reset = cli(db, "reset", "flaky", "--format", "json")
+    assert reset.exit_code == 0
+    assert json.loads(reset.stdout)["status"] == "active"
+    assert json.loads(reset.stdout)["consecutive_failures"] == 0
+    assert "dead_letter" in json.dumps([a.details for a in store.list_audit(event_type="CronJobReset")])
+
+
+def test_remove_by_argument_or_name_and_not_twice(db: Path, store: Store) -> None:
+    store.upsert_job(JobDefinition("a", "x", cron_expr="0 0 * * * *"), now=PAST)
+    record, _ = store.upsert_job(JobDefinition("b", "x", cron_expr="0 0 * * * *"), now=PAST)
+    assert cli(db, "remove", "a").stdout == "removed a\n"
+    assert cli(db, "remove", record.id[:8], "--format", "json").stdout.count('"removed": true') == 1
+    again = cli(db, "remove", "--name", "a")
+    assert again.exit_code == 1 and again.stderr.strip() == "symbi cron: error: no job named 'a'"
+    assert cli(db, "remove", "a", "--name", "a").exit_code == 2
+    assert store.list_jobs() == []
+    assert [a.event_type for a in store.list_audit(event_type="CronJobDeleted")] == ["CronJobDeleted"] * 2
+
+
+@pytest.mark.parametrize("command", ["pause", "resume", "reset", "status", "history", "run", "remove"])
+def test_unknown_job_is_one_line_exit_1(db: Path, store: Store, command: str) -> None:
+    result = cli(db, command, "ghost")
+    assert result.exit_code == 1
+    assert result.stderr == "symbi cron: error: no job named 'ghost'\n"
+
+
+# --- status / history -----------------------------------------------------------------------------
+
+
+def _job_with_runs(store: Store) -> list[str]:
+    job = JobDefinition(
+        "report",
+        "reporter",
+        cron_expr="0 0 9 * * *",
+        delivery=("stdout",),
+        webhook_headers=(("Authorization", "Bearer ${HOOK_TOKEN}"),),
+        policy=Policy(max_runtime="5m", max_runtime_seconds=300.0),
+    )
+    store.upsert_job(job, now=PAST)
+    ids = []
+    for i, (status, out, err) in enumerate(
+        [
+            ("succeeded", "report sent", None),
+            ("failed", None, "database unreachable"),
+            ("succeeded", "ok", None),
+        ]
+    ):
+        at = PAST + timedelta(days=i)
+        run = store.insert_run("report", NewRun(at, "schedule", "running", input=f"in{i}"), now=at)
+        store.finish_runs([RunOutcome(run.id, status, output=out, error=err)], now=at, default_max_retries=3)
+        ids.append(run.id)
+    return ids
+
+
+def test_status_shows_details_and_history(db: Path, store: Store) -> None:
+    ids = _job_with_runs(store)
+    text = cli(db, "status", "report", "--history", "2").stdout
+    assert "schedule        0 0 9 * * *" in text
+    assert "policy          max_runtime 5m" in text
+    assert "last run        2026-01-03 00:00:00Z" in text and "(succeeded)" in text
+    assert ids[2][:8] in text and ids[1][:8] in text and ids[0][:8] not in text
+    assert "error: database unreachable" in text
+
+    doc = json.loads(cli(db, "status", "report", "--history", "10", "--format", "json").stdout)
+    assert doc["job"]["name"] == "report" and doc["job"]["run_count"] == 3
+    assert doc["job"]["definition"]["webhook_headers"] == {"Authorization": "Bearer ${HOOK_TOKEN}"}
+    assert [r["id"] for r in doc["runs"]] == ids[::-1]
+
+
+def test_secrets_are_never_resolved_in_output(db: Path, store: Store) -> None:
+    _job_with_runs(store)
+    env = {"HOOK_TOKEN": "s3cr3t-value"}
+    for args in (
+        ["status", "report", "--format", "json", "--history", "5"],
+        ["status", "report"],
+        ["list", "--format", "json"],
+        ["list", "--format", "csv"],
+        ["history", "report", "--format", "csv"],
+    ):
+        result = cli(db, *args, env=env)
+        assert result.exit_code == 0
+        assert "s3cr3t-value" not in result.stdout + result.stderr
+
+
+def test_history_limit_status_and_formats(db: Path, store: Store) -> None:
+    ids = _job_with_runs(store)
+    runs = json.loads(cli(db, "history", "report", "--format", "json").stdout)
+    assert [r["id"] for r in runs] == ids[::-1]
+    assert list(runs[0]) == [
+        "id", "job", "job_id", "scheduled_for", "trigger", "status", "started_at", "finished_at",
+        "duration_seconds", "jitter_seconds", "input", "output", "error", "decision", "decision_reason",
+        "approver", "expires_at", "receipts", "detail",
+    ]  # fmt: skip
+    failed = json.loads(cli(db, "history", "report", "--status", "failed", "--format", "json").stdout)
+    assert [(r["id"], r["error"]) for r in failed] == [(ids[1], "database unreachable")]
+    assert len(json.loads(cli(db, "history", "report", "--limit", "1", "--format", "json").stdout)) == 1
+
+    csv_text = cli(db, "history", "report", "--format", "csv").stdout
+    import csv
+
+    rows = list(csv.DictReader(csv_text.splitlines()))
+    assert [r["status"] for r in rows] == ["succeeded", "failed", "succeeded"]
+    assert rows[1]["error"] == "database unreachable" and rows[0]["output"] == "ok"
+
+    table = cli(db, "history", "report").stdout
+    assert table.splitlines()[0].split() == [
+        "RUN",
+        "SCHEDULED",
+        "(UTC)",
+        "TRIGGER",
+        "STATUS",
+        "DURATION",
+        "OUTPUT",
+        "/",
+        "ERROR",
+    ]
+    assert cli(db, "history", "report", "--status", "timed_out").stdout == "no runs\n"
+    assert cli(db, "history", "report", "--limit", "0").exit_code == 2
+
+
+def test_status_watch_refreshes(db: Path, store: Store) -> None:
+    store.upsert_job(JobDefinition("j", "a", cron_expr="0 0 * * * *"), now=PAST)
+    result = cli(db, "status", "j", "--watch", "--interval", "0", "--iterations", "3")
+    assert result.exit_code == 0
+    assert result.stdout.count("name            j") == 3
+
+
+# --- approvals ------------------------------------------------------------------------------------
+
+
+def _awaiting(store: Store, name: str = "guarded") -> str:
+    store.upsert_job(JobDefinition(name, "a", cron_expr="0 0 * * * *"), now=PAST)
+    run = store.insert_run(name, NewRun(PAST, "schedule", "pending", input="original"), now=PAST)
+    store.park_run(
+        run.id, "awaiting_approval", now=PAST, approver="ops", expires_at=datetime(2099, 1, 1, tzinfo=UTC)
+    )
+    return run.id
+
+
+def test_approve_and_deny(db: Path, store: Store) -> None:
+    run_id = _awaiting(store)
+    approved = cli(db, "approve", run_id[:8], "--actor", "alice", "--format", "json")
+    assert approved.exit_code == 0, approved.stderr
+    doc = json.loads(approved.stdout)
+    assert (doc["status"], doc["decision"], doc["approver"], doc["input"]) == (
+        "approved",
+        "approved",
+        "alice",
+        "original",
+    )
+    again = cli(db, "approve", run_id)
+    assert again.exit_code == 1
+    assert again.stderr == f"symbi cron: error: run {run_id} is not awaiting approval (status: approved)\n"
+
+    other = _awaiting(store, "guarded2")
+    denied = cli(db, "deny", other, "--reason", "not during the freeze")
+    assert denied.exit_code == 0
+    assert denied.stdout == f"denied run {other} of guarded2: not during the freeze\n"
+    run = store.get_run(other)
+    assert run is not None and (run.status, run.decision_reason) == ("denied", "not during the freeze")
+    assert run.approver is not None and run.approver.startswith("cli:")
+
+
+def test_deny_requires_a_reason_and_unknown_runs_fail(db: Path, store: Store) -> None:
+    run_id = _awaiting(store)
+    assert cli(db, "deny", run_id).exit_code == 2
+    assert cli(db, "deny", run_id, "--reason", "  ").exit_code == 2
+    missing = cli(db, "approve", "zzzzzzzz")
+    assert missing.exit_code == 1 and missing.stderr == "symbi cron: error: no run 'zzzzzzzz'\n"
+
+
+# --- databases ------------------------------------------------------------------------------------
+
+
+def test_corrupt_database_is_one_line_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    for args in (
+        ["list"],
+        ["status", "x"],
+        ["add", "--json", '{"name":"a","agent_id":"b","cron_expr":"0 * * * * *"}'],
+    ):
+        result = cli(bad, *args)
+        assert result.exit_code == 1
+        assert (
+            result.stderr.startswith("symbi cron: error: cannot use database")
+            and result.stderr.count("\n") == 1
+        )
+
+
+def test_missing_database_for_a_job_command_is_clear(db: Path) -> None:
+    result = cli(db, "status", "x")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"symbi cron: error: no job store at {db}")
+    assert not db.exists()
+
+
+# --- the real entry point -------------------------------------------------------------------------
+
+
+def test_symbi_cron_subprocess_uses_symbi_db_and_config(tmp_path: Path) -> None:
+    from_env = tmp_path / "env.db"
+    added = symbi(
+        "cron",
+        "add",
+        "--json",
+        '{"name":"e","agent_id":"a","cron_expr":"0 * * * * *"}',
+        env={"SYMBI_DB": str(from_env)},
+    )
+    assert added.returncode == 0, added.stderr
+    assert from_env.exists()
+
+    from_config = tmp_path / "config.db"
+    (tmp_path / "symbi.toml").write_text(f'[scheduler]\njob_store_path = "{from_config}"\n')
+    added = symbi(
+        "cron", "add", "--json", '{"name":"c","agent_id":"a","cron_expr":"0 * * * * *"}', cwd=tmp_path
+    )
+    assert added.returncode == 0, added.stderr
+    listed = symbi("cron", "list", "--format", "json", "--config", str(tmp_path / "symbi.toml"))
+    assert [j["name"] for j in json.loads(listed.stdout)] == ["c"]
+
+    bad_config = tmp_path / "bad.toml"
+    bad_config.write_text("[scheduler\n")
+    broken = symbi("cron", "list", "--config", str(bad_config))
+    assert broken.returncode == 1
+    assert broken.stderr.startswith("symbi cron: error: ") and "Traceback" not in broken.stderr
+
+
+def test_cli_writes_while_another_connection_holds_the_database(db: Path, store: Store) -> None:
+    store.upsert_job(JobDefinition("shared", "a", cron_expr="0 0 * * * *"), now=PAST)
+    # Keep a read transaction open on the runtime-side connection while the CLI writes (WAL).
+    reader = Store.open(db)
+    try:
+        reader._conn.execute("BEGIN")
+        reader._conn.execute("SELECT count(*) FROM jobs").fetchone()
+        paused = symbi("cron", "pause", "shared", "--db", str(db))
+        assert paused.returncode == 0, paused.stderr
+        reader._conn.execute("COMMIT")
+    finally:
+        reader.close()
+    assert store.get_job("shared").status == "paused"  # type: ignore[union-attr]
+
+
+def test_remove_asks_on_a_terminal(db: Path, store: Store) -> None:
+    store.upsert_job(JobDefinition("keep", "a", cron_expr="0 0 * * * *"), now=PAST)
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "SYMBI_DB"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "symbi_lang.cli.main", "cron", "remove", "keep", "--db", str(db)],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    os.close(slave)
+    try:
+        assert proc.stdout is not None
+        prompt = b""
+        while b"[y/N]" not in prompt:
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, f"no prompt; got {prompt!r}"
+            chunk = os.read(proc.stdout.fileno(), 1024)
+            assert chunk, f"no prompt; got {prompt!r}"
+            prompt += chunk
+        assert b"Remove job 'keep' and its 0 run record(s)?" in prompt
+        os.write(master, b"n\n")
+        _, err = proc.communicate(timeout=30)
+    finally:
+        os.close(master)
+    assert proc.returncode == 1
+    assert b"not removed" in err
+    assert store.get_job("keep") is not None
+    forced = symbi("cron", "remove", "keep", "--force", "--db", str(db))
+    assert forced.returncode == 0 and store.get_job("keep") is None
+
+
+def test_status_watch_stops_cleanly_on_ctrl_c(db: Path, store: Store) -> None:
+    store.upsert_job(JobDefinition("w", "a", cron_expr="0 0 * * * *"), now=PAST)
+    env = {k: v for k, v in os.environ.items() if k != "SYMBI_DB"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "symbi_lang.cli.main",
+            "cron",
+            "status",
+            "w",
+            "--watch",
+            "--interval",
+            "30",
+            "--db",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # the first refresh has been printed: now it sleeps
+    assert first.startswith(b"name")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err
