@@ -21,7 +21,7 @@ from .discovery import (
     parse_revocation_document,
 )
 from .errors import AgentPinError, AgentPinErrorCode, TrustSourceError
-from .resolvers import DiscoveryDirectory, KeyResolver, TrustBundle
+from .resolvers import DiscoveryDirectory, KeyResolver, TrustBundle, open_trust_source
 
 __all__ = [
     "ALGORITHM",
@@ -43,6 +43,7 @@ __all__ = [
     "VerificationKey",
     "VerificationResult",
     "capability_covers",
+    "open_trust_source",
     "parse_discovery_document",
     "parse_revocation_document",
     "verify_credential",

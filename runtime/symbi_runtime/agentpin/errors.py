@@ -46,6 +46,8 @@ class AgentPinErrorCode(StrEnum):
     # Obtaining the credential at all (job-level helper).
     MISSING_CREDENTIAL = "missing_credential"
     UNRESOLVED_VARIABLE = "unresolved_variable"
+    # The verifier has no expected domain or no trust source (a setup problem, still a refusal).
+    NOT_CONFIGURED = "not_configured"
 
 
 class AgentPinError(Exception):

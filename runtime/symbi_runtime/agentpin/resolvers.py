@@ -161,3 +161,19 @@ class TrustBundle:
         except AgentPinError as exc:
             return exc
         return DomainTrust(discovery, revocations)
+
+
+def open_trust_source(
+    discovery_dir: str | os.PathLike[str] | None, trust_bundle: str | os.PathLike[str] | None
+) -> KeyResolver:
+    """The key resolver for a configured discovery directory or trust bundle (exactly one of them).
+
+    Raises TrustSourceError when neither or both are given, or the one given cannot be used.
+    """
+    if discovery_dir is not None and trust_bundle is not None:
+        raise TrustSourceError("give either a discovery directory or a trust bundle, not both")
+    if discovery_dir is not None:
+        return DiscoveryDirectory(discovery_dir)
+    if trust_bundle is not None:
+        return TrustBundle.from_file(trust_bundle)
+    raise TrustSourceError("no AgentPin trust source: configure a discovery directory or a trust bundle")
