@@ -91,14 +91,12 @@ class LineIndex:
 
     def offset(self, position: types.Position) -> int:
         """The code-point offset of an LSP position; a character past the line end means the line end."""
-        if position.line < 0:
-            return 0
         if position.line >= len(self._starts):
             return len(self.text)
         start = self._starts[position.line]
         end = self.line_end(position.line)
         if self._ascii:
-            return min(start + max(position.character, 0), end)
+            return min(start + position.character, end)
         units = 0
         i = start
         while i < end and units < position.character:
