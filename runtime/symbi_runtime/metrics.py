@@ -1,0 +1,130 @@
+"""Prometheus metrics with the spec's names, one registry per `Metrics` (runtimes and tests never collide).
+
+| metric | type | labels |
+|---|---|---|
+| `symbiont_cron_runs_total` | counter | job_name, status (every final run status) |
+| `symbiont_cron_execution_duration_seconds` | histogram | job_name |
+| `symbiont_cron_in_flight_jobs` | gauge | — |
+| `symbiont_cron_dead_letter_total` | counter | job_name |
+| `symbiont_cron_skipped_total` | counter | job_name (per-job concurrency limit reached) |
+| `symbiont_cron_missed_total` | counter | job_name (fires not run: downtime, expired approvals) |
+| `symbiont_cron_schedule_lag_seconds` | histogram | job_name (start − nominal fire, incl. jitter) |
+| `symbiont_cron_deliveries_total` | counter | channel, result (`ok` / `failed`) |
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# Agent runs range from sub-second tool calls to long reports; lag is mostly jitter (seconds).
+_DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, float("inf"))
+_LAG_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, float("inf"))
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsServer:
+    """A running `/metrics` endpoint; `close()` stops it and frees the port."""
+
+    host: str
+    port: int
+    _server: WSGIServer
+    _thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/metrics"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+class Metrics:
+    """The scheduler's counters, gauges and histograms, in a registry of their own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self._runs = Counter(
+            "symbiont_cron_runs", "Finished runs by job and status.", ["job_name", "status"], registry=r
+        )
+        self._duration = Histogram(
+            "symbiont_cron_execution_duration_seconds",
+            "Agent execution time of finished runs.",
+            ["job_name"],
+            buckets=_DURATION_BUCKETS,
+            registry=r,
+        )
+        self._in_flight = Gauge("symbiont_cron_in_flight_jobs", "Runs executing right now.", registry=r)
+        self._dead_letter = Counter(
+            "symbiont_cron_dead_letter", "Jobs moved to dead_letter.", ["job_name"], registry=r
+        )
+        self._skipped = Counter(
+            "symbiont_cron_skipped",
+            "Fires skipped at the per-job concurrency limit.",
+            ["job_name"],
+            registry=r,
+        )
+        self._missed = Counter(
+            "symbiont_cron_missed", "Fires recorded as missed (not run).", ["job_name"], registry=r
+        )
+        self._lag = Histogram(
+            "symbiont_cron_schedule_lag_seconds",
+            "Delay between a run's nominal fire time and its start.",
+            ["job_name"],
+            buckets=_LAG_BUCKETS,
+            registry=r,
+        )
+        self._deliveries = Counter(
+            "symbiont_cron_deliveries",
+            "Delivery receipts by channel and result.",
+            ["channel", "result"],
+            registry=r,
+        )
+
+    def run_started(self, job_name: str) -> None:
+        """A run began executing (in-flight +1)."""
+        self._in_flight.inc()
+
+    def run_ended(self, job_name: str) -> None:
+        """A run that `run_started` counted stopped executing (in-flight −1), whatever its outcome."""
+        self._in_flight.dec()
+
+    def run_finished(self, job_name: str, status: str, duration_seconds: float | None) -> None:
+        """Count a run in its final status; record its execution time when it executed."""
+        self._runs.labels(job_name=job_name, status=status).inc()
+        if duration_seconds is not None:
+            self._duration.labels(job_name=job_name).observe(max(0.0, duration_seconds))
+
+    def dead_lettered(self, job_name: str) -> None:
+        self._dead_letter.labels(job_name=job_name).inc()
+
+    def skipped(self, job_name: str) -> None:
+        self._skipped.labels(job_name=job_name).inc()
+
+    def missed(self, job_name: str, count: int = 1) -> None:
+        """`count` fires of the job were not run (a summarised catch-up may report thousands at once)."""
+        if count > 0:
+            self._missed.labels(job_name=job_name).inc(count)
+
+    def schedule_lag(self, job_name: str, seconds: float) -> None:
+        self._lag.labels(job_name=job_name).observe(max(0.0, seconds))
+
+    def delivered(self, channel: str, ok: bool) -> None:
+        self._deliveries.labels(channel=channel, result="ok" if ok else "failed").inc()
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)
+
+    def serve(self, port: int, host: str = "127.0.0.1") -> MetricsServer:
+        """Serve `/metrics` from a daemon thread; port 0 picks a free port (see `.port`)."""
+        server, thread = start_http_server(port, addr=host, registry=self.registry)
+        return MetricsServer(host, int(server.server_port), server, thread)

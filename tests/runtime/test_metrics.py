@@ -1,0 +1,90 @@
+"""Prometheus metrics: the spec's names and labels, per-instance registries, and the HTTP endpoint."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from symbi_runtime.metrics import Metrics
+
+
+def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of the exposition, keyed by (name, sorted labels)."""
+    found: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for family in text_string_to_metric_families(metrics.render().decode()):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def test_runs_are_counted_per_job_and_status_with_the_spec_names() -> None:
+    m = Metrics()
+    for status in ("succeeded", "succeeded", "failed"):
+        m.run_finished("daily-report", status, 1.5)
+    m.run_finished("daily-report", "denied", None)
+
+    text = m.render().decode()
+    assert 'symbiont_cron_runs_total{job_name="daily-report",status="succeeded"} 2.0' in text
+    assert 'symbiont_cron_runs_total{job_name="daily-report",status="failed"} 1.0' in text
+    assert 'symbiont_cron_runs_total{job_name="daily-report",status="denied"} 1.0' in text
+    s = samples(m)
+    # A denied run never executed: it is counted but has no duration.
+    assert s[("symbiont_cron_execution_duration_seconds_count", (("job_name", "daily-report"),))] == 3
+    assert s[("symbiont_cron_execution_duration_seconds_sum", (("job_name", "daily-report"),))] == 4.5
+    bucket = (("job_name", "daily-report"), ("le", "2.5"))
+    assert s[("symbiont_cron_execution_duration_seconds_bucket", bucket)] == 3
+
+
+def test_in_flight_gauge_follows_started_and_ended_runs() -> None:
+    m = Metrics()
+    m.run_started("a")
+    m.run_started("b")
+    m.run_started("a")
+    m.run_ended("a")
+    assert "symbiont_cron_in_flight_jobs 2.0" in m.render().decode()
+
+
+def test_dead_letter_skipped_missed_lag_and_deliveries() -> None:
+    m = Metrics()
+    m.dead_lettered("flaky-job")
+    m.dead_lettered("flaky-job")
+    m.skipped("sync")
+    m.missed("nightly", 43199)
+    m.missed("nightly", 0)
+    m.schedule_lag("sync", 2.5)
+    m.schedule_lag("sync", -0.01)  # a clock step backwards counts as no lag
+    m.delivered("webhook", True)
+    m.delivered("webhook", False)
+    m.delivered("webhook", False)
+
+    s = samples(m)
+    assert s[("symbiont_cron_dead_letter_total", (("job_name", "flaky-job"),))] == 2
+    assert s[("symbiont_cron_skipped_total", (("job_name", "sync"),))] == 1
+    assert s[("symbiont_cron_missed_total", (("job_name", "nightly"),))] == 43199
+    assert s[("symbiont_cron_schedule_lag_seconds_count", (("job_name", "sync"),))] == 2
+    assert s[("symbiont_cron_schedule_lag_seconds_sum", (("job_name", "sync"),))] == 2.5
+    assert s[("symbiont_cron_deliveries_total", (("channel", "webhook"), ("result", "failed")))] == 2
+    assert s[("symbiont_cron_deliveries_total", (("channel", "webhook"), ("result", "ok")))] == 1
+
+
+def test_each_instance_has_its_own_registry() -> None:
+    first, second = Metrics(), Metrics()
+    first.run_finished("job", "succeeded", 0.1)
+    assert "symbiont_cron_runs_total{" in first.render().decode()
+    assert "symbiont_cron_runs_total{" not in second.render().decode()
+
+
+def test_serve_exposes_metrics_over_http_until_closed() -> None:
+    m = Metrics()
+    m.run_finished("daily-report", "succeeded", 0.2)
+    server = m.serve(0)
+    try:
+        assert server.port > 0 and server.url == f"http://127.0.0.1:{server.port}/metrics"
+        response = httpx.get(server.url, timeout=5)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        assert 'symbiont_cron_runs_total{job_name="daily-report",status="succeeded"} 1.0' in response.text
+    finally:
+        server.close()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url, timeout=5)
