@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from symbi_lang.ast import Block, BoolValue, IdentValue, ListValue, MapValue, Module, NumberValue, StringValue
-from symbi_lang.checks.walk import Entry, index
+from symbi_lang.checks.walk import Entry, block_name, index, time_of_day
 from symbi_lang.durations import DurationError, format_duration, parse_duration
 from symbi_lang.ir import (
     AgentDefinition,
@@ -44,14 +44,6 @@ def lower_modules(modules: Sequence[Module]) -> JobSet:
                 if job is not None and job.name not in jobs:
                     jobs[job.name] = job
     return JobSet(jobs=tuple(jobs.values()), agents=tuple(agents.values()))
-
-
-def block_name(block: Block) -> str | None:
-    """A top-level block's name: its label or its `name:` string."""
-    if block.label is not None:
-        return block.label
-    f = block.field("name")
-    return f.value.value if f is not None and isinstance(f.value, StringValue) else None
 
 
 def lower_agent(block: Block) -> AgentDefinition | None:
@@ -157,33 +149,6 @@ def lower_heartbeat(node: object) -> Heartbeat:
         context_mode=_enum(SessionMode, e.get("context_mode"), SessionMode.EPHEMERAL_WITH_SUMMARY),
         max_iterations=iterations if iterations is not None and iterations >= 1 else 100,
     )
-
-
-def time_of_day(entry: Entry | None, *, end: bool) -> str | None:
-    """`"HH:MM"` from `"H:MM"`/`"HH:MM"` or an integer hour; None when malformed or out of range.
-
-    Start: 00:00–23:59. End (exclusive): 00:00–24:00, so `end: 24` means "until midnight".
-    """
-    if entry is None:
-        return None
-    node = entry.node
-    hour: int
-    minute = 0
-    if isinstance(node, NumberValue) and isinstance(node.value, int):
-        hour = node.value
-    elif isinstance(node, StringValue):
-        text = node.value
-        hh, sep, mm = text.partition(":")
-        if not sep or not (1 <= len(hh) <= 2) or len(mm) != 2 or not (hh.isdigit() and mm.isdigit()):
-            return None
-        hour, minute = int(hh), int(mm)
-    else:
-        return None
-    if minute > 59 or hour < 0:
-        return None
-    if hour > 23 and not (end and hour == 24 and minute == 0):
-        return None
-    return f"{hour:02d}:{minute:02d}"
 
 
 # --- value helpers -----------------------------------------------------------------------------------

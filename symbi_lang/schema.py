@@ -265,6 +265,7 @@ SCHEDULE_FIELDS = _table(
         '`max_jitter_seconds` for this job: a duration such as `"30s"` or a number of seconds.',
         'jitter: "30s"',
         format=Format.DURATION,
+        minimum=0,
     ),
     FieldSpec(
         "catchup",
@@ -308,6 +309,7 @@ POLICY_FIELDS = _table(
         'as `"30m"` or `"1h30m"` (units `d`, `h`, `m`, `s`), or a number of seconds.',
         'max_runtime: "30m"',
         format=Format.DURATION,
+        minimum=1,
     ),
     FieldSpec(
         "require_capabilities",

@@ -1,29 +1,62 @@
 """Semantic checks: one module per concern, each `check_x(module, ctx) -> Iterable[Diagnostic]`.
 
-PLACEHOLDER owned by the checks work: `CheckContext` and `run_checks` are the fixed entry points.
+`CHECKS` run on each module; `PROJECT_CHECKS` see every module of the run at once (duplicate names
+across files, agent references). Checks never raise: problems come back as diagnostics.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from symbi_lang.ast import Module
+from symbi_lang.checks.agents import check_agents
+from symbi_lang.checks.context import CheckContext
+from symbi_lang.checks.delivery import check_delivery
+from symbi_lang.checks.fields import check_fields
+from symbi_lang.checks.heartbeat import check_heartbeat
+from symbi_lang.checks.interpolation import check_interpolation
+from symbi_lang.checks.names import check_names
+from symbi_lang.checks.policy import check_policy
+from symbi_lang.checks.references import check_agent_references, check_unique_names
+from symbi_lang.checks.secrets import check_secrets
+from symbi_lang.checks.timing import check_timing
+from symbi_lang.checks.values import check_values
 from symbi_lang.diagnostics import Diagnostic
 
+__all__ = ["CHECKS", "PROJECT_CHECKS", "CheckContext", "run_checks"]
 
-@dataclass(frozen=True)
-class CheckContext:
-    """What checks may know beyond the text: environment, strictness, the time, configured defaults."""
+ModuleCheck = Callable[[Module, CheckContext], Iterable[Diagnostic]]
+ProjectCheck = Callable[[Sequence[Module], CheckContext], Iterable[Diagnostic]]
 
-    env: Mapping[str, str] = field(default_factory=dict)
-    strict: bool = False
-    now: datetime | None = None
-    custom_channels: frozenset[str] = frozenset()
-    slack_default_channel: bool = False
+CHECKS: tuple[ModuleCheck, ...] = (
+    check_fields,
+    check_names,
+    check_agents,
+    check_timing,
+    check_values,
+    check_delivery,
+    check_policy,
+    check_heartbeat,
+    check_interpolation,
+    check_secrets,
+)
+
+PROJECT_CHECKS: tuple[ProjectCheck, ...] = (
+    check_unique_names,
+    check_agent_references,
+)
 
 
 def run_checks(modules: Sequence[Module], ctx: CheckContext) -> list[Diagnostic]:
-    """Every check over every module, plus the cross-file checks."""
-    return []
+    """Every check over every module, plus the cross-file checks (unsorted; callers sort)."""
+    if ctx.now is None:
+        ctx = replace(ctx, now=datetime.now(UTC))  # one "now" for the whole run
+    out: list[Diagnostic] = []
+    for module in modules:
+        for check in CHECKS:
+            out.extend(check(module, ctx))
+    for project_check in PROJECT_CHECKS:
+        out.extend(project_check(modules, ctx))
+    return out

@@ -3,9 +3,11 @@ hold the same kind of entries, so checks and lowering treat both alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from symbi_lang.ast import Block, Field, MapValue, StringValue, Value
+from symbi_lang.ast import Block, Field, MapValue, Module, NumberValue, StringValue, Value
+from symbi_lang.schema import BLOCKS, BlockSpec, FieldSpec
 from symbi_lang.span import Span
 
 Container = Block | MapValue
@@ -48,3 +50,63 @@ def is_container(node: Value | Block) -> bool:
 def string_of(node: Value | Block | None) -> str | None:
     """The text of a string literal, else None."""
     return node.value if isinstance(node, StringValue) else None
+
+
+def known_entries(module: Module) -> Iterator[tuple[tuple[str, ...], Entry, FieldSpec]]:
+    """Every entry the field table knows, with its block path, recursing into nested blocks and
+    block-like maps (first occurrence of each name only; duplicates are the fields check's business)."""
+    for item in module.items:
+        spec = BLOCKS.get(item.kind)
+        if spec is not None and spec.top_level:
+            yield from _known(item, (item.kind,), spec)
+
+
+def _known(
+    container: Container, path: tuple[str, ...], spec: BlockSpec
+) -> Iterator[tuple[tuple[str, ...], Entry, FieldSpec]]:
+    seen: set[str] = set()
+    for e in entries(container):
+        if e.name in seen:
+            continue
+        seen.add(e.name)
+        fs = spec.fields.get(e.name)
+        if fs is None:
+            continue
+        yield path, e, fs
+        if fs.block is not None and isinstance(e.node, (Block, MapValue)):
+            yield from _known(e.node, (*path, e.name), BLOCKS[fs.block])
+
+
+def block_name(block: Block) -> str | None:
+    """A top-level block's name: its label or its `name:` string."""
+    if block.label is not None:
+        return block.label
+    f = block.field("name")
+    return f.value.value if f is not None and isinstance(f.value, StringValue) else None
+
+
+def time_of_day(entry: Entry | None, *, end: bool) -> str | None:
+    """`"HH:MM"` from `"H:MM"`/`"HH:MM"` or an integer hour; None when malformed or out of range.
+
+    Start: 00:00–23:59. End (exclusive): 00:00–24:00, so `end: 24` means "until midnight".
+    """
+    if entry is None:
+        return None
+    node = entry.node
+    hour: int
+    minute = 0
+    if isinstance(node, NumberValue) and isinstance(node.value, int):
+        hour = node.value
+    elif isinstance(node, StringValue):
+        text = node.value
+        hh, sep, mm = text.partition(":")
+        if not sep or not (1 <= len(hh) <= 2) or len(mm) != 2 or not (hh.isdigit() and mm.isdigit()):
+            return None
+        hour, minute = int(hh), int(mm)
+    else:
+        return None
+    if minute > 59 or hour < 0:
+        return None
+    if hour > 23 and not (end and hour == 24 and minute == 0):
+        return None
+    return f"{hour:02d}:{minute:02d}"

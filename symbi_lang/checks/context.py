@@ -1,0 +1,24 @@
+"""What checks may know beyond the text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Environment, strictness, the time, configured defaults.
+
+    `env` supplies `${VAR}` values (the CLI passes the process environment plus `--env-file`);
+    `strict` turns unset variables into errors; `now` (aware; None = the real time) decides whether an
+    `at` is in the past; `custom_channels` are delivery channels registered with the runtime;
+    `slack_default_channel` says a default Slack channel is configured.
+    """
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    strict: bool = False
+    now: datetime | None = None
+    custom_channels: frozenset[str] = frozenset()
+    slack_default_channel: bool = False

@@ -1,0 +1,107 @@
+"""Across every file checked together: are schedule and agent names unique, and do schedules refer to
+agents that exist and declare the capabilities their policy requires?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from symbi_lang import codes
+from symbi_lang.ast import Block, IdentValue, ListValue, MapValue, Module, StringValue
+from symbi_lang.checks.context import CheckContext
+from symbi_lang.checks.walk import block_name, index
+from symbi_lang.diagnostics import Diagnostic, Related
+from symbi_lang.span import Span
+
+
+def check_unique_names(modules: Sequence[Module], ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Duplicate schedule names and duplicate agent names across all modules."""
+    first: dict[tuple[str, str], Span] = {}
+    for module in modules:
+        for item in module.items:
+            if item.kind not in ("schedule", "agent"):
+                continue
+            name = block_name(item)
+            if not name:
+                continue
+            span = _name_span(item)
+            key = (item.kind, name)
+            if key not in first:
+                first[key] = span
+                continue
+            code = codes.DUPLICATE_SCHEDULE if item.kind == "schedule" else codes.DUPLICATE_AGENT
+            yield code.at(
+                span,
+                name=name,
+                help=f"{item.kind} names are unique across every file checked together; rename one",
+                related=(Related(first[key], "first defined here"),),
+            )
+
+
+def check_agent_references(modules: Sequence[Module], ctx: CheckContext) -> Iterator[Diagnostic]:
+    """`agent:` names an agent not defined here (info), `require_capabilities` ⊄ agent capabilities."""
+    agents: dict[str, Block] = {}
+    for module in modules:
+        for item in module.items:
+            if item.kind == "agent":
+                name = block_name(item)
+                if name:
+                    agents.setdefault(name, item)
+    for module in modules:
+        for item in module.items:
+            if item.kind != "schedule":
+                continue
+            ref = item.field("agent")
+            if ref is None or not isinstance(ref.value, StringValue) or not ref.value.value.strip():
+                continue
+            agent = agents.get(ref.value.value)
+            if agent is None:
+                yield codes.AGENT_NOT_DEFINED.at(
+                    ref.value.span,
+                    name=ref.value.value,
+                    help="fine if the runtime registers it in-process; otherwise add an `agent` block",
+                )
+                continue
+            yield from _check_capabilities(item, agent)
+
+
+def _check_capabilities(schedule: Block, agent: Block) -> Iterator[Diagnostic]:
+    policy = schedule.entry("policy")
+    if policy is None:
+        return
+    node = policy if isinstance(policy, Block) else policy.value
+    if not isinstance(node, (Block, MapValue)):
+        return
+    required = index(node).get("require_capabilities")
+    if required is None or not isinstance(required.node, ListValue):
+        return
+    declared_field = agent.field("capabilities")
+    declared: set[str] = set()
+    if declared_field is not None and isinstance(declared_field.value, ListValue):
+        declared = {_word(v) for v in declared_field.value.items} - {""}
+    name = block_name(agent) or "?"
+    where = declared_field.span if declared_field is not None else _name_span(agent)
+    for item in required.node.items:
+        cap = _word(item)
+        if cap and cap not in declared:
+            yield codes.CAPABILITY_NOT_DECLARED.at(
+                item.span,
+                agent=name,
+                capability=cap,
+                help=f'add "{cap}" to the capabilities of agent `{name}` or drop it from the policy',
+                related=(Related(where, f"agent `{name}` declares its capabilities here"),),
+            )
+
+
+def _word(node: object) -> str:
+    if isinstance(node, StringValue):
+        return node.value
+    if isinstance(node, IdentValue):
+        return node.name
+    return ""
+
+
+def _name_span(item: Block) -> Span:
+    if item.label_span is not None:
+        return item.label_span
+    f = item.field("name")
+    return f.value.span if f is not None else item.kind_span
