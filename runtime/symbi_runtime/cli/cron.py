@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -763,6 +764,9 @@ def run_now(
             from symbi_runtime.runtime import Runtime
         except ImportError as e:
             raise CliFailure(f"cron run needs the runtime, which could not be loaded: {e}") from None
+
+        # The outcome is printed below; keep the runtime's own warnings from repeating it on stderr.
+        logging.getLogger("symbi_runtime").addHandler(logging.NullHandler())
 
         async def go() -> RunRecord:
             async with Runtime(cfg, db_path=path) as rt:

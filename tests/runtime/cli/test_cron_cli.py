@@ -536,3 +536,110 @@ def test_status_watch_stops_cleanly_on_ctrl_c(db: Path, store: Store) -> None:
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert b"Traceback" not in err
+
+
+# --- run ------------------------------------------------------------------------------------------
+
+ECHO_AGENT = {
+    "name": "echo",
+    "command": [sys.executable, "-c", "import sys; print('got: ' + sys.stdin.read())"],
+}
+
+
+def _echo_job(db: Path, **fields: object) -> None:
+    doc = {"name": "echo-job", "agent_id": "echo", "cron_expr": "0 0 0 1 1 *", "input": "default", **fields}
+    doc.setdefault("agent", ECHO_AGENT)
+    assert cli(db, "add", "--json", json.dumps(doc)).exit_code == 0
+
+
+def test_run_goes_through_the_pipeline_without_moving_the_next_fire(db: Path) -> None:
+    _echo_job(db)
+    before = json.loads(cli(db, "status", "echo-job", "--format", "json").stdout)["job"]["next_fire_at"]
+    result = symbi("cron", "run", "echo-job", "--input", "Check production database", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    first, *rest = result.stdout.splitlines()
+    assert first.startswith("run ") and first.split()[3:5] == ["echo-job:", "succeeded"]
+    assert rest == ["got: Check production database"]
+    assert result.stderr == ""
+    runs = json.loads(cli(db, "history", "echo-job", "--format", "json").stdout)
+    assert [(r["trigger"], r["status"], r["input"]) for r in runs] == [
+        ("manual", "succeeded", "Check production database")
+    ]
+    after = json.loads(cli(db, "status", "echo-job", "--format", "json").stdout)["job"]["next_fire_at"]
+    assert after == before
+
+    default = json.loads(cli(db, "run", "echo-job", "--format", "json").stdout)
+    assert (default["input"], default["output"]) == ("default", "got: default")
+
+
+def test_run_respects_max_concurrent_unless_forced(db: Path, store: Store) -> None:
+    _echo_job(db)
+    # A run the runtime has in flight (another process): the manual run is skipped, and recorded.
+    store.insert_run("echo-job", NewRun(PAST, "schedule", "running"), now=PAST)
+    skipped = cli(db, "run", "echo-job", "--format", "json")
+    assert skipped.exit_code == 1
+    doc = json.loads(skipped.stdout)
+    assert doc["status"] == "skipped" and "max_concurrent = 1" in doc["error"]
+    forced = cli(db, "run", "echo-job", "--force", "--format", "json")
+    assert forced.exit_code == 0, forced.stderr
+    assert json.loads(forced.stdout)["status"] == "succeeded"
+
+
+def test_run_failure_exits_1_with_the_error(db: Path) -> None:
+    failing = {"name": "boom", "command": [sys.executable, "-c", "import sys; sys.exit('disk full')"]}
+    _echo_job(db, agent=failing, agent_id="boom")
+    result = cli(db, "run", "echo-job")
+    assert result.exit_code == 1
+    assert "failed" in result.stdout.splitlines()[0]
+    assert "error: disk full" in result.stdout
+
+
+def test_run_needing_approval_waits_for_approve(db: Path) -> None:
+    _echo_job(db, policy={"require_approval": True, "approver": "ops-lead"})
+    parked = cli(db, "run", "echo-job", "--input", "deploy")
+    assert parked.exit_code == 0, parked.stderr
+    lines = parked.stdout.splitlines()
+    assert lines[0].endswith("awaiting_approval")
+    run_id = lines[0].split()[1]
+    assert (
+        lines[1]
+        == f"approval needed by ops-lead: symbi cron approve {run_id}  |  symbi cron deny {run_id} --reason …"
+    )
+    approved = json.loads(cli(db, "approve", run_id, "--format", "json").stdout)
+    assert (approved["status"], approved["input"]) == ("approved", "deploy")
+
+
+def test_approving_from_the_cli_while_the_runtime_runs_executes_the_run(db: Path) -> None:
+    import asyncio
+
+    from symbi_runtime.config import Config, SchedulerConfig
+    from symbi_runtime.runtime import Runtime
+    from symbi_runtime.store import RunRecord
+
+    _echo_job(db, policy={"require_approval": True})
+    run_id = cli(db, "run", "echo-job", "--input", "deploy").stdout.split()[1]
+    config = Config(scheduler=SchedulerConfig(tick_interval_seconds=0.05))
+
+    async def approve_while_running() -> RunRecord | None:
+        async with Runtime(config, db_path=db) as rt:
+            loop = asyncio.create_task(rt.run())
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "symbi_lang.cli.main", "cron", "approve", run_id, "--db", str(db),
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                )  # fmt: skip
+                out, err = await proc.communicate()
+                assert proc.returncode == 0, err
+                assert out.decode().startswith(f"approved run {run_id} of echo-job")
+                deadline = asyncio.get_running_loop().time() + 20
+                while (run := rt.store.get_run(run_id)) is not None and run.status != "succeeded":
+                    assert asyncio.get_running_loop().time() < deadline, f"run still {run.status}"
+                    await asyncio.sleep(0.05)
+                return run
+            finally:
+                rt.stop()
+                await loop
+
+    run = asyncio.run(approve_while_running())
+    assert run is not None
+    assert (run.output, run.decision, run.input) == ("got: deploy", "approved", "deploy")
