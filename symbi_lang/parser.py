@@ -487,7 +487,7 @@ class _Recovery:
     def _missing_value_before_next_entry(self, tok: Any, nxt: Any) -> bool:
         """`name:` followed on a later line by `other: …` or `block {`: `name` has no value."""
         prev = self.prev
-        if prev is None or prev.type != "COLON":
+        if prev is None or prev.type != "COLON" or not self._accepts(["ERROR_VALUE"]):
             return False
         later_line = tok.line > prev.line
         starts_entry = tok.type == "IDENT" and nxt.type in ("COLON", "LBRACE") and later_line
