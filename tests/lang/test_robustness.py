@@ -1,0 +1,181 @@
+"""Bad input never becomes a traceback: parse + checks (`analyze`) and `format_text` on arbitrary text,
+on token soup built from the language, and on single-character mutations of valid files. Generated valid
+files must format (the formatter refuses only syntax errors) and round-trip.
+
+Example counts are bounded so that the module runs in a few seconds, and derandomized so that every run
+(and CI) sees the same examples; to hunt wider, raise `max_examples` and drop `derandomize` locally.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symbi_lang.api import Source, analyze
+from symbi_lang.fmt import format_text, structure
+from symbi_lang.parser import parse
+
+CASES = Path(__file__).parent / "parser_cases"
+SPEC = CASES / "spec" / "SPEC-scheduling-guide.md"
+VALID_TEXTS: list[str] = [
+    *(p.read_text(encoding="utf-8") for p in sorted((CASES / "valid").glob("*.symbi"))),
+    *re.findall(r"^```symbiont\n(.*?)^```", SPEC.read_text(encoding="utf-8"), re.S | re.M),
+]
+
+FAST = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    derandomize=True,  # the same examples every run: CI stays reproducible
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def survives(text: str) -> None:
+    """The property: no exception, and anything the formatter accepts re-parses cleanly."""
+    analysis = analyze([Source("x.symbi", text)])
+    assert len(analysis.modules) == 1
+    assert all(d.span.path == "x.symbi" for d in analysis.diagnostics)
+    result = format_text(text, path="x.symbi")
+    if result.ok:
+        assert parse(result.output, path="x.symbi").ok
+        assert format_text(result.output).output == result.output
+    else:
+        assert result.output == text and result.reason
+
+
+# --- arbitrary text ---------------------------------------------------------------------------------
+
+
+@FAST
+@given(st.text(max_size=300))
+def test_arbitrary_unicode_text(text: str) -> None:
+    survives(text)
+
+
+# --- token soup -------------------------------------------------------------------------------------
+
+TOKENS = [
+    "schedule", "agent", "policy", "heartbeat", "name", "cron", "at", "delivery", "webhook_headers",
+    "daily_report", "true", "false", "0", "-1", "2.5", "1.", "-", "{", "}", "[", "]", ":", ",",
+    '"x"', '"0 0 9 * * *"', '"${VAR}"', '"${VAR:-d}"', '"$${X}"', '"\\n"', '"\\q"', '"\\u12"', '"',
+    '"""', '"""\n  text\n  """', '""""""', "# c\n", "// c\n", "#", "//", "/", "@", "%", "\\", "\t",
+    "\r\n", "\u00e9", "\ufeff", "\x00",
+]  # fmt: skip
+SEPARATORS = ["", " ", "\n", "  ", "\n\n"]
+
+
+@st.composite
+def token_soup(draw: st.DrawFn) -> str:
+    tokens = draw(st.lists(st.sampled_from(TOKENS), max_size=60))
+    seps = draw(st.lists(st.sampled_from(SEPARATORS), min_size=len(tokens), max_size=len(tokens)))
+    return "".join(t + s for t, s in zip(tokens, seps, strict=True))
+
+
+@FAST
+@given(token_soup())
+def test_token_soup(text: str) -> None:
+    survives(text)
+
+
+# --- mutations of valid files -----------------------------------------------------------------------
+
+MUTATION_CHARS = st.one_of(st.sampled_from('{}[]:,"#/\\\n $@'), st.characters())
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(VALID_TEXTS))
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        if draw(st.booleans()) and at < len(text):
+            text = text[:at] + text[at + 1 :]  # delete one character
+        else:
+            text = text[:at] + draw(MUTATION_CHARS) + text[at:]  # insert one character
+    return text
+
+
+@FAST
+@given(mutated())
+def test_single_character_mutations_of_valid_files(text: str) -> None:
+    survives(text)
+
+
+# --- generated valid files always format --------------------------------------------------------------
+
+IDENT = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(lambda s: s not in ("true", "false"))
+STRING_BODY = st.text(st.characters(exclude_characters='"\\\n\r', codec="utf-8"), max_size=12)
+COMMENT = st.builds(
+    lambda mark, body: mark + body,
+    st.sampled_from(["#", "//"]),
+    st.text(st.characters(exclude_characters="\n\r", codec="utf-8"), max_size=15),
+)
+SCALAR: st.SearchStrategy[str] = st.one_of(
+    STRING_BODY.map(lambda s: f'"{s}"'),
+    st.sampled_from(['"a\\"b"', '"\\u00e9\\t"', '"${X:-y}"', '"$${Z}"']),
+    st.from_regex(r"-?[0-9]{1,4}(\.[0-9]{1,3})?", fullmatch=True),
+    st.sampled_from(["true", "false"]),
+    IDENT,
+    st.builds(
+        lambda indent, lines: '"""\n' + "".join(f"{indent}{line}\n" for line in lines) + indent + '"""',
+        st.sampled_from(["", "  ", "\t"]),
+        st.lists(STRING_BODY.filter(lambda s: '"' not in s), max_size=4),
+    ),
+)
+
+
+def _gap(draw: st.DrawFn) -> str:
+    """Whitespace, maybe a comment, between tokens (a comment always ends its line)."""
+    gap = draw(st.sampled_from([" ", "\n", "\n\n", "  \n    "]))
+    if draw(st.integers(0, 5)) == 0:
+        gap += draw(COMMENT) + "\n"
+    return gap
+
+
+@st.composite
+def value(draw: st.DrawFn, depth: int = 0) -> str:
+    kind = draw(st.sampled_from(["scalar"] * 4 + (["list", "map"] if depth < 3 else [])))
+    if kind == "scalar":
+        return draw(SCALAR)
+    if kind == "list":
+        items = [draw(value(depth + 1)) for _ in range(draw(st.integers(0, 4)))]
+        trailing = "," if draw(st.booleans()) and items else ""
+        return "[" + "".join(_gap(draw) + item + ("," if i < len(items) - 1 else trailing)
+                             for i, item in enumerate(items)) + _gap(draw) + "]"  # fmt: skip
+    entries = []
+    for _ in range(draw(st.integers(0, 3))):
+        key = draw(st.one_of(IDENT, STRING_BODY.map(lambda s: f'"{s}"')))
+        entries.append(_gap(draw) + key + ": " + draw(value(depth + 1)) + draw(st.sampled_from(["", ","])))
+    return "{" + "".join(entries) + _gap(draw) + "}"
+
+
+@st.composite
+def block(draw: st.DrawFn, depth: int = 0) -> str:
+    head = draw(IDENT) + (" " + draw(IDENT) if draw(st.booleans()) else "")
+    body = []
+    for _ in range(draw(st.integers(0, 4))):
+        if depth < 2 and draw(st.integers(0, 4)) == 0:
+            body.append(_gap(draw) + draw(block(depth + 1)))
+        else:
+            body.append(_gap(draw) + draw(IDENT) + ": " + draw(value()) + draw(st.sampled_from(["", ","])))
+    return head + " {" + "".join(body) + _gap(draw) + "}" + draw(st.sampled_from(["", ","]))
+
+
+@st.composite
+def valid_file(draw: st.DrawFn) -> str:
+    return "".join(_gap(draw) + draw(block()) for _ in range(draw(st.integers(0, 3)))) + _gap(draw)
+
+
+@FAST
+@given(valid_file())
+def test_generated_valid_files_format_and_round_trip(text: str) -> None:
+    parsed = parse(text, path="g.symbi")
+    assert parsed.ok, [d.message for d in parsed.diagnostics]
+    result = format_text(text, path="g.symbi")
+    assert result.ok, result.reason
+    assert structure(parse(result.output, path="g.symbi").module) == structure(parsed.module)
+    assert format_text(result.output).output == result.output
+    analyze([Source("g.symbi", text)])  # checks never raise on odd but well-formed files either
