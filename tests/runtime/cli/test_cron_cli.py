@@ -10,7 +10,7 @@ import select
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +29,9 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "state" / "symbi.db"
 
 
-def cli(db: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+def cli(
+    db: Path, *args: str, input: str | None = None, env: Mapping[str, str | None] | None = None
+) -> Result:
     """Run `symbi cron ARGS --db DB` in-process (stdout and stderr kept apart)."""
     full_env: dict[str, str | None] = {"SYMBI_DB": None, "NO_COLOR": "1", **(env or {})}
     return CliRunner().invoke(app, [*args, "--db", str(db)], input=input, env=full_env)
@@ -643,3 +645,72 @@ def test_approving_from_the_cli_while_the_runtime_runs_executes_the_run(db: Path
     run = asyncio.run(approve_while_running())
     assert run is not None
     assert (run.output, run.decision, run.input) == ("got: deploy", "approved", "deploy")
+
+
+# --- add --file -----------------------------------------------------------------------------------
+
+SCHEDULES = """
+agent reporter {
+  command: ["echo", "report"]
+}
+
+schedule {
+  name: "daily-report"
+  agent: "reporter"
+  cron: "0 0 9 * * *"
+  delivery: ["stdout"]
+}
+
+schedule weekly {
+  agent: "reporter"
+  cron: "0 0 18 * * 5"
+}
+"""
+
+
+def test_add_file_upserts_every_schedule_and_schedule_selects_one(db: Path, tmp_path: Path) -> None:
+    f = tmp_path / "jobs.symbi"
+    f.write_text(SCHEDULES, encoding="utf-8")
+    first = cli(db, "add", "--file", str(f))
+    assert first.exit_code == 0, first.stderr
+    assert [line.split()[:2] for line in first.stdout.splitlines()] == [
+        ["created", "daily-report"],
+        ["created", "weekly"],
+    ]
+    again = cli(db, "add", "--file", str(f), "--format", "json")
+    assert [(r["name"], r["outcome"]) for r in json.loads(again.stdout)] == [
+        ("daily-report", "unchanged"),
+        ("weekly", "unchanged"),
+    ]
+    f.write_text(SCHEDULES.replace("0 0 9 * * *", "0 30 9 * * *"), encoding="utf-8")
+    one = cli(db, "add", "--file", str(f), "--schedule", "daily-report")
+    assert one.stdout.startswith("updated   daily-report  (next run: ")
+    assert len(one.stdout.splitlines()) == 1
+    (job,) = json.loads(cli(db, "list", "--agent", "reporter", "--format", "json").stdout)[:1]
+    assert job["cron_expr"] == "0 30 9 * * *"
+
+    missing = cli(db, "add", "--file", str(f), "--schedule", "nightly")
+    assert missing.exit_code == 1
+    assert missing.stderr.endswith("(schedules: daily-report, weekly)\n")
+
+
+def test_add_file_keeps_the_agent_binding_for_the_runtime(db: Path, store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "jobs.symbi"
+    f.write_text(SCHEDULES, encoding="utf-8")
+    assert cli(db, "add", "--file", str(f), "--schedule", "weekly").exit_code == 0
+    job = store.get_job("weekly")
+    assert job is not None and job.definition.agent is not None
+    assert job.definition.agent.command == ("echo", "report")
+
+
+def test_add_file_prints_warnings_and_still_adds(db: Path, tmp_path: Path) -> None:
+    f = tmp_path / "warn.symbi"
+    f.write_text(
+        'schedule {\n  name: "w"\n  agent: "a"\n  cron: "0 0 9 * * *"\n'
+        '  input: "${SYMBI_TEST_UNSET_VAR}"\n}\n',
+        encoding="utf-8",
+    )
+    result = cli(db, "add", "--file", str(f), env={"SYMBI_TEST_UNSET_VAR": None})
+    assert result.exit_code == 0, result.stderr
+    assert "warning[SYM" in result.stderr and "SYMBI_TEST_UNSET_VAR" in result.stderr
+    assert result.stdout.startswith("created   w")
