@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import calendar
 import functools
+import itertools
 import re
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -136,6 +137,7 @@ class _Compiled:
     months: frozenset[int]
     years: tuple[int, ...] | None
     days: _DayRules
+    fixed: bool  # a single second, minute and hour
     spans: dict[str, tuple[int, int]]  # field -> (start, end) offsets in the expression
     texts: dict[str, str]  # field -> its text (after macro expansion)
 
@@ -500,13 +502,17 @@ def _compile(expression: str, timezone: str) -> tuple[_Compiled | None, ZoneInfo
         dom_restricted=not _is_wildcard(dom_text),
         dow_restricted=not _is_wildcard(dow_text),
     )
+    seconds = tuple(sorted(parsed["second"].values))
+    minutes = tuple(sorted(parsed["minute"].values))
+    hours = tuple(sorted(parsed["hour"].values))
     compiled = _Compiled(
-        seconds=tuple(sorted(parsed["second"].values)),
-        minutes=tuple(sorted(parsed["minute"].values)),
-        hours=tuple(sorted(parsed["hour"].values)),
+        seconds=seconds,
+        minutes=minutes,
+        hours=hours,
         months=frozenset(parsed["month"].values),
         years=tuple(sorted(parsed["year"].values)) if "year" in parsed else None,
         days=days,
+        fixed=len(seconds) == 1 and len(minutes) == 1 and len(hours) == 1,
         spans=spans,
         texts=texts,
     )
@@ -544,36 +550,27 @@ def _nearest_weekday(year: int, month: int, day: int, length: int) -> int | None
 def _matching_days(rules: _DayRules, year: int, month: int) -> tuple[int, ...]:
     first_wd, length = calendar.monthrange(year, month)
     first_wd = (first_wd + 1) % 7
-    dom_days: set[int] = set()
-    if rules.dom_restricted or not rules.dow_restricted:
-        dom_days = {d for d in rules.dom if d <= length}
-        dom_days |= {length - off for off in rules.dom_last if length - off >= 1}
-        for n in rules.dom_nearest_weekday:
-            w = _nearest_weekday(year, month, n, length)
-            if w is not None:
-                dom_days.add(w)
-        if rules.dom_last_weekday:
-            last_wd = (first_wd + length - 1) % 7
-            dom_days.add(length - (1 if last_wd == 6 else 2 if last_wd == 0 else 0))
+    dom_days = {d for d in rules.dom if d <= length}
+    dom_days |= {length - off for off in rules.dom_last if length - off >= 1}
+    for n in rules.dom_nearest_weekday:
+        w = _nearest_weekday(year, month, n, length)
+        if w is not None:
+            dom_days.add(w)
+    last_wd = (first_wd + length - 1) % 7
+    if rules.dom_last_weekday:
+        dom_days.add(length - (1 if last_wd == 6 else 2 if last_wd == 0 else 0))
     dow_days: set[int] = set()
-    if rules.dow_restricted or not rules.dom_restricted:
-        for wd in rules.dow:
-            dow_days.update(range(1 + (wd - first_wd) % 7, length + 1, 7))
-        for wd, nth in rules.dow_nth:
-            d = 1 + (wd - first_wd) % 7 + 7 * (nth - 1)
-            if d <= length:
-                dow_days.add(d)
-        last_wd = (first_wd + length - 1) % 7
-        for wd in rules.dow_last:
-            dow_days.add(length - (last_wd - wd) % 7)
-    if rules.dom_restricted and rules.dow_restricted:
-        chosen = dom_days | dow_days  # POSIX/Vixie: either one
-    elif rules.dom_restricted:
-        chosen = dom_days
-    elif rules.dow_restricted:
-        chosen = dow_days
-    else:
-        chosen = dom_days & dow_days
+    for wd in rules.dow:
+        dow_days.update(range(1 + (wd - first_wd) % 7, length + 1, 7))
+    for wd, nth in rules.dow_nth:
+        d = 1 + (wd - first_wd) % 7 + 7 * (nth - 1)
+        if d <= length:
+            dow_days.add(d)
+    for wd in rules.dow_last:
+        dow_days.add(length - (last_wd - wd) % 7)
+    # POSIX/Vixie: when both fields are restricted either one suffices; when one starts with `*` or `?`
+    # both must match (so `*/2` in day-of-month still means odd days).
+    chosen = dom_days | dow_days if rules.dom_restricted and rules.dow_restricted else dom_days & dow_days
     return tuple(sorted(chosen))
 
 
@@ -607,8 +604,7 @@ class CronSpec:
     @property
     def is_fixed_time(self) -> bool:
         """A single second, minute and hour: the Vixie DST adjustment applies."""
-        c = self._c
-        return len(c.seconds) == 1 and len(c.minutes) == 1 and len(c.hours) == 1
+        return self._c.fixed
 
     @property
     def hours(self) -> frozenset[int]:
@@ -627,14 +623,16 @@ class CronSpec:
     # --- next fire --------------------------------------------------------------------------------
     def next_after(self, after: datetime) -> datetime | None:
         """The first fire strictly after `after` (naive = UTC), as an aware UTC datetime; None if none."""
-        after = after.replace(tzinfo=UTC) if after.tzinfo is None else after.astimezone(UTC)
-        if self.timezone in _UTC_KEYS:
-            base = after.astimezone(UTC).replace(tzinfo=None, microsecond=0) + _ONE_SECOND
-            wall = self._next_wall(base)
-            return None if wall is None else wall.replace(tzinfo=UTC)
-        if self.is_fixed_time:
-            return self._next_fixed(after)
-        return self._next_real(after)
+        try:
+            after = after.replace(tzinfo=UTC) if after.tzinfo is None else after.astimezone(UTC)
+            if self.timezone in _UTC_KEYS:
+                wall = self._next_wall(after.replace(tzinfo=None, microsecond=0) + _ONE_SECOND)
+                return None if wall is None else wall.replace(tzinfo=UTC)
+            if self._c.fixed:
+                return self._next_fixed(after)
+            return self._next_real(after)
+        except OverflowError:  # past year 9999 (or before year 1): nothing representable
+            return None
 
     def next_n(self, after: datetime, n: int) -> list[datetime]:
         """Up to `n` fires strictly after `after` (fewer when it runs out)."""
@@ -695,7 +693,7 @@ class CronSpec:
         year, month, day = x.year, x.month, x.day
         hms: tuple[int, int, int] | None = (x.hour, x.minute, x.second)
         first_time = (c.hours[0], c.minutes[0], c.seconds[0])
-        limit = years[-1] if years is not None else year + _SEARCH_YEARS
+        limit = years[-1] if years is not None else min(year + _SEARCH_YEARS, 9999)
         while year <= limit:
             if years is not None and year not in years:
                 i = bisect_left(years, year)
@@ -770,23 +768,25 @@ class CronSpec:
     def _next_real(self, after: datetime) -> datetime | None:
         """Wildcard / sub-hourly job: every matching instant of real time (gaps skip, repeats fire twice)."""
         wall_a, fold_a = self._local_wall(after)
+        best: datetime | None = None
         wall = self._next_existing_wall(wall_a + _ONE_SECOND)
-        if wall is None:
-            return None
-        o0, o1 = self._offsets(wall)
-        if o0 > o1:  # `wall` occurs twice
-            return (wall - (o1 if fold_a else o0)).replace(tzinfo=UTC)
+        if wall is not None:
+            o0, o1 = self._offsets(wall)
+            best = (wall - o0).replace(tzinfo=UTC)
+            if best <= after:  # `after` is in the second pass of the hour that repeats `wall`
+                best = (wall - o1).replace(tzinfo=UTC)
         if fold_a == 0:
             a0, a1 = self._offsets(wall_a)
             if a0 > a1:
-                # `after` is in the first pass of a repeated hour and nothing else matches in it:
-                # the second pass of the hour may still hold a fire at a wall time before `after`'s.
+                # `after` is in the first pass of a repeated hour: the second pass may hold a fire at
+                # a wall time before `after`'s, which is still later in real time.
                 t = self._transition(after.replace(microsecond=0), after + (a0 - a1))
-                start = (t + a1).replace(tzinfo=None)
-                again = self._next_wall(start)
+                again = self._next_wall((t + a1).replace(tzinfo=None))
                 if again is not None and again <= wall_a:
-                    return (again - a1).replace(tzinfo=UTC)
-        return (wall - o0).replace(tzinfo=UTC)
+                    second = (again - a1).replace(tzinfo=UTC)
+                    if best is None or second < best:
+                        best = second
+        return best
 
     def _next_existing_wall(self, x: datetime) -> datetime | None:
         """The first matching wall time at or after `x` that exists in the zone (gaps are skipped)."""
@@ -859,8 +859,15 @@ def never_fires(spec: CronSpec, now: datetime) -> CronError | None:
             "check the day-of-month and month fields",
         )
     if c.years is None:
-        if spec.next_after(now) is None:  # pragma: no cover - only a DST gap could swallow every fire
-            return CronError(CronErrorKind.NEVER_FIRES, "never fires", 0, len(spec.expression), None, None)
+        if spec.next_after(now) is None:  # e.g. "*/20" days AND fifth Mondays: no date has both
+            return CronError(
+                CronErrorKind.NEVER_FIRES,
+                "never fires: no date matches both the day-of-month and day-of-week fields",
+                dom_start,
+                c.spans["day_of_week"][1],
+                "day_of_month",
+                "a day-of-month starting with * or ? must match together with the day-of-week",
+            )
         return None
     if spec.next_after(now) is not None:
         return None
@@ -917,112 +924,121 @@ def _runs(values: list[int]) -> list[tuple[int, int]]:
 
 
 def _step_of(values: tuple[int, ...], lo: int, hi: int) -> int | None:
-    """n when values are exactly lo, lo+n, … (every n-th from the start of the range), else None."""
+    """n when values are exactly lo, lo+n, … and n divides the range evenly (a true "every n"), else None."""
     if len(values) < 2 or values[0] != lo:
         return None
     step = values[1] - values[0]
-    return step if values == tuple(range(lo, hi + 1, step)) else None
+    if (hi - lo + 1) % step or values != tuple(range(lo, hi + 1, step)):
+        return None
+    return step
 
 
-def _words(values: list[int], show: functools.partial[str] | None = None, through: str = "-") -> str:
-    def fmt(v: int) -> str:
-        return show(v) if show is not None else str(v)
-
-    parts = [
-        fmt(a) if a == b else f"{fmt(a)}{through}{fmt(b)}" if b - a > 1 else f"{fmt(a)}, {fmt(b)}"
-        for a, b in _runs(values)
-    ]
+def _words(values: list[int], show: Callable[[int], str] = str, through: str = "-") -> str:
+    parts: list[str] = []
+    for a, b in _runs(values):
+        if b - a >= 2:
+            parts.append(f"{show(a)}{through}{show(b)}")
+        else:
+            parts.extend(show(v) for v in range(a, b + 1))
     return _join(parts)
 
 
-def _name_of(names: tuple[str, ...], offset: int, v: int) -> str:
-    return names[v - offset]
+def _plural(word: str, values: tuple[int, ...] | list[int]) -> str:
+    return word if len(values) == 1 else word + "s"
 
 
 def _describe_time(c: _Compiled) -> str:
     s, m, h = c.seconds, c.minutes, c.hours
     all_s, all_m, all_h = len(s) == 60, len(m) == 60, len(h) == 24
-    if len(s) == 1 and len(m) == 1 and len(h) == 1:
-        return f"at {h[0]:02}:{m[0]:02}:{s[0]:02}"
-    if len(s) == 1 and len(m) == 1 and len(h) <= 4 and not all_h:
-        return "at " + _join([f"{x:02}:{m[0]:02}:{s[0]:02}" for x in h])
+    if len(s) == 1 and len(m) * len(h) <= 4 and not all_h:
+        return "at " + _join([f"{x:02}:{y:02}:{s[0]:02}" for x in h for y in m])
+    sec_step, min_step = _step_of(s, 0, 59), _step_of(m, 0, 59)
     if all_s:
         sub = "every second"
-    elif (n := _step_of(s, 0, 59)) is not None:
-        sub = f"every {n} seconds"
+    elif sec_step is not None:
+        sub = f"every {sec_step} seconds"
     elif all_m:
-        sub = "every minute" if s == (0,) else f"every minute at second {_words(list(s))}"
+        sub = "every minute" if s == (0,) else f"every minute at {_plural('second', s)} {_words(list(s))}"
     else:
         sub = ""
-    if sub and not all_m and (sub.startswith("every") and "minute" not in sub):
-        sub += f" of minute {_words(list(m))}" if _step_of(m, 0, 59) is None else ""
-        if (n := _step_of(m, 0, 59)) is not None:
-            sub += f", every {n} minutes"
-    if not sub:
-        n = _step_of(m, 0, 59)
-        sec = "" if s == (0,) else f" at second {_words(list(s))}"
-        if n is not None:
-            sub = f"every {n} minutes{sec}"
-        elif len(m) == 1 and len(s) == 1:
-            sub = f"at minute {m[0]}" + ("" if s == (0,) else f", second {s[0]}")
-            sub = "every hour " + sub if all_h else sub
-            if all_h:
-                return sub
+    if sub:
+        if not all_m:
+            sub += (
+                f", every {min_step} minutes"
+                if min_step is not None
+                else (f" during {_plural('minute', m)} {_words(list(m))}")
+            )
+    else:
+        sec = "" if s == (0,) else f" at {_plural('second', s)} {_words(list(s))}"
+        if min_step is not None:
+            sub = f"every {min_step} minutes{sec}"
+        elif all_h and len(m) == 1:
+            return f"every hour at minute {m[0]}{sec}"
         else:
-            sub = f"at minute {_words(list(m))}{sec}"
+            sub = f"at {_plural('minute', m)} {_words(list(m))}{sec}"
     if all_h:
         return sub
-    n = _step_of(h, 0, 23)
-    if n is not None:
-        return f"{sub}, every {n} hours"
+    hour_step = _step_of(h, 0, 23)
+    if hour_step is not None:
+        return f"{sub}, every {hour_step} hours"
     runs = _runs(list(h))
     if len(runs) == 1:
-        a, b = runs[0]
-        return f"{sub}, from {a:02}:00 to {b:02}:59"
+        return f"{sub}, from {runs[0][0]:02}:00 to {runs[0][1]:02}:59"
     return f"{sub}, during hours {_words(list(h))}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _day_name(v: int) -> str:
+    return _DAY_FULL[v % 7]
+
+
+def _month_name(v: int) -> str:
+    return calendar.month_name[v]
 
 
 def _describe_days(c: _Compiled) -> str:
     r = c.days
     dom_parts: list[str] = []
-    if r.dom_restricted:
-        if r.dom:
-            days = sorted(r.dom)
-            if len(days) == 31:
-                dom_parts.append("every day of the month")
-            else:
-                dom_parts.append(f"on day{'s' if len(days) > 1 else ''} {_words(days)} of the month")
-        for off in sorted(r.dom_last):
-            dom_parts.append(
-                "on the last day of the month"
-                if off == 0
-                else f"{off} day{'s' if off > 1 else ''} before the last day of the month"
-            )
-        for n in sorted(r.dom_nearest_weekday):
-            dom_parts.append(f"on the weekday nearest day {n}")
-        if r.dom_last_weekday:
-            dom_parts.append("on the last weekday of the month")
+    if r.dom and len(r.dom) < 31:
+        days = sorted(r.dom)
+        gaps = {b - a for a, b in itertools.pairwise(days)}
+        plain = not (r.dom_last or r.dom_nearest_weekday or r.dom_last_weekday or r.dow_restricted)
+        if len(c.months) == 1 and plain:
+            dom_parts.append(f"on {_month_name(next(iter(c.months)))} {_words(days)}")
+        elif len(days) > 4 and len(gaps) == 1 and (n := gaps.pop()) > 1:
+            dom_parts.append(f"on every {_ordinal(n)} day of the month ({days[0]}, {days[1]}, …, {days[-1]})")
+        else:
+            dom_parts.append(f"on {_plural('day', days)} {_words(days)} of the month")
+    for off in sorted(r.dom_last):
+        dom_parts.append(
+            "on the last day of the month"
+            if off == 0
+            else f"{off} {_plural('day', [0] * off)} before the last day of the month"
+        )
+    for n in sorted(r.dom_nearest_weekday):
+        dom_parts.append(f"on the weekday nearest day {n}")
+    if r.dom_last_weekday:
+        dom_parts.append("on the last weekday of the month")
     dow_parts: list[str] = []
-    if r.dow_restricted:
-        show = functools.partial(_name_of, _DAY_FULL, 0)
-        if r.dow:
-            values = sorted(r.dow)
-            if len(values) == 7:
-                dow_parts.append("every day of the week")
-            else:
-                runs = _runs(values)
-                if len(runs) == 1 and runs[0][1] - runs[0][0] >= 2:
-                    dow_parts.append(f"{show(runs[0][0])} through {show(runs[0][1])}")
-                else:
-                    dow_parts.append("on " + _words(values, show, " through "))
-        for wd, nth in sorted(r.dow_nth):
-            dow_parts.append(f"on the {_ORDINALS[nth]} {_DAY_FULL[wd]} of the month")
-        for wd in sorted(r.dow_last):
-            dow_parts.append(f"on the last {_DAY_FULL[wd]} of the month")
+    if r.dow and len(r.dow) < 7:
+        values = sorted(7 if v == 0 else v for v in r.dow)  # Monday first, Sunday last
+        runs = _runs(values)
+        if len(runs) == 1 and runs[0][1] - runs[0][0] >= 2:
+            dow_parts.append(f"{_day_name(runs[0][0])} through {_day_name(runs[0][1])}")
+        else:
+            dow_parts.append("on " + _words(values, _day_name, " through "))
+    for wd, nth in sorted(r.dow_nth):
+        dow_parts.append(f"on the {_ORDINALS[nth]} {_DAY_FULL[wd]} of the month")
+    for wd in sorted(r.dow_last):
+        dow_parts.append(f"on the last {_DAY_FULL[wd]} of the month")
     parts = [_join(dom_parts)] if dom_parts else []
     if dow_parts:
         parts.append(_join(dow_parts))
-    return " or ".join(parts)
+    return (" or " if r.dom_restricted and r.dow_restricted else " and ").join(parts)
 
 
 def _describe(c: _Compiled) -> str:
@@ -1030,9 +1046,8 @@ def _describe(c: _Compiled) -> str:
     days = _describe_days(c)
     if days:
         text += (" " if days.startswith(("on ", "every ")) else ", ") + days
-    if len(c.months) < 12:
-        show = functools.partial(_name_of, tuple(calendar.month_name[1:]), 1)
-        text += " in " + _words(sorted(c.months), show, " through ")
+    if len(c.months) < 12 and not days.startswith(f"on {_month_name(min(c.months))} "):
+        text += " in " + _words(sorted(c.months), _month_name, " through ")
     if c.years is not None:
-        text += " in " + _words(list(c.years), None, " through ")
+        text += (", in " if len(c.months) < 12 else " in ") + _words(list(c.years), str, " through ")
     return text
