@@ -30,7 +30,10 @@ schedule hello {
 # Four independent syntax mistakes: a missing colon, an unterminated string, a stray brace and a missing
 # comma in a list. The parser reports each once and recovers.
 BROKEN = """\
-schedule daily {
+agent reporter {
+  command: ["echo", "hi"]
+}
+schedule {
     name "daily"
     cron: "0 0 9 * * 1-5"
     agent: "reporter
@@ -50,7 +53,8 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "broken.symbi").write_text(BROKEN)
     nested = tmp_path / "more" / "deeper"
     nested.mkdir(parents=True)
-    (nested / "also_clean.symbi").write_text(CLEAN.replace("hello", "hello_again"))
+    other = CLEAN.replace("hello", "hello_again").replace("greeter", "greeter_2")
+    (nested / "also_clean.symbi").write_text(other)
     (tmp_path / "empty").mkdir()
     return tmp_path
 
@@ -68,7 +72,7 @@ def test_errors_exit_1_and_render_like_rustc(symbi: Symbi, files: Path, snapshot
     assert r.err == ""
     assert "\x1b[" not in r.out  # not a terminal: no colour
     assert r.out.count("error[SYM") == 4
-    assert " --> broken.symbi:2:10\n" in r.out
+    assert " --> broken.symbi:5:10\n" in r.out
     assert r.out.endswith("checked 1 file: 4 errors\n")
     assert r.out == snapshot
 
@@ -100,7 +104,7 @@ def test_json_has_exactly_the_documented_shape(
         assert start["line"] >= 1 and start["column"] >= 1
     first = doc["diagnostics"][0]
     assert first["code"] == "SYM002"
-    assert first["range"] == {"start": {"line": 2, "column": 10}, "end": {"line": 2, "column": 17}}
+    assert first["range"] == {"start": {"line": 5, "column": 10}, "end": {"line": 5, "column": 17}}
     assert doc == snapshot
 
 
