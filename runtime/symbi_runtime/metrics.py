@@ -51,6 +51,9 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        # Runs in flight per job, so a finish without a start (or twice) cannot drive the gauge negative.
+        self._running: dict[str, int] = {}
+        self._lock = threading.Lock()
         r = self.registry
         self._runs = Counter(
             "symbiont_cron_runs", "Finished runs by job and status.", ["job_name", "status"], registry=r
@@ -90,18 +93,34 @@ class Metrics:
         )
 
     def run_started(self, job_name: str) -> None:
-        """A run began executing (in-flight +1)."""
-        self._in_flight.inc()
+        """A run began executing (in-flight +1 until its `run_finished`, `run_parked` or `run_ended`)."""
+        with self._lock:
+            self._running[job_name] = self._running.get(job_name, 0) + 1
+            self._in_flight.inc()
 
     def run_ended(self, job_name: str) -> None:
-        """A run that `run_started` counted stopped executing (in-flight −1), whatever its outcome."""
-        self._in_flight.dec()
+        """A run that `run_started` counted stopped executing (in-flight −1; never below zero per job)."""
+        with self._lock:
+            count = self._running.get(job_name, 0)
+            if count <= 0:
+                return
+            if count == 1:
+                del self._running[job_name]
+            else:
+                self._running[job_name] = count - 1
+            self._in_flight.dec()
+
+    def run_parked(self, job_name: str) -> None:
+        """A started run stopped to wait for approval: no longer in flight, not finished either."""
+        self.run_ended(job_name)
 
     def run_finished(self, job_name: str, status: str, duration_seconds: float | None) -> None:
-        """Count a run in its final status; record its execution time when it executed."""
+        """Count a run in its final status, record its execution time when it executed, and take it out
+        of the in-flight gauge if `run_started` counted it."""
         self._runs.labels(job_name=job_name, status=status).inc()
         if duration_seconds is not None:
             self._duration.labels(job_name=job_name).observe(max(0.0, duration_seconds))
+        self.run_ended(job_name)
 
     def dead_lettered(self, job_name: str) -> None:
         self._dead_letter.labels(job_name=job_name).inc()

@@ -35,13 +35,27 @@ def test_runs_are_counted_per_job_and_status_with_the_spec_names() -> None:
     assert s[("symbiont_cron_execution_duration_seconds_bucket", bucket)] == 3
 
 
-def test_in_flight_gauge_follows_started_and_ended_runs() -> None:
+def in_flight(m: Metrics) -> float:
+    return samples(m)[("symbiont_cron_in_flight_jobs", ())]
+
+
+def test_in_flight_gauge_follows_started_finished_and_parked_runs() -> None:
     m = Metrics()
     m.run_started("a")
     m.run_started("b")
     m.run_started("a")
-    m.run_ended("a")
-    assert "symbiont_cron_in_flight_jobs 2.0" in m.render().decode()
+    m.run_started("c")
+    assert in_flight(m) == 4
+    m.run_finished("a", "succeeded", 1.0)
+    m.run_parked("b")  # waiting for approval is not running
+    m.run_ended("c")
+    assert in_flight(m) == 1
+    # A finish that was never started (or a second finish) does not drive the gauge below zero.
+    m.run_finished("b", "denied", None)
+    m.run_finished("a", "succeeded", 1.0)
+    m.run_finished("a", "failed", 1.0)
+    m.run_ended("zzz")
+    assert in_flight(m) == 0
 
 
 def test_dead_letter_skipped_missed_lag_and_deliveries() -> None:
