@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from typing import Any
 
 from symbi_runtime.cli.output import (
     Column,
@@ -17,7 +18,7 @@ from symbi_runtime.cli.output import (
 )
 
 COLUMNS = (Column("name", "NAME"), Column("when", "WHEN (UTC)", short_time), Column("n", "COUNT"))
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {"name": "daily-report", "when": "2026-03-02T09:00:00+00:00", "n": 3},
     {"name": "sync", "when": None, "n": 0.5},
 ]
