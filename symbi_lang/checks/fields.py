@@ -170,6 +170,8 @@ def _check_enum(fs: FieldSpec, node: StringValue | IdentValue) -> Iterator[Diagn
 
 
 def _type_help(fs: FieldSpec, node: Value | Block) -> str:
+    if Shape.BLOCK in fs.shapes:
+        return f"write a block: `{fs.name} {{ … }}` (or a map: `{fs.name}: {{ … }}`)"
     if Shape.STRING_LIST in fs.shapes and isinstance(node, (StringValue, IdentValue)):
         return f"write a list: `{fs.example}`"
     if Shape.BOOLEAN in fs.shapes and isinstance(node, (StringValue, IdentValue)):

@@ -53,6 +53,8 @@ def check_agent_references(modules: Sequence[Module], ctx: CheckContext) -> Iter
             ref = item.field("agent")
             if ref is None or not isinstance(ref.value, StringValue) or not ref.value.value.strip():
                 continue
+            if "${" in ref.value.value:
+                continue  # reported by the interpolation check
             agent = agents.get(ref.value.value)
             if agent is None:
                 yield codes.AGENT_NOT_DEFINED.at(

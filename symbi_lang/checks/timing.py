@@ -101,7 +101,7 @@ def _cron_error(module: Module, value: StringValue, err: CronError) -> Diagnosti
         return codes.CRON_FIVE_FIELDS.at(span, help=f'did you mean "{fixed}"? ({_SIX_FIELDS})', fixes=fix)
     if err.kind in (CronErrorKind.NEVER_FIRES, CronErrorKind.EXHAUSTED):
         return codes.CRON_NEVER_FIRES.at(span, message=err.message, help=err.help)
-    return codes.CRON_INVALID.at(span, message=err.message, help=err.help or _SIX_FIELDS)
+    return codes.CRON_INVALID.at(span, message=err.message, help=err.help)
 
 
 def _err_span(module: Module, value: StringValue, err: CronError) -> Span:
