@@ -106,7 +106,9 @@ def test_single_character_mutations_of_valid_files(text: str) -> None:
 
 # --- generated valid files always format --------------------------------------------------------------
 
-IDENT = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(lambda s: s not in ("true", "false"))
+# Not `schedule`/`agent`: a nested block of a top-level kind at column 1 reads as an unclosed block.
+KEYWORDS = ("true", "false", "schedule", "agent")
+IDENT = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).filter(lambda s: s not in KEYWORDS)
 STRING_BODY = st.text(st.characters(exclude_characters='"\\\n\r', codec="utf-8"), max_size=12)
 COMMENT = st.builds(
     lambda mark, body: mark + body,
@@ -135,6 +137,17 @@ def _gap(draw: st.DrawFn) -> str:
     return gap
 
 
+def _colon(draw: st.DrawFn) -> str:
+    """Usually `: `; sometimes with line breaks or comments on either side."""
+    return ": " if draw(st.integers(0, 3)) else _gap(draw) + ":" + _gap(draw)
+
+
+def _comma(draw: st.DrawFn) -> str:
+    """Nothing, `,`, or a comma after a line break or comment."""
+    choice = draw(st.integers(0, 5))
+    return "" if choice < 3 else "," if choice < 5 else _gap(draw) + ","
+
+
 @st.composite
 def value(draw: st.DrawFn, depth: int = 0) -> str:
     kind = draw(st.sampled_from(["scalar"] * 4 + (["list", "map"] if depth < 3 else [])))
@@ -142,26 +155,26 @@ def value(draw: st.DrawFn, depth: int = 0) -> str:
         return draw(SCALAR)
     if kind == "list":
         items = [draw(value(depth + 1)) for _ in range(draw(st.integers(0, 4)))]
-        trailing = "," if draw(st.booleans()) and items else ""
-        return "[" + "".join(_gap(draw) + item + ("," if i < len(items) - 1 else trailing)
-                             for i, item in enumerate(items)) + _gap(draw) + "]"  # fmt: skip
+        commas = [_comma(draw) or "," for _ in items[1:]] + [_comma(draw)]  # the trailing one is optional
+        body = "".join(_gap(draw) + item + comma for item, comma in zip(items, commas, strict=False))
+        return "[" + body + _gap(draw) + "]"
     entries = []
     for _ in range(draw(st.integers(0, 3))):
         key = draw(st.one_of(IDENT, STRING_BODY.map(lambda s: f'"{s}"')))
-        entries.append(_gap(draw) + key + ": " + draw(value(depth + 1)) + draw(st.sampled_from(["", ","])))
+        entries.append(_gap(draw) + key + _colon(draw) + draw(value(depth + 1)) + _comma(draw))
     return "{" + "".join(entries) + _gap(draw) + "}"
 
 
 @st.composite
 def block(draw: st.DrawFn, depth: int = 0) -> str:
-    head = draw(IDENT) + (" " + draw(IDENT) if draw(st.booleans()) else "")
+    head = draw(IDENT) + (_gap(draw) + draw(IDENT) if draw(st.booleans()) else "")
     body = []
     for _ in range(draw(st.integers(0, 4))):
         if depth < 2 and draw(st.integers(0, 4)) == 0:
             body.append(_gap(draw) + draw(block(depth + 1)))
         else:
-            body.append(_gap(draw) + draw(IDENT) + ": " + draw(value()) + draw(st.sampled_from(["", ","])))
-    return head + " {" + "".join(body) + _gap(draw) + "}" + draw(st.sampled_from(["", ","]))
+            body.append(_gap(draw) + draw(IDENT) + _colon(draw) + draw(value()) + _comma(draw))
+    return head + _gap(draw) + "{" + "".join(body) + _gap(draw) + "}" + _comma(draw)
 
 
 @st.composite
