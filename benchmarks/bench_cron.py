@@ -5,11 +5,12 @@ Run: python benchmarks/bench_cron.py
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from symbi_lang import cron
@@ -60,12 +61,22 @@ def main() -> None:
             cron._parse_cached.cache_clear()
             return CronSpec.parse(expr, zone)
 
+        def cached(expr: str = expr, zone: str = zone) -> object:
+            return CronSpec.parse(expr, zone)
+
         spec = CronSpec.parse(expr, zone)
-        after = iter([START + timedelta(seconds=17 * i) for i in range(10**6)])
+        starts = (START + timedelta(seconds=17 * i) for i in itertools.count())
+
+        def nxt_call(spec: CronSpec = spec, starts: Iterator[datetime] = starts) -> object:
+            return spec.next_after(next(starts))
+
+        def many_call(spec: CronSpec = spec) -> object:
+            return spec.next_n(START, 100)
+
         parse_cold = median_us(cold)
-        parse_cached = median_us(lambda expr=expr, zone=zone: CronSpec.parse(expr, zone))
-        nxt = median_us(lambda spec=spec, after=after: spec.next_after(next(after)))
-        many = median_us(lambda spec=spec: spec.next_n(START, 100), rounds=5, number=10) / 100
+        parse_cached = median_us(cached)
+        nxt = median_us(nxt_call)
+        many = median_us(many_call, rounds=5, number=10) / 100
         try:
             import zoneinfo
 
