@@ -714,3 +714,45 @@ def test_add_file_prints_warnings_and_still_adds(db: Path, tmp_path: Path) -> No
     assert result.exit_code == 0, result.stderr
     assert "warning[SYM" in result.stderr and "SYMBI_TEST_UNSET_VAR" in result.stderr
     assert result.stdout.startswith("created   w")
+
+
+def test_jobs_added_and_paused_from_the_cli_reach_a_running_runtime(db: Path) -> None:
+    import asyncio
+
+    from symbi_runtime.config import Config, SchedulerConfig
+    from symbi_runtime.runtime import Runtime
+
+    config = Config(scheduler=SchedulerConfig(tick_interval_seconds=0.05))
+    job = {"name": "every-second", "agent_id": "echo", "cron_expr": "* * * * * *", "agent": ECHO_AGENT}
+
+    async def symbi_async(*args: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "symbi_lang.cli.main", "cron", *args, "--db", str(db),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await proc.communicate()
+        assert proc.returncode is not None
+        return proc.returncode, out.decode() + err.decode()
+
+    async def scenario() -> list[str]:
+        Store.open(db).close()
+        async with Runtime(config, db_path=db) as rt:
+            loop = asyncio.create_task(rt.run())
+            try:
+                code, text = await symbi_async("add", "--json", json.dumps(job))
+                assert code == 0, text
+                deadline = asyncio.get_running_loop().time() + 20
+                while not rt.store.list_runs(job="every-second", status="succeeded"):
+                    assert asyncio.get_running_loop().time() < deadline, "the added job never ran"
+                    await asyncio.sleep(0.05)
+                code, text = await symbi_async("pause", "every-second")
+                assert code == 0, text
+                return [r.output or "" for r in rt.store.list_runs(job="every-second", status="succeeded")]
+            finally:
+                rt.stop()
+                await loop
+
+    outputs = asyncio.run(scenario())
+    assert outputs and all(o == "got: " for o in outputs)
+    with Store.open(db) as store:
+        assert store.get_job("every-second").status == "paused"  # type: ignore[union-attr]
