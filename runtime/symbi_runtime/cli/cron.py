@@ -471,10 +471,45 @@ def _jobs_from_json(text: str) -> list[JobDefinition]:
             missing = [k for k in ("name", "agent_id") if not item.get(k)]
             if missing:
                 raise CliFailure(f"{where}: missing required key(s): {', '.join(missing)}")
+            _check_json_types(item, where)
             jobs.append(_checked(JobDefinition.from_dict(item), where))
     except (ValueError, TypeError, KeyError) as e:
         raise CliFailure(f"--json: {e}") from None
     return jobs
+
+
+_JSON_STRINGS = ("name", "agent_id", "timezone")
+_JSON_OPTIONAL_STRINGS = (
+    "cron_expr", "at", "description", "input", "webhook_url", "slack_channel", "agent_pin_jwt",
+)  # fmt: skip
+_JSON_STRING_LISTS = ("delivery", "email_recipients")
+_JSON_OPTIONAL_INTS = ("max_concurrent", "max_retries", "jitter")
+_JSON_OPTIONAL_OBJECTS = ("webhook_headers", "policy", "heartbeat", "agent", "source")
+
+
+def _check_json_types(item: dict[str, Any], where: str) -> None:
+    """Reject values of the wrong JSON type before they become odd IR (a string where a list belongs)."""
+
+    def bad(key: str, expected: str) -> CliFailure:
+        return CliFailure(f"{where}: {key!r} must be {expected}, not {json.dumps(item[key])}")
+
+    for key in _JSON_STRINGS:
+        if key in item and not isinstance(item[key], str):
+            raise bad(key, "a string")
+    for key in _JSON_OPTIONAL_STRINGS:
+        if item.get(key) is not None and not isinstance(item[key], str):
+            raise bad(key, "a string")
+    for key in _JSON_STRING_LISTS:
+        value = item.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise bad(key, "a list of strings")
+    for key in _JSON_OPTIONAL_INTS:
+        value = item.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise bad(key, "a non-negative integer")
+    for key in _JSON_OPTIONAL_OBJECTS:
+        if item.get(key) is not None and not isinstance(item[key], dict):
+            raise bad(key, "an object")
 
 
 def _checked(job: JobDefinition, where: str = "--json") -> JobDefinition:

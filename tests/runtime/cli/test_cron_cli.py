@@ -118,6 +118,19 @@ def test_add_json_from_stdin_and_jobset_documents(db: Path) -> None:
         ('{"name": "x", "agent_id": "a", "cron_expr": "nope"}', "job 'x': invalid cron expression 'nope'"),
         ("[1]", "--json item 1: expected a JSON object, got int"),
         (
+            '{"name": "x", "agent_id": "a", "at": "2099-01-01T00:00:00Z", "delivery": "stdout"}',
+            "--json: 'delivery' must be a list of strings, not \"stdout\"",
+        ),
+        (
+            '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "max_retries": "3"}',
+            "'max_retries' must be a non-negative integer",
+        ),
+        (
+            '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "policy": []}',
+            "'policy' must be an object",
+        ),
+        ('{"name": 7, "agent_id": "a", "cron_expr": "0 * * * * *"}', "'name' must be a string, not 7"),
+        (
             '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "session_mode": "forever"}',
             "'forever'",
         ),
