@@ -749,9 +749,11 @@ class CronSpec:
         a repeated hour fires on its first occurrence."""
         wall_a, _ = self._local_wall(after)
         c = self._c
-        probe = datetime.combine(wall_a.date() - _ONE_DAY, datetime.min.time()).replace(
-            hour=c.hours[0], minute=c.minutes[0], second=c.seconds[0]
-        )
+        # A day's fire is never later than the first instant whose wall clock shows the next day, so the
+        # search can start on `after`'s own local day (the next one once its fixed time has passed).
+        probe = wall_a.replace(hour=c.hours[0], minute=c.minutes[0], second=c.seconds[0])
+        if probe <= wall_a:
+            probe += _ONE_DAY
         for _ in range(8):
             wall = self._next_wall(probe)
             if wall is None:

@@ -182,3 +182,35 @@ def test_wildcard_jobs_follow_real_time_across_dst(
             expected.append(t)
         t += timedelta(minutes=1)
     assert spec.next_n(after, 3) == expected
+
+
+def _first_reach(zone: ZoneInfo, target: datetime) -> datetime:
+    """The first instant at which the local clock shows `target` (naive wall time) or later."""
+    u = target.replace(tzinfo=UTC) - timedelta(hours=15)
+    while u.astimezone(zone).replace(tzinfo=None) < target:
+        u += timedelta(minutes=1)
+    return u
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 3),
+    st.sampled_from([0, 15, 30, 45, 59]),
+    st.sampled_from(TRANSITIONS),
+    st.integers(-36 * 60, 12 * 60),
+)
+def test_fixed_time_jobs_fire_when_the_clock_first_reaches_their_time(
+    hour: int, minute: int, transition: tuple[str, datetime], shift_minutes: int
+) -> None:
+    zone_name, instant = transition
+    zone = ZoneInfo(zone_name)
+    spec = CronSpec.parse(f"0 {minute} {hour} * * *", zone_name)
+    after = instant + timedelta(minutes=shift_minutes, seconds=17)
+    day = after.astimezone(zone).date() - timedelta(days=1)
+    expected: list[datetime] = []
+    while len(expected) < 3:
+        fire = _first_reach(zone, datetime(day.year, day.month, day.day, hour, minute))
+        if fire > after:
+            expected.append(fire)
+        day += timedelta(days=1)
+    assert spec.next_n(after, 3) == expected
