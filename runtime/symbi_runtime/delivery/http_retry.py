@@ -25,6 +25,31 @@ logger = logging.getLogger("symbi_runtime.delivery")
 USER_AGENT = "symbi-delivery/1"
 
 
+class RedactRequestUrls(logging.Filter):
+    """httpx logs every request's full URL at INFO; webhook URLs carry credentials in their path and
+    query (a Slack incoming webhook is nothing but its URL), so those records keep `scheme://host` only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            isinstance(record.msg, str)
+            and record.msg.startswith("HTTP Request:")
+            and isinstance(args, tuple)
+            and len(args) >= 2
+        ):
+            record.args = (args[0], redact_url(str(args[1])), *args[2:])
+        return True
+
+
+def _install_url_redaction() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, RedactRequestUrls) for f in httpx_logger.filters):
+        httpx_logger.addFilter(RedactRequestUrls())
+
+
+_install_url_redaction()
+
+
 @dataclass(frozen=True, slots=True)
 class PostOutcome:
     """The last attempt of a POST: its response, or why no response came."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -221,3 +222,19 @@ async def test_a_url_that_is_not_http_is_rejected(message_for: MakeMessage, cloc
         message_for(**webhook_job("file:///etc/passwd"))
     )
     assert not receipt.ok and receipt.error == "webhook_url must start with http:// or https://"
+
+
+async def test_the_http_clients_request_log_shows_the_host_only(
+    httpserver: HTTPServer, message_for: MakeMessage, clock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="httpx")
+    httpserver.expect_request("/services/T1/B2/tokenpath").respond_with_data("ok")
+    url = httpserver.url_for("/services/T1/B2/tokenpath") + "?key=${KEY}"
+    [receipt] = await DeliveryRouter(SETTINGS, {"KEY": "query-secret-77"}, clock=clock).route(
+        message_for(**webhook_job(url))
+    )
+    assert receipt.ok
+    [record] = [r for r in caplog.records if r.name == "httpx"]
+    assert record.getMessage() == (
+        f'HTTP Request: POST http://{httpserver.host}:{httpserver.port} "HTTP/1.0 200 OK"'
+    )
