@@ -45,6 +45,8 @@ def survives(text: str) -> None:
         assert format_text(result.output).output == result.output
     else:
         assert result.output == text and result.reason
+        # The formatter refuses only files with syntax errors.
+        assert not parse(text).ok, result.reason
 
 
 # --- arbitrary text ---------------------------------------------------------------------------------
