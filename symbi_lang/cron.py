@@ -510,7 +510,8 @@ def _compile(expression: str, timezone: str) -> tuple[_Compiled | None, ZoneInfo
         minutes=minutes,
         hours=hours,
         months=frozenset(parsed["month"].values),
-        years=tuple(sorted(parsed["year"].values)) if "year" in parsed else None,
+        # `*` in the year field means any year, not 1970-2099 (which would make it run out)
+        years=tuple(sorted(parsed["year"].values)) if "year" in parsed and texts["year"] != "*" else None,
         days=days,
         fixed=len(seconds) == 1 and len(minutes) == 1 and len(hours) == 1,
         spans=spans,
@@ -850,11 +851,11 @@ def never_fires(spec: CronSpec, now: datetime) -> CronError | None:
     month_end = c.spans["month"][1]
     if not _days_possible(c.days, c.months):
         months = [calendar.month_name[m] for m in sorted(c.months)]
-        days = sorted(c.days.dom | c.days.dom_nearest_weekday)
-        day_words = _join([str(d) for d in days])
+        days = [str(d) for d in sorted(c.days.dom | c.days.dom_nearest_weekday)]
+        days += [f"L-{off}" for off in sorted(c.days.dom_last)]
         return CronError(
             CronErrorKind.NEVER_FIRES,
-            f"never fires: {_join(months)} {'has' if len(months) == 1 else 'have'} no day {day_words}",
+            f"never fires: {_join(months)} {'has' if len(months) == 1 else 'have'} no day {_join(days)}",
             dom_start,
             month_end,
             "day_of_month",
@@ -974,8 +975,13 @@ def _describe_time(c: _Compiled) -> str:
         sec = "" if s == (0,) else f" at {_plural('second', s)} {_words(list(s))}"
         if min_step is not None:
             sub = f"every {min_step} minutes{sec}"
-        elif all_h and len(m) == 1:
-            return f"every hour at minute {m[0]}{sec}"
+        elif len(m) == 1:
+            hour_step = _step_of(h, 0, 23)
+            if all_h:
+                return f"every hour at minute {m[0]}{sec}"
+            if hour_step is not None:
+                return f"every {hour_step} hours at minute {m[0]}{sec}"
+            sub = f"every hour at minute {m[0]}{sec}"
         else:
             sub = f"at {_plural('minute', m)} {_words(list(m))}{sec}"
     if all_h:
