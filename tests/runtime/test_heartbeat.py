@@ -161,3 +161,17 @@ async def test_sleep_without_summary_returns_the_last_report(db: Store) -> None:
     script = Scripted("rotated logs", "sleep")
     out = await run_heartbeat(CallableAgent(script), job, AgentCall("watcher", ""), db, run_id, FakeClock(T0))
     assert out == "rotated logs"
+
+
+async def test_heartbeat_job_through_the_runtime_records_iterations(tmp_path: Path) -> None:
+    from symbi_runtime.runtime import Runtime
+
+    script = Scripted("disk 95%: rotated logs", "disk 60%", "Disk pressure resolved.\nsleep")
+    async with Runtime(db_path=tmp_path / "symbi.db", env={}) as rt:
+        rt.register_agent("watcher", script)
+        rt.add_job(hb_job(SessionMode.FULLY_EPHEMERAL))
+        run = await rt.run_job_now("monitor", input="check disks")
+        assert (run.status, run.output) == ("succeeded", "Disk pressure resolved.")
+        rows = rt.store.list_iterations(run.id)
+    assert [(r["iteration"], r["action"]) for r in rows] == [(1, "act"), (2, "act"), (3, "sleep")]
+    assert [c.input for c in script.calls] == ["check disks"] * 3

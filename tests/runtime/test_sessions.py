@@ -108,3 +108,62 @@ def test_summarize_cuts_at_a_word_boundary() -> None:
 def test_max_messages_must_hold_a_turn(db: Store) -> None:
     with pytest.raises(ValueError):
         SessionManager(db, max_messages=1)
+
+
+async def test_runtime_runs_receive_the_documented_context(tmp_path: Path) -> None:
+    """Through the real pipeline: what the agent receives on consecutive runs, per mode."""
+    from symbi_runtime.agents import AgentCall
+    from symbi_runtime.runtime import Runtime
+
+    seen: dict[str, list[tuple[Message, ...]]] = {}
+
+    def agent(call: AgentCall) -> str:
+        seen.setdefault(call.job_name or "", []).append(call.messages)
+        return f"answer to {call.input}"
+
+    async with Runtime(db_path=tmp_path / "symbi.db", env={}) as rt:
+        rt.register_agent("bot", agent)
+        for mode in SessionMode:
+            rt.add_job(job(mode, name=str(mode)))
+            for text in ("q1", "q2", "q3"):
+                run = await rt.run_job_now(str(mode), input=text)
+                assert run.status == "succeeded", run.error
+
+    assert seen["fully_ephemeral"] == [(), (), ()]
+    assert seen["shared_persistent"] == [
+        (),
+        (Message("user", "q1"), Message("assistant", "answer to q1")),
+        (
+            Message("user", "q1"),
+            Message("assistant", "answer to q1"),
+            Message("user", "q2"),
+            Message("assistant", "answer to q2"),
+        ),
+    ]
+    first, second, third = seen["ephemeral_with_summary"]
+    assert first == ()
+    assert len(second) == 1 and second[0].role == "system"
+    assert second[0].content.endswith("Input: q1\nOutput: answer to q1")
+    assert len(third) == 1 and third[0].content.endswith("Input: q2\nOutput: answer to q2")
+
+
+async def test_a_failed_run_leaves_the_session_unchanged(tmp_path: Path) -> None:
+    from symbi_runtime.agents import AgentCall
+    from symbi_runtime.runtime import Runtime
+
+    seen: list[tuple[Message, ...]] = []
+
+    def agent(call: AgentCall) -> str:
+        seen.append(call.messages)
+        if call.input == "fail":
+            raise RuntimeError("upstream down")
+        return "ok"
+
+    async with Runtime(db_path=tmp_path / "symbi.db", env={}) as rt:
+        rt.register_agent("bot", agent)
+        rt.add_job(job(SessionMode.SHARED_PERSISTENT))
+        assert (await rt.run_job_now("report", input="one")).status == "succeeded"
+        failed = await rt.run_job_now("report", input="fail")
+        assert (failed.status, failed.error) == ("failed", "RuntimeError: upstream down")
+        assert (await rt.run_job_now("report", input="two")).status == "succeeded"
+    assert seen[2] == (Message("user", "one"), Message("assistant", "ok"))
