@@ -460,64 +460,74 @@ class Store:
         A changed `cron`/`at`/`timezone` recomputes the next fire from `now` (and re-activates a completed
         job); other edits keep the next fire and the status.
         """
-        definition = _json(job.to_dict())
-        first = timing.first_fire(job, now)
+        [result] = self.upsert_jobs([job], now=now, actor=actor)
+        return result
+
+    def upsert_jobs(
+        self, jobs: Sequence[JobDefinition], *, now: datetime, actor: str = "system"
+    ) -> list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]]:
+        """`upsert_job` for several jobs in ONE transaction: all are loaded, or none."""
+        prepared = [(job, _json(job.to_dict()), timing.first_fire(job, now)) for job in jobs]
         with self._tx() as cur:
-            row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (job.name,)).fetchone()
-            if row is None:
-                job_id = str(uuid.uuid4())
-                status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
-                cur.execute(
-                    "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
-                    "updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                    (
-                        job_id,
-                        job.name,
-                        job.agent_id,
-                        definition,
-                        status,
-                        _opt_us(first),
-                        to_us(now),
-                        to_us(now),
-                    ),
-                )
-                self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
-                outcome: Literal["created", "updated", "unchanged"] = "created"
-            else:
-                old = self._job_from_row(row)
-                job_id = old.id
-                if row[2] == definition:
-                    return old, "unchanged"
-                rescheduled = (old.definition.cron_expr, old.definition.at, old.definition.timezone) != (
-                    job.cron_expr,
-                    job.at,
-                    job.timezone,
-                )
-                next_fire = old.next_fire_at
-                status = old.status
-                if rescheduled:
-                    next_fire = first
-                    if status == JobStatus.COMPLETED or (status == JobStatus.ACTIVE and first is None):
-                        status = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
-                cur.execute(
-                    "UPDATE jobs SET agent_id = ?, definition = ?, status = ?, next_fire_at = ?, "
-                    "updated_at = ? "
-                    "WHERE id = ?",
-                    (job.agent_id, definition, status, _opt_us(next_fire), to_us(now), job_id),
-                )
-                self._audit(
-                    cur,
-                    "CronJobUpdated",
-                    now,
-                    actor,
-                    job_id,
-                    job.name,
-                    None,
-                    {**_job_summary(job), "rescheduled": rescheduled},
-                )
-                outcome = "updated"
-            record = self._job_from_row(self._job_row(cur, job_id) or ())
-        return record, outcome
+            return [
+                self._upsert(cur, job, definition, first, now, actor) for job, definition, first in prepared
+            ]
+
+    def _upsert(
+        self,
+        cur: sqlite3.Cursor,
+        job: JobDefinition,
+        definition: str,
+        first: datetime | None,
+        now: datetime,
+        actor: str,
+    ) -> tuple[JobRecord, Literal["created", "updated", "unchanged"]]:
+        row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (job.name,)).fetchone()
+        if row is None:
+            job_id = str(uuid.uuid4())
+            status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
+            cur.execute(
+                "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
+                "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                (job_id, job.name, job.agent_id, definition, status, _opt_us(first), to_us(now), to_us(now)),
+            )
+            self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
+            outcome: Literal["created", "updated", "unchanged"] = "created"
+        else:
+            old = self._job_from_row(row)
+            job_id = old.id
+            if row[2] == definition:
+                return old, "unchanged"
+            rescheduled = (old.definition.cron_expr, old.definition.at, old.definition.timezone) != (
+                job.cron_expr,
+                job.at,
+                job.timezone,
+            )
+            next_fire = old.next_fire_at
+            status = old.status
+            if rescheduled:
+                next_fire = first
+                if status == JobStatus.COMPLETED or (status == JobStatus.ACTIVE and first is None):
+                    status = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
+            cur.execute(
+                "UPDATE jobs SET agent_id = ?, definition = ?, status = ?, next_fire_at = ?, "
+                "updated_at = ? WHERE id = ?",
+                (job.agent_id, definition, status, _opt_us(next_fire), to_us(now), job_id),
+            )
+            self._audit(
+                cur,
+                "CronJobUpdated",
+                now,
+                actor,
+                job_id,
+                job.name,
+                None,
+                {**_job_summary(job), "rescheduled": rescheduled},
+            )
+            outcome = "updated"
+        new_row = self._job_row(cur, job_id)
+        assert new_row is not None
+        return self._job_from_row(new_row), outcome
 
     def get_job(self, name_or_id: str) -> JobRecord | None:
         """A job by name, id, or unique id prefix (6+ characters)."""
@@ -588,6 +598,16 @@ class Store:
                 cur, "CronJobReset", now, actor, job.id, job.name, None, {"previous_status": job.status}
             )
             return self._require_job(cur, job.id)
+
+    def mark_job_failed(self, name_or_id: str, reason: str, *, now: datetime) -> None:
+        """A job the scheduler cannot evaluate (bad stored schedule) stops firing: `failed`."""
+        with self._tx() as cur:
+            job = self._require_job(cur, name_or_id)
+            cur.execute(
+                "UPDATE jobs SET status = 'failed', next_fire_at = NULL, updated_at = ? WHERE id = ?",
+                (to_us(now), job.id),
+            )
+            self._audit(cur, "CronJobFailed", now, "scheduler", job.id, job.name, None, {"reason": reason})
 
     def _reactivate(self, cur: sqlite3.Cursor, job: JobRecord, now: datetime) -> None:
         d = job.definition

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from symbi_lang.attime import AtError, parse_at
+from symbi_lang.cron import CronError, CronSpec
 from symbi_lang.ir import JobDefinition
 
 COUNT_CAP = 2000
@@ -38,54 +40,16 @@ class _AtSpec:
 @functools.lru_cache(maxsize=4096)
 def _cron_spec(expr: str, tz: str) -> _Spec:
     try:
-        from symbi_lang.cron import CronError, CronSpec
-    except ImportError:  # pragma: no cover - until symbi_lang.cron lands
-        return _CroniterSpec(expr, tz)
-    try:
-        spec: _Spec = CronSpec.parse(expr, tz)
+        return CronSpec.parse(expr, tz)
     except CronError as e:
         raise ScheduleError(f"invalid cron expression {expr!r}: {e.message}") from None
-    return spec
-
-
-class _CroniterSpec:
-    """Stand-in for `symbi_lang.cron.CronSpec` (temporary)."""
-
-    def __init__(self, expr: str, tz: str) -> None:
-        from zoneinfo import ZoneInfo
-
-        from croniter import croniter
-
-        self._expr = expr
-        self._zone = ZoneInfo(tz)
-        self._croniter = croniter
-        if not croniter.is_valid(expr, second_at_beginning=True):
-            raise ScheduleError(f"invalid cron expression {expr!r}")
-
-    def next_after(self, dt: datetime) -> datetime | None:
-        it = self._croniter(self._expr, dt.astimezone(self._zone), second_at_beginning=True)
-        try:
-            nxt: datetime = it.get_next(datetime)
-        except Exception:
-            return None
-        return nxt.astimezone(UTC)
 
 
 @functools.lru_cache(maxsize=4096)
 def _at_spec(text: str, tz: str) -> _Spec:
     try:
-        from symbi_lang.attime import parse_at
-    except ImportError:  # pragma: no cover - until symbi_lang.attime lands
-        from zoneinfo import ZoneInfo
-
-        when0 = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        if when0.tzinfo is None:
-            when0 = when0.replace(tzinfo=ZoneInfo(tz))
-        return _AtSpec(when0.astimezone(UTC))
-
-    try:
-        when: datetime = parse_at(text, tz)
-    except Exception as e:  # parse_at reports bad text with its own error type
+        when = parse_at(text, tz)
+    except AtError as e:
         raise ScheduleError(f"invalid at time {text!r}: {e}") from None
     return _AtSpec(when.astimezone(UTC))
 

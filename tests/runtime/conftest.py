@@ -52,3 +52,100 @@ def store(db_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(T0)
+
+
+class Engine:
+    """A Runtime on a fake clock and a real SQLite file, with test agents, running in a background task."""
+
+    def __init__(self, db_path: Path, clock: FakeClock, config: Any) -> None:
+        from symbi_runtime.runtime import Runtime
+
+        self.clock = clock
+        self.rt = Runtime(config, db_path=db_path, clock=clock, env={}, rng=__import__("random").Random(7))
+        self.rt.open()
+        self.calls: list[Any] = []
+        import asyncio
+        from collections import defaultdict
+
+        # One gate per job name: the `block` agent waits on it; tests set it to let the run finish.
+        self.gates: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self.task: Any = None
+
+        async def echo(call: Any) -> str:
+            self.calls.append(call)
+            return f"echo: {call.input}"
+
+        async def fail(call: Any) -> str:
+            from symbi_runtime.agents import AgentError
+
+            self.calls.append(call)
+            raise AgentError("it broke")
+
+        async def block(call: Any) -> str:
+
+            self.calls.append(call)
+            await self.gates[call.job_name].wait()
+            return "unblocked"
+
+        self.rt.register_agent("echo", echo)
+        self.rt.register_agent("fail", fail)
+        self.rt.register_agent("block", block)
+
+    @property
+    def store(self) -> Store:
+        return self.rt.store
+
+    def start(self) -> None:
+        import asyncio
+
+        self.task = asyncio.create_task(self.rt.run())
+
+    async def settle(self) -> None:
+        """Make the scheduler tick at the current fake time and wait for that tick."""
+        sched = self.rt.scheduler
+        sched.wake()
+        await sched.wait_until(
+            lambda: sched.last_tick_at is not None and sched.last_tick_at >= self.clock.now()
+        )
+
+    async def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        await self.settle()
+
+    async def wait(self, predicate: Any, limit: float = 5.0) -> None:
+        await self.rt.scheduler.wait_until(predicate, limit)
+
+    def runs(self, job: str, status: str | None = None) -> list[Any]:
+        return list(reversed(self.store.list_runs(job=job, status=status, limit=100_000)))
+
+    async def stop(self) -> None:
+        import asyncio
+
+        if self.task is not None and not self.task.done():
+            self.rt.stop()
+            for gate in self.gates.values():
+                gate.set()
+            await asyncio.wait({self.task}, timeout=0.5)
+            # Shutdown waits on the fake clock: move it until the loop is done.
+            while not self.task.done():
+                self.clock.advance(3600)
+                await asyncio.wait({self.task}, timeout=0.01)
+            await self.task
+        self.rt.close()
+
+
+@pytest.fixture
+async def engine_factory(db_path: Path, clock: FakeClock) -> Any:
+    from symbi_runtime.config import Config, SchedulerConfig
+
+    made: list[Engine] = []
+
+    def make(**scheduler: Any) -> Engine:
+        config = Config(scheduler=SchedulerConfig(**scheduler))
+        e = Engine(db_path, clock, config)
+        made.append(e)
+        return e
+
+    yield make
+    for e in made:
+        await e.stop()

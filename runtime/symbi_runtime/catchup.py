@@ -1,0 +1,132 @@
+"""What to do with a job whose next fire is due: run it, skip it, or catch up a backlog after downtime.
+
+`plan_due_fire` is pure (no store, no clock): given the job, its due fire and now, it returns the runs to
+insert and the job's new next fire, which the scheduler then claims in one transaction. A backlog never
+enumerates more than a bounded number of fires: the fires not run are recorded as ONE `missed` run whose
+`detail.missed_count` says how many there were.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from symbi_lang.ir import Catchup, JobDefinition
+from symbi_runtime import timing
+from symbi_runtime.store import NewRun, RunStatus, Trigger
+
+_TINY = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CatchupSettings:
+    """The scheduler's side of catch-up and jitter (from `[scheduler]`)."""
+
+    window_seconds: float = 3600.0
+    max_runs: int = 10
+    # A lone due fire later than this is treated as missed downtime, not ordinary tick lateness.
+    grace_seconds: float = 5.0
+    max_jitter_seconds: float = 0.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FirePlan:
+    """Runs to insert for a due job and its next fire afterwards (None: schedule exhausted)."""
+
+    runs: tuple[NewRun, ...]
+    new_next: datetime | None
+    missed_count: int = 0
+
+
+def plan_due_fire(
+    job: JobDefinition,
+    due: datetime,
+    now: datetime,
+    *,
+    in_flight: int,
+    settings: CatchupSettings,
+    rng: random.Random,
+) -> FirePlan:
+    """Plan the due fire `due` (<= now) of `job`, which has `in_flight` runs pending or running."""
+    following = timing.next_fire_after(job, due)
+    on_time = (following is None or following > now) and (now - due).total_seconds() <= settings.grace_seconds
+    if on_time:
+        return FirePlan((_scheduled_run(job, due, following, in_flight, settings, rng),), following)
+    return _plan_backlog(job, due, now, settings)
+
+
+def jitter_for(
+    job: JobDefinition, fire: datetime, following: datetime | None, max_jitter: float, rng: random.Random
+) -> float:
+    """A uniform delay in [0, bound): bound is the job's `jitter` or the configured maximum, kept below the
+    gap to the next fire so a delayed run never overlaps the next one."""
+    bound = float(job.jitter) if job.jitter is not None else max_jitter
+    if following is not None:
+        bound = min(bound, (following - fire).total_seconds() * 0.99)
+    if bound <= 0:
+        return 0.0
+    return round(rng.uniform(0.0, bound), 3)
+
+
+def _scheduled_run(
+    job: JobDefinition,
+    due: datetime,
+    following: datetime | None,
+    in_flight: int,
+    settings: CatchupSettings,
+    rng: random.Random,
+) -> NewRun:
+    limit = max(1, job.max_concurrent)
+    if in_flight >= limit:
+        return NewRun(
+            due,
+            Trigger.SCHEDULE,
+            RunStatus.SKIPPED,
+            error=f"job already has {in_flight} run(s) in flight (max_concurrent = {limit})",
+            detail={"in_flight": in_flight, "max_concurrent": limit},
+        )
+    jitter = jitter_for(job, due, following, settings.max_jitter_seconds, rng)
+    return NewRun(due, Trigger.SCHEDULE, RunStatus.PENDING, jitter_seconds=jitter, input=job.input)
+
+
+def _plan_backlog(job: JobDefinition, due: datetime, now: datetime, settings: CatchupSettings) -> FirePlan:
+    policy = Catchup(job.catchup) if settings.enabled else Catchup.NONE
+    window_start = max(due, now - timedelta(seconds=settings.window_seconds))
+    if policy is Catchup.LATEST:
+        to_run = timing.latest_fires(job, window_start, now, 1)
+    elif policy is Catchup.EARLIEST:
+        first = timing.earliest_fire(job, window_start, now)
+        to_run = [first] if first is not None else []
+    elif policy is Catchup.ALL:
+        to_run = timing.latest_fires(job, window_start, now, max(1, settings.max_runs))
+    else:
+        to_run = []
+    runs = [NewRun(f, Trigger.CATCHUP, RunStatus.PENDING, input=job.input) for f in to_run]
+
+    total = timing.count_fires(job, due, now + _TINY)
+    missed = max(0, total.count - len(to_run))
+    if missed:
+        ran = set(to_run)
+        first_missed: datetime | None = due
+        while first_missed is not None and first_missed in ran:
+            first_missed = timing.next_fire_after(job, first_missed)
+        last_candidates = [f for f in timing.latest_fires(job, due, now, len(to_run) + 1) if f not in ran]
+        last_missed = last_candidates[-1] if last_candidates else first_missed
+        assert first_missed is not None
+        detail: dict[str, Any] = {
+            "missed_count": missed,
+            "missed_count_exact": total.exact,
+            "first_missed": first_missed.isoformat(),
+            "last_missed": (last_missed or first_missed).isoformat(),
+            "catchup": policy.value,
+            "catchup_window_seconds": settings.window_seconds,
+        }
+        reason = (
+            f"{missed} fire(s) missed while the scheduler was not running "
+            f"(catch-up policy {policy.value!r}, window {settings.window_seconds:g}s)"
+        )
+        runs.insert(0, NewRun(first_missed, Trigger.CATCHUP, RunStatus.MISSED, detail=detail, error=reason))
+    return FirePlan(tuple(runs), timing.next_fire_after(job, now), missed)

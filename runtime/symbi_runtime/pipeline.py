@@ -1,0 +1,269 @@
+"""The run pipeline: what happens to one run once the scheduler has started it.
+
+In the spec's session-lifecycle order: session context (per `session_mode`) → policy gate (Deny →
+`denied`; RequiresApproval → `awaiting_approval` until decided or expired) → execute the agent (or the
+heartbeat loop), cancelled at `policy.max_runtime` → `timed_out` → delivery to every channel, one receipt
+each (a failed delivery never changes the run's output) → session persistence → run record, metrics,
+audit. A shutdown that cancels the run records it `cancelled`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from symbi_lang.ir import AgentDefinition, JobDefinition
+from symbi_runtime import audit, policy
+from symbi_runtime.agents.call import AgentCall, AgentError
+from symbi_runtime.agents.registry import AgentRegistry
+from symbi_runtime.clock import Clock
+from symbi_runtime.config import Config
+from symbi_runtime.delivery import DeliveryMessage, DeliveryRouter
+from symbi_runtime.sessions import SessionManager
+from symbi_runtime.store import JobRecord, RunOutcome, RunRecord, RunStatus, Store
+
+logger = logging.getLogger("symbi_runtime.pipeline")
+
+
+class RunMetrics(Protocol):
+    """What the pipeline reports to metrics (E's `Metrics` fits)."""
+
+    def run_started(self, job_name: str) -> None: ...
+    def run_parked(self, job_name: str) -> None: ...
+    def run_finished(self, job_name: str, status: str, duration_seconds: float | None) -> None: ...
+    def dead_lettered(self, job_name: str) -> None: ...
+    def delivered(self, channel: str, ok: bool) -> None: ...
+
+
+class NullMetrics:
+    """Metrics that go nowhere (metrics disabled)."""
+
+    def run_started(self, job_name: str) -> None:
+        pass
+
+    def run_parked(self, job_name: str) -> None:
+        pass
+
+    def run_finished(self, job_name: str, status: str, duration_seconds: float | None) -> None:
+        pass
+
+    def delivered(self, channel: str, ok: bool) -> None:
+        pass
+
+    def dead_lettered(self, job_name: str) -> None:
+        pass
+
+    def skipped(self, job_name: str) -> None:
+        pass
+
+    def missed(self, job_name: str, count: int) -> None:
+        pass
+
+    def schedule_lag(self, job_name: str, seconds: float) -> None:
+        pass
+
+
+PolicyGate = Callable[
+    [JobDefinition, AgentDefinition | None, policy.PolicyContext],
+    tuple[policy.Decision, list[audit.AuditEvent]],
+]
+
+
+class RunPipeline:
+    """Executes started runs; one instance per runtime."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        clock: Clock,
+        agents: AgentRegistry,
+        router: DeliveryRouter,
+        sessions: SessionManager,
+        gate: PolicyGate = policy.evaluate,
+        metrics: RunMetrics | None = None,
+        env: Mapping[str, str],
+        agent_definitions: Callable[[str], AgentDefinition | None] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.agents = agents
+        self.router = router
+        self.sessions = sessions
+        self.gate = gate
+        self.metrics: RunMetrics = metrics or NullMetrics()
+        self.env = env
+        self._agent_definitions = agent_definitions or (lambda name: None)
+
+    async def execute(self, run: RunRecord, job: JobRecord, *, approved: bool = False) -> RunRecord:
+        """Take a `running` run to its final state and return the stored record."""
+        definition = job.definition
+        agent_def = definition.agent or self._agent_definitions(definition.agent_id)
+        self.metrics.run_started(job.name)
+        started = run.started_at or self.clock.now()
+        try:
+            messages = await self.sessions.prepare(definition, run.id)
+            ctx = policy.PolicyContext(
+                environment=self.config.scheduler.environment,
+                now=self.clock.now(),
+                env=self.env,
+                agentpin=self.config.agentpin,
+                job_id=job.id,
+                run_id=run.id,
+                approved=approved,
+            )
+            decision, events = self.gate(definition, agent_def, ctx)
+            for event in events:
+                audit.write(self.store, event, self.clock.now())
+            if isinstance(decision, policy.Deny):
+                logger.warning("run %s of %s denied by policy: %s", run.id, job.name, decision.reason)
+                parked = self.store.park_run(
+                    run.id, RunStatus.DENIED, now=self.clock.now(), error=decision.reason
+                )
+                self.metrics.run_finished(job.name, RunStatus.DENIED, None)
+                return parked
+            if isinstance(decision, policy.RequiresApproval):
+                expires = self.clock.now() + timedelta(seconds=self.config.scheduler.approval_timeout_seconds)
+                logger.info("run %s of %s awaits approval (%s)", run.id, job.name, decision.reason)
+                self.metrics.run_parked(job.name)
+                return self.store.park_run(
+                    run.id,
+                    RunStatus.AWAITING_APPROVAL,
+                    now=self.clock.now(),
+                    approver=decision.approver,
+                    expires_at=expires,
+                    detail={"approval_reason": decision.reason, "policy_id": decision.policy_id},
+                )
+            call_input = run.input if run.input is not None else (definition.input or "")
+            call = AgentCall(
+                agent_id=definition.agent_id,
+                input=call_input,
+                messages=messages,
+                job_name=job.name,
+                run_id=run.id,
+                env=self.env,
+            )
+            status, output, error = await self._invoke(definition, agent_def, call, started)
+        except asyncio.CancelledError:
+            await self._finish(
+                job, run, RunStatus.CANCELLED, None, "cancelled by runtime shutdown", started, ()
+            )
+            raise
+        receipts: Sequence[Mapping[str, Any]] = ()
+        if definition.delivery:
+            receipts = await self._deliver(job, run, status, output, error, started)
+        if status == RunStatus.SUCCEEDED:
+            try:
+                await self.sessions.finish(definition, run.id, call_input, output or "")
+            except Exception as e:  # losing a session update must not fail a successful run
+                logger.error("run %s of %s: session not saved: %s", run.id, job.name, e)
+        return await self._finish(job, run, status, output, error, started, receipts)
+
+    async def _invoke(
+        self, job: JobDefinition, agent_def: AgentDefinition | None, call: AgentCall, started: datetime
+    ) -> tuple[str, str | None, str | None]:
+        """Run the agent (or heartbeat loop) under max_runtime: (status, output, error)."""
+        try:
+            agent = self.agents.resolve(job.agent_id, agent_def)
+        except AgentError as e:
+            return RunStatus.FAILED, None, str(e)
+        if job.heartbeat is not None and job.heartbeat.enabled:
+            from symbi_runtime.heartbeat import run_heartbeat
+
+            work = run_heartbeat(agent, job, call, self.store, call.run_id or "", self.clock)
+        else:
+            work = agent.run(call)
+        task: asyncio.Task[str] = asyncio.ensure_future(work)
+        limit = job.policy.max_runtime_seconds
+        timer: asyncio.Future[None] | None = None
+        try:
+            if limit is not None and limit > 0:
+                timer = asyncio.ensure_future(self.clock.sleep_until(started + timedelta(seconds=limit)))
+                await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
+                if not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+                    shown = job.policy.max_runtime or f"{limit:g}s"
+                    return (
+                        RunStatus.TIMED_OUT,
+                        None,
+                        f"exceeded max_runtime ({shown}); the agent was cancelled",
+                    )
+            output = await task
+        except asyncio.CancelledError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise
+        except AgentError as e:
+            return RunStatus.FAILED, None, str(e) or type(e).__name__
+        except Exception as e:
+            return RunStatus.FAILED, None, f"{type(e).__name__}: {e}"
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if not isinstance(output, str):
+            output = "" if output is None else str(output)
+        return RunStatus.SUCCEEDED, output, None
+
+    async def _deliver(
+        self,
+        job: JobRecord,
+        run: RunRecord,
+        status: str,
+        output: str | None,
+        error: str | None,
+        started: datetime,
+    ) -> list[dict[str, Any]]:
+        message = DeliveryMessage(
+            job=job.definition,
+            job_id=job.id,
+            run_id=run.id,
+            scheduled_for=run.scheduled_for,
+            started_at=started,
+            finished_at=self.clock.now(),
+            status=status,
+            output=output or "",
+            error=error,
+        )
+        try:
+            receipts = await self.router.route(message)
+        except Exception as e:  # the router never raises by contract; belt and braces for the run record
+            logger.error("delivery of run %s failed: %s", run.id, e)
+            return [{"channel": "*", "ok": False, "attempts": 0, "detail": "not delivered", "error": str(e)}]
+        for receipt in receipts:
+            self.metrics.delivered(receipt.channel, receipt.ok)
+        return [r.to_dict() for r in receipts]
+
+    async def _finish(
+        self,
+        job: JobRecord,
+        run: RunRecord,
+        status: str,
+        output: str | None,
+        error: str | None,
+        started: datetime,
+        receipts: Sequence[Mapping[str, Any]],
+    ) -> RunRecord:
+        results = self.store.finish_runs(
+            [RunOutcome(run.id, status, output=output, error=error, receipts=receipts)],
+            now=self.clock.now(),
+            default_max_retries=self.config.scheduler.default_max_retries,
+        )
+        result = results[0] if results else None
+        duration = (self.clock.now() - started).total_seconds()
+        self.metrics.run_finished(job.name, status, max(0.0, duration))
+        if status == RunStatus.SUCCEEDED:
+            logger.info("run %s of %s succeeded in %.3fs", run.id, job.name, duration)
+        else:
+            logger.warning("run %s of %s %s: %s", run.id, job.name, status, error)
+        if result is None:
+            return self.store.get_run(run.id) or run
+        if result.dead_lettered:
+            self.metrics.dead_lettered(job.name)
+            logger.error("job %s moved to dead_letter after repeated failures", job.name)
+        return result.run

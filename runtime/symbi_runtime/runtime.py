@@ -1,0 +1,269 @@
+"""`Runtime`: the in-process API — a store, a scheduler and a run pipeline wired together from a `Config`.
+
+    async with Runtime(config, db_path="state.db") as rt:
+        rt.register_agent("reporter", my_async_fn)
+        rt.load_file("schedules/daily.symbi")
+        await rt.run()            # until rt.stop() (or a signal, with handle_signals=True)
+
+Loading is all-or-nothing: a file with errors refuses to load with its rendered diagnostics, and the
+jobs of every loaded file are upserted in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import signal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TextIO
+
+from symbi_lang.diagnostics import Diagnostic
+from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet
+from symbi_runtime import policy, timing
+from symbi_runtime.agents.registry import AgentRegistry
+from symbi_runtime.clock import Clock, SystemClock
+from symbi_runtime.config import Config, resolve_db_path
+from symbi_runtime.delivery import DeliveryRouter
+from symbi_runtime.metrics import Metrics
+from symbi_runtime.pipeline import NullMetrics, PolicyGate, RunPipeline
+from symbi_runtime.scheduler import CronScheduler
+from symbi_runtime.sessions import SessionManager
+from symbi_runtime.store import JobRecord, RunRecord, Store, StoreError
+
+logger = logging.getLogger("symbi_runtime")
+
+
+class LoadError(Exception):
+    """Schedules that cannot be loaded; `rendered` is the diagnostics as text, `diagnostics` the data."""
+
+    def __init__(self, message: str, *, diagnostics: Sequence[Diagnostic] = (), rendered: str = "") -> None:
+        super().__init__(message)
+        self.diagnostics = tuple(diagnostics)
+        self.rendered = rendered or message
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedJob:
+    """One job after loading: what happened to it and when it fires next."""
+
+    name: str
+    outcome: Literal["created", "updated", "unchanged"]
+    record: JobRecord
+
+
+class Runtime:
+    """The symbi runtime in-process. Use as an async context manager."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        db_path: str | Path | None = None,
+        clock: Clock | None = None,
+        env: Mapping[str, str] | None = None,
+        metrics: Any | None = None,
+        rng: random.Random | None = None,
+        stdout: TextIO | None = None,
+        gate: PolicyGate | None = None,
+    ) -> None:
+        self.config = config or Config()
+        self.env: Mapping[str, str] = dict(os.environ) if env is None else env
+        self.db_path = resolve_db_path(db_path, self.config, self.env)
+        self.clock: Clock = clock or SystemClock()
+        self.metrics: Any = metrics if metrics is not None else _default_metrics(self.config)
+        self._rng = rng
+        self._stdout = stdout
+        self._gate = gate
+        self.agents = AgentRegistry()
+        self.router = DeliveryRouter(self.config.delivery, self.env, stdout=stdout)
+        self._agent_defs: dict[str, AgentDefinition] = {}
+        self._store: Store | None = None
+        self._scheduler: CronScheduler | None = None
+        self._metrics_server: Any = None
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Runtime:
+        self.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Open the store and build the scheduler (done by `async with`)."""
+        if self._store is not None:
+            return
+        self._store = Store.open(self.db_path)
+        pipeline = RunPipeline(
+            self._store,
+            self.config,
+            clock=self.clock,
+            agents=self.agents,
+            router=self.router,
+            sessions=SessionManager(self._store, clock=self.clock),
+            gate=self._gate or policy.evaluate,
+            metrics=self.metrics,
+            env=self.env,
+            agent_definitions=self._agent_defs.get,
+        )
+        self._scheduler = CronScheduler(
+            self._store,
+            self.config.scheduler,
+            pipeline,
+            clock=self.clock,
+            metrics=self.metrics,
+            rng=self._rng,
+        )
+
+    def close(self) -> None:
+        if self._metrics_server is not None:
+            self._metrics_server.close()
+            self._metrics_server = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the runtime is not open; use `async with Runtime(...)`")
+        return self._store
+
+    @property
+    def scheduler(self) -> CronScheduler:
+        if self._scheduler is None:
+            raise RuntimeError("the runtime is not open; use `async with Runtime(...)`")
+        return self._scheduler
+
+    # --- loading ------------------------------------------------------------------------------------
+
+    def load_file(self, path: str | Path) -> list[LoadedJob]:
+        return self.load_paths([path])
+
+    def load_paths(self, paths: Sequence[str | Path]) -> list[LoadedJob]:
+        """Check and lower `paths` (files or directories), then upsert their jobs in one transaction.
+
+        Raises `LoadError` with the rendered diagnostics when any file has errors; nothing is loaded then.
+        """
+        from symbi_lang.api import analyze, collect_sources
+        from symbi_lang.render import Format, render
+
+        sources, problems = collect_sources(list(paths))
+        analysis = analyze(sources)
+        diagnostics = [*problems, *analysis.diagnostics]
+        errors = [d for d in diagnostics if d.is_error]
+        if errors:
+            rendered = render(diagnostics, Format.TEXT, sources={s.path: s.text for s in sources})
+            noun = "error" if len(errors) == 1 else "errors"
+            raise LoadError(
+                f"{len(errors)} {noun} in {', '.join(str(p) for p in paths)}",
+                diagnostics=diagnostics,
+                rendered=rendered,
+            )
+        return self.load_jobset(analysis.jobset())
+
+    def load_jobset(self, jobset: JobSet) -> list[LoadedJob]:
+        """Upsert every job of `jobset` (one transaction) and remember its agents."""
+        now = self.clock.now()
+        for job in jobset.jobs:
+            try:
+                timing.first_fire(job, now)
+            except timing.ScheduleError as e:
+                raise LoadError(f"schedule {job.name!r}: {e}") from None
+        names = [j.name for j in jobset.jobs]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise LoadError(f"duplicate schedule name(s): {', '.join(dupes)}")
+        for agent in jobset.agents:
+            self._agent_defs[agent.name] = agent
+        results = self.store.upsert_jobs(list(jobset.jobs), now=now, actor="runtime")
+        if self._scheduler is not None:
+            self._scheduler.wake()
+        return [LoadedJob(rec.name, outcome, rec) for rec, outcome in results]
+
+    def add_job(self, job: JobDefinition) -> LoadedJob:
+        [loaded] = self.load_jobset(JobSet(jobs=(job,)))
+        return loaded
+
+    # --- agents and channels ------------------------------------------------------------------------
+
+    def register_agent(self, name: str, fn: Callable[..., Any]) -> None:
+        """Run `fn` for agent `name` (async or sync; see `symbi_runtime.agents.handler`)."""
+        self.agents.register(name, fn)
+
+    def register_channel(self, name: str, channel: Any) -> None:
+        """A custom delivery channel (object with async `deliver`, or an async function)."""
+        self.router.register(name, channel)
+
+    # --- running ------------------------------------------------------------------------------------
+
+    async def run(self, *, handle_signals: bool = False) -> None:
+        """Run the scheduler until `stop()` (or SIGINT/SIGTERM when `handle_signals`), then shut down."""
+        scheduler = self.scheduler
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        if handle_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    loop.add_signal_handler(sig, self._on_signal, sig)
+                    installed.append(sig)
+                except (NotImplementedError, RuntimeError):
+                    pass
+        try:
+            await scheduler.run()
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        logger.info("received %s: shutting down gracefully", sig.name)
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop claiming fires and shut down gracefully."""
+        if self._scheduler is not None:
+            self._scheduler.stop()
+
+    def serve_metrics(self, port: int, host: str = "127.0.0.1") -> Any:
+        """Serve Prometheus metrics on `host:port` (0 picks a free port); returns the server handle."""
+        serve = getattr(self.metrics, "serve", None)
+        if serve is None:
+            raise RuntimeError("metrics are not available (symbi_runtime.metrics is missing or disabled)")
+        self._metrics_server = serve(port, host=host)
+        return self._metrics_server
+
+    async def run_job_now(self, name: str, input: str | None = None, force: bool = False) -> RunRecord:
+        """Run a job now through the full pipeline (trigger `manual`; the next fire does not move)."""
+        job = self.store.get_job(name)
+        if job is None:
+            raise StoreError(f"no job named {name!r}")
+        return await self.scheduler.run_now(job, input, force=force)
+
+    def next_fires(self) -> list[tuple[str, str, datetime | None]]:
+        """(name, status, next fire) for every job, for summaries."""
+        return [(j.name, j.status, j.next_fire_at) for j in self.store.list_jobs()]
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _default_metrics(config: Config) -> Any:
+    return Metrics() if config.scheduler.enable_metrics else NullMetrics()
+
+
+def summarize_jobs(jobs: Iterable[LoadedJob]) -> list[str]:
+    """One line per job: name, outcome, next fire."""
+    lines = []
+    for j in jobs:
+        nxt = j.record.next_fire_at.isoformat() if j.record.next_fire_at else "—"
+        lines.append(f"{j.name}: {j.outcome}, {j.record.status}, next fire {nxt}")
+    return lines

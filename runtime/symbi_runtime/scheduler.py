@@ -1,0 +1,456 @@
+"""`CronScheduler`: the asyncio loop that claims due fires from the store and hands runs to the pipeline.
+
+One loop: expire undecided approvals, pick up approved runs, claim every due fire (one transaction per
+batch: runs inserted and next fires advanced together), then sleep until the earliest next fire — at
+most `tick_interval` — or until `wake()` is called. Claimed runs wait for their jitter and a global slot
+(`max_concurrent_jobs`: queued, never dropped) and hold a per-job slot (`max_concurrent`) while they
+execute. On start-up, runs left `running` by a crash become `abandoned` before anything new starts, and
+runs claimed but not started (`pending`, jitter already stored) resume with that same jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from symbi_runtime.catchup import CatchupSettings, FirePlan, plan_due_fire
+from symbi_runtime.clock import Clock
+from symbi_runtime.config import SchedulerConfig
+from symbi_runtime.store import (
+    FireClaim,
+    JobRecord,
+    NewRun,
+    RunRecord,
+    RunStatus,
+    Store,
+    StoreError,
+    Trigger,
+)
+
+logger = logging.getLogger("symbi_runtime.scheduler")
+
+CLAIM_BATCH = 500
+
+
+class RunExecutor(Protocol):
+    """Executes a run that has been marked `running` (the pipeline) and records how it ended."""
+
+    async def execute(self, run: RunRecord, job: JobRecord, *, approved: bool = False) -> RunRecord: ...
+
+
+class SchedulerMetrics(Protocol):
+    def skipped(self, job_name: str) -> None: ...
+    def missed(self, job_name: str, count: int) -> None: ...
+    def schedule_lag(self, job_name: str, seconds: float) -> None: ...
+
+
+class _NoMetrics:
+    def skipped(self, job_name: str) -> None:
+        pass
+
+    def missed(self, job_name: str, count: int) -> None:
+        pass
+
+    def schedule_lag(self, job_name: str, seconds: float) -> None:
+        pass
+
+
+class _Slots:
+    """A FIFO counting semaphore whose free count can be read (to start runs without a pending write)."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def try_acquire(self) -> bool:
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        if self.try_acquire():
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release()  # handed a slot just as we were cancelled: pass it on
+            else:
+                self._waiters.remove(fut)
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            fut = self._waiters.pop(0)
+            if not fut.done():
+                fut.set_result(None)  # the slot moves straight to the waiter
+                return
+        self.free += 1
+
+
+class CronScheduler:
+    """Claims due fires and runs them through `executor`; see the module docstring for the behaviours."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: SchedulerConfig,
+        executor: RunExecutor,
+        *,
+        clock: Clock,
+        metrics: SchedulerMetrics | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.executor = executor
+        self.clock = clock
+        self.metrics: SchedulerMetrics = metrics or _NoMetrics()
+        self.rng = rng or random.Random()
+        self.catchup = CatchupSettings(
+            window_seconds=config.catchup_window_seconds,
+            max_runs=config.catchup_max_runs,
+            grace_seconds=max(5.0, 3 * config.tick_interval_seconds),
+            max_jitter_seconds=config.max_jitter_seconds,
+            enabled=config.enable_missed_run_catchup,
+        )
+        self._slots = _Slots(config.max_concurrent_jobs)
+        self._job_slots: dict[str, _Slots] = {}
+        self._in_flight: dict[str, int] = {}
+        self._waiting: set[asyncio.Task[None]] = set()  # claimed, not started: left `pending` on shutdown
+        self._executing: set[asyncio.Task[None]] = set()
+        self._tracked: set[str] = set()  # run ids with a task in this process
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._stopping = False
+        self._stopped = asyncio.Event()
+        self._started = False
+        self.ticks = 0
+        self.last_tick_at: datetime | None = None
+        self.last_sleep_deadline: datetime | None = None
+
+    # --- public -------------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Re-read the store now (a job was added, changed, resumed or approved)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask the loop to stop claiming and shut down gracefully (see `run`)."""
+        self._stopping = True
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        return sum(self._in_flight.values())
+
+    def in_flight_for(self, job_id: str) -> int:
+        return self._in_flight.get(job_id, 0)
+
+    async def wait_until(self, predicate: Callable[[], bool], limit_seconds: float = 10.0) -> None:
+        """Return once `predicate()` holds, re-checking after every tick and run transition."""
+
+        async def loop() -> None:
+            while not predicate():
+                self._changed.clear()
+                if predicate():
+                    return
+                await self._changed.wait()
+
+        await asyncio.wait_for(loop(), limit_seconds)
+
+    def notify(self) -> None:
+        """Signal waiters that something changed (runs finished, a tick happened)."""
+        self._changed.set()
+
+    async def run(self) -> None:
+        """Start up, loop until `stop()`, then shut down.
+
+        On shutdown, in-flight runs get `shutdown_timeout_seconds`, then are cancelled and recorded
+        `cancelled`; runs not yet started stay `pending` for the next start.
+        """
+        self.start_up()
+        try:
+            while not self._stopping:
+                now = self.clock.now()
+                self.tick(now)
+                if self._stopping:
+                    break
+                await self._sleep(self._sleep_deadline(now))
+        finally:
+            await self._shut_down()
+
+    def start_up(self) -> None:
+        """Abandon runs a crash left `running`, then resume claimed-but-unstarted and approved runs."""
+        if self._started:
+            return
+        self._started = True
+        now = self.clock.now()
+        for run in self.store.abandon_running(now=now):
+            logger.warning(
+                "run %s of %s was in progress when the runtime stopped: abandoned", run.id, run.job_name
+            )
+        window = timedelta(seconds=self.catchup.window_seconds)
+        for run in self.store.runs_to_resume():
+            job = self.store.get_job(run.job_id)
+            if job is None:
+                continue
+            start_at = run.scheduled_for + timedelta(seconds=run.jitter_seconds)
+            if run.status == RunStatus.PENDING and start_at < now - window:
+                self.store.park_run(
+                    run.id,
+                    RunStatus.MISSED,
+                    now=now,
+                    error="claimed but not started before the catch-up window closed",
+                )
+                continue
+            self._launch(run, job, approved=run.status == RunStatus.APPROVED)
+
+    def tick(self, now: datetime) -> None:
+        """One pass: expire approvals, pick up approved runs, claim every due fire."""
+        for run in self.store.expire_approvals(now=now):
+            logger.info("approval for run %s of %s expired: missed", run.id, run.job_name)
+        for run in self.store.runs_to_resume():
+            if run.status == RunStatus.APPROVED and run.id not in self._tracked:
+                job = self.store.get_job(run.job_id)
+                if job is not None:
+                    logger.info("run %s of %s approved by %s: executing", run.id, run.job_name, run.approver)
+                    self._launch(run, job, approved=True)
+        while not self._stopping:
+            due = self.store.due_jobs(now, limit=CLAIM_BATCH)
+            if not due:
+                break
+            self._claim(due, now)
+            if len(due) < CLAIM_BATCH:
+                break
+        self.ticks += 1
+        self.last_tick_at = now
+        self.notify()
+
+    async def run_now(self, job: JobRecord, input: str | None, *, force: bool) -> RunRecord:
+        """A manual run through the full pipeline; `max_concurrent` applies unless `force`.
+
+        Does not move the job's next fire; `scheduled_for` is now and the trigger `manual`.
+        """
+        now = self.clock.now()
+        limit = max(1, job.definition.max_concurrent)
+        in_flight = max(self.in_flight_for(job.id), self.store.count_in_flight(job.id))
+        text = input if input is not None else job.definition.input
+        if not force and in_flight >= limit:
+            run = self.store.insert_run(
+                job.id,
+                NewRun(
+                    now,
+                    Trigger.MANUAL,
+                    RunStatus.SKIPPED,
+                    input=text,
+                    error=f"job already has {in_flight} run(s) in flight (max_concurrent = {limit}); "
+                    "use --force",
+                ),
+                now=now,
+            )
+            self.metrics.skipped(job.name)
+            return run
+        run = self.store.insert_run(
+            job.id, NewRun(now, Trigger.MANUAL, RunStatus.PENDING, input=text), now=now
+        )
+        self._track(run, job)
+        try:
+            await self._slots.acquire()
+            try:
+                self.store.start_runs([run.id], now=self.clock.now())
+                started = self.store.get_run(run.id) or run
+                return await self.executor.execute(started, job)
+            finally:
+                self._slots.release()
+        finally:
+            self._untrack(run, job)
+
+    # --- claiming -----------------------------------------------------------------------------------
+
+    def _claim(self, due: list[JobRecord], now: datetime) -> None:
+        claims: list[FireClaim] = []
+        plans: list[FirePlan] = []
+        for job in due:
+            assert job.next_fire_at is not None
+            try:
+                plan = plan_due_fire(
+                    job.definition,
+                    job.next_fire_at,
+                    now,
+                    in_flight=self.in_flight_for(job.id),
+                    settings=self.catchup,
+                    rng=self.rng,
+                )
+            except Exception as e:  # a schedule that cannot be evaluated must not stop the others
+                logger.error("job %s: cannot compute its next fire (%s); marking it failed", job.name, e)
+                self._fail_job(job, str(e), now)
+                continue
+            # Runs that can start right away are written `running` in the claim (no extra write).
+            runs = tuple(self._start_directly(r) for r in plan.runs)
+            plans.append(FirePlan(runs, plan.new_next, plan.missed_count))
+            claims.append(FireClaim(job.id, job.next_fire_at, plan.new_next, runs))
+        results = self.store.claim_fires(claims, now=now)
+        by_id = {j.id: j for j in due}
+        for claim, plan, inserted in zip(claims, plans, results, strict=True):
+            job = by_id[claim.job_id]
+            wanted = {r.scheduled_for: r for r in claim.runs}
+            for run in inserted:
+                if run.status == RunStatus.SKIPPED:
+                    logger.info(
+                        "job %s: fire %s skipped: %s", job.name, run.scheduled_for.isoformat(), run.error
+                    )
+                    self.metrics.skipped(job.name)
+                elif run.status == RunStatus.MISSED:
+                    logger.warning("job %s: %s", job.name, run.error)
+                    self.metrics.missed(job.name, plan.missed_count)
+                else:
+                    self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
+                    self._launch(run, job, holds_slot=wanted[run.scheduled_for].status == RunStatus.RUNNING)
+            # Slots reserved for runs that were not inserted (lost a race) go back.
+            inserted_fires = {r.scheduled_for for r in inserted}
+            for r in claim.runs:
+                if r.status == RunStatus.RUNNING and r.scheduled_for not in inserted_fires:
+                    self._slots.release()
+            if claim.new_next is None and inserted:
+                logger.info("job %s: schedule exhausted; completed", job.name)
+
+    def _start_directly(self, run: NewRun) -> NewRun:
+        if (
+            run.status == RunStatus.PENDING
+            and run.trigger == Trigger.SCHEDULE
+            and run.jitter_seconds == 0
+            and self._slots.try_acquire()
+        ):
+            return NewRun(
+                run.scheduled_for, run.trigger, RunStatus.RUNNING, 0.0, run.input, run.detail, run.error
+            )
+        return run
+
+    def _fail_job(self, job: JobRecord, reason: str, now: datetime) -> None:
+        with contextlib.suppress(StoreError):
+            self.store.mark_job_failed(job.id, reason, now=now)
+
+    # --- run tasks ----------------------------------------------------------------------------------
+
+    def _launch(
+        self, run: RunRecord, job: JobRecord, *, approved: bool = False, holds_slot: bool = False
+    ) -> None:
+        self._track(run, job)
+        task = asyncio.create_task(self._run_task(run, job, approved, holds_slot), name=f"run {run.id}")
+        (self._executing if holds_slot else self._waiting).add(task)
+        task.add_done_callback(self._task_done)
+
+    def _track(self, run: RunRecord, job: JobRecord) -> None:
+        self._tracked.add(run.id)
+        self._in_flight[job.id] = self._in_flight.get(job.id, 0) + 1
+
+    def _untrack(self, run: RunRecord, job: JobRecord) -> None:
+        self._tracked.discard(run.id)
+        left = self._in_flight.get(job.id, 1) - 1
+        if left:
+            self._in_flight[job.id] = left
+        else:
+            self._in_flight.pop(job.id, None)
+        self.notify()
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._waiting.discard(task)
+        self._executing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("run task failed unexpectedly: %r", task.exception())
+
+    async def _run_task(self, run: RunRecord, job: JobRecord, approved: bool, holds_slot: bool) -> None:
+        job_slot = self._job_slots.setdefault(job.id, _Slots(max(1, job.definition.max_concurrent)))
+        task = asyncio.current_task()
+        got_job_slot = False
+        try:
+            if not holds_slot:
+                start_at = run.scheduled_for + timedelta(seconds=run.jitter_seconds)
+                if start_at > self.clock.now():
+                    await self.clock.sleep_until(start_at)
+                if run.trigger == Trigger.CATCHUP or approved:
+                    # Catch-up replays and approved runs of one job respect max_concurrent by queueing.
+                    await job_slot.acquire()
+                    got_job_slot = True
+                await self._slots.acquire()
+                holds_slot = True
+            if run.status != RunStatus.RUNNING:
+                self.store.start_runs([run.id], now=self.clock.now())
+                run = self.store.get_run(run.id) or run
+            if task is not None:
+                self._waiting.discard(task)
+                self._executing.add(task)
+            await self.executor.execute(run, job, approved=approved)
+        finally:
+            if got_job_slot:
+                job_slot.release()
+            if holds_slot:
+                self._slots.release()
+            self._untrack(run, job)
+
+    # --- sleeping and shutdown ----------------------------------------------------------------------
+
+    def _sleep_deadline(self, now: datetime) -> datetime:
+        ceiling = now + timedelta(seconds=self.config.tick_interval_seconds)
+        nxt = self.store.next_due_time()
+        if nxt is None or nxt >= ceiling:
+            return ceiling
+        return max(nxt, now)
+
+    async def _sleep(self, deadline: datetime) -> None:
+        self.last_sleep_deadline = deadline
+        if self._wake.is_set():
+            self._wake.clear()
+            return
+        if deadline <= self.clock.now():
+            await asyncio.sleep(0)
+            return
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in (sleeper, waker):
+                if not t.done():
+                    t.cancel()
+            self._wake.clear()
+
+    async def _shut_down(self) -> None:
+        self._stopping = True
+        for task in list(self._waiting):
+            task.cancel()  # claimed, not started: stays `pending`, resumed with its jitter next start
+        if self._waiting:
+            await asyncio.gather(*self._waiting, return_exceptions=True)
+        if self._executing:
+            logger.info(
+                "shutting down: waiting up to %gs for %d run(s)",
+                self.config.shutdown_timeout_seconds,
+                len(self._executing),
+            )
+            deadline = self.clock.now() + timedelta(seconds=self.config.shutdown_timeout_seconds)
+            timer = asyncio.ensure_future(self.clock.sleep_until(deadline))
+            await asyncio.sleep(0)  # let the timer register with the clock before waiters look
+            self.notify()
+            try:
+                pending = set(self._executing)
+                while pending and not timer.done():
+                    _, pending = await asyncio.wait(pending | {timer}, return_when=asyncio.FIRST_COMPLETED)
+                    pending.discard(timer)
+            finally:
+                timer.cancel()
+            if self._executing:
+                logger.warning("shutdown timeout: cancelling %d run(s)", len(self._executing))
+                for task in list(self._executing):
+                    task.cancel()
+                await asyncio.gather(*self._executing, return_exceptions=True)
+        self._stopped.set()
+        self.notify()
