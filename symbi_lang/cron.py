@@ -68,6 +68,10 @@ class CronError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[type[CronError], tuple[object, ...]]:
+        # Exception pickling would rebuild from `args` (empty here) and then set fields one by one.
+        return (CronError, (self.kind, self.message, self.start, self.end, self.field, self.help))
+
 
 FIELD_NAMES = ("second", "minute", "hour", "day_of_month", "month", "day_of_week", "year")
 _FIELD_LABELS = {

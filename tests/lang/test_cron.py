@@ -167,3 +167,13 @@ def test_local_time_in_zone() -> None:
     assert nxt is not None
     local = nxt.astimezone(ZoneInfo("Asia/Tokyo"))
     assert (local.hour, local.minute, local.weekday()) == (9, 0, 3)
+
+
+def test_spec_and_error_survive_pickling() -> None:
+    import pickle
+
+    spec = CronSpec.parse("0 0 9 * * 1-5", "Europe/Berlin")
+    again = pickle.loads(pickle.dumps(spec))
+    assert again == spec and again.next_after(START) == spec.next_after(START)
+    [error] = validate("0 0 25 * * *")
+    assert pickle.loads(pickle.dumps(error)) == error
