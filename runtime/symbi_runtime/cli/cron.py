@@ -45,12 +45,12 @@ from symbi_runtime.cli.output import (
     key_values,
     one_line,
     render,
+    render_diagnostics,
     short_time,
     to_json,
 )
 
 if TYPE_CHECKING:
-    from symbi_lang.diagnostics import Diagnostic
     from symbi_lang.ir import JobDefinition
     from symbi_runtime.config import Config
     from symbi_runtime.store import JobRecord, RunRecord, Store
@@ -520,23 +520,6 @@ def _checked(job: JobDefinition, where: str = "--json") -> JobDefinition:
     if not isinstance(job.max_concurrent, int) or job.max_concurrent < 1:
         raise CliFailure(f"{where}: job {job.name!r}: 'max_concurrent' must be a positive integer")
     return job
-
-
-def render_diagnostics(diagnostics: Sequence[Diagnostic]) -> str:
-    """rustc-like text via `symbi_lang.render` (plain `file:line:col: severity[CODE]: message` fallback)."""
-    try:
-        from symbi_lang.render import render as render_lang
-    except ImportError:
-        return "\n".join(
-            f"{d.span.path}:{d.span.start.line}:{d.span.start.column}: {d.severity}[{d.code}]: {d.message}"
-            for d in diagnostics
-        )
-    sources: dict[str, str] = {}
-    for d in diagnostics:
-        if d.span.path not in sources:
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                sources[d.span.path] = Path(d.span.path).read_text(encoding="utf-8")
-    return render_lang(list(diagnostics), "text", sources=sources).rstrip("\n")
 
 
 # --- remove / pause / resume / reset ----------------------------------------------------------------

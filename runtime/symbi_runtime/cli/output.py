@@ -17,7 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from symbi_lang.diagnostics import Diagnostic
 
 # Tables written to a pipe or a file are not squeezed to 80 columns.
 PIPE_WIDTH = 200
@@ -198,3 +202,17 @@ def render(
     if fmt is OutputFormat.CSV:
         return to_csv(rows, columns)
     return to_table(rows, columns, title=title, empty=empty)
+
+
+def render_diagnostics(diagnostics: Sequence[Diagnostic]) -> str:
+    """Check diagnostics as rustc-like text (`symbi_lang.render`), with the offending source lines."""
+    from symbi_lang.render import render as render_lang
+
+    sources: dict[str, str] = {}
+    for d in diagnostics:
+        if d.span.path not in sources:
+            try:
+                sources[d.span.path] = Path(d.span.path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+    return render_lang(list(diagnostics), "text", sources=sources).rstrip("\n")

@@ -22,6 +22,7 @@ import typer
 
 from symbi_lang.ir import AgentDefinition
 from symbi_runtime.agents import AgentCall, AgentError, AgentRegistry
+from symbi_runtime.cli.output import render_diagnostics
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -46,7 +47,7 @@ def load_agents(paths: Sequence[Path]) -> dict[str, AgentDefinition]:
     analysis = analyze_paths(list(paths))
     errors = [d for d in analysis.diagnostics if d.is_error]
     if errors:
-        raise AgentLookupError(_render_errors(errors))
+        raise AgentLookupError(render_diagnostics(errors))
     return {a.name: a for a in analysis.jobset().agents}
 
 
@@ -135,26 +136,6 @@ def _check_config(config: Path | None, env: Mapping[str, str]) -> None:
         load_config(config, env)
     except ConfigError as e:
         raise _fail(str(e), EXIT_USAGE) from None
-
-
-def _render_errors(errors: Sequence[object]) -> str:
-    from symbi_lang.diagnostics import Diagnostic
-
-    diagnostics = [d for d in errors if isinstance(d, Diagnostic)]
-    try:
-        from symbi_lang.render import render
-    except ImportError:
-        return "\n".join(
-            f"{d.span.path}:{d.span.start.line}:{d.span.start.column}: error[{d.code}]: {d.message}"
-            for d in diagnostics
-        )
-    sources: dict[str, str] = {}
-    for d in diagnostics:
-        try:
-            sources.setdefault(d.span.path, Path(d.span.path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            pass
-    return render(diagnostics, "text", sources=sources).rstrip("\n")
 
 
 def _fail(message: str, code: int) -> typer.Exit:
