@@ -205,7 +205,7 @@ def render(
 
 
 def render_diagnostics(diagnostics: Sequence[Diagnostic]) -> str:
-    """Check diagnostics as rustc-like text (`symbi_lang.render`), with the offending source lines."""
+    """Check diagnostics as rustc-like text (`symbi_lang.render`) for stderr, with the source lines."""
     from symbi_lang.render import render as render_lang
 
     sources: dict[str, str] = {}
@@ -215,4 +215,5 @@ def render_diagnostics(diagnostics: Sequence[Diagnostic]) -> str:
                 sources[d.span.path] = Path(d.span.path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-    return render_lang(list(diagnostics), "text", sources=sources).rstrip("\n")
+    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    return render_lang(list(diagnostics), "text", sources=sources, color=color).rstrip("\n")
