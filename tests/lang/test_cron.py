@@ -177,3 +177,19 @@ def test_spec_and_error_survive_pickling() -> None:
     assert again == spec and again.next_after(START) == spec.next_after(START)
     [error] = validate("0 0 25 * * *")
     assert pickle.loads(pickle.dumps(error)) == error
+
+
+def test_extreme_instants_do_not_raise() -> None:
+    for zone in ["UTC", "America/New_York", "Pacific/Kiritimati"]:
+        spec = CronSpec.parse("0 0 9 * * *", zone)
+        assert spec.next_after(datetime.max.replace(tzinfo=UTC)) is None
+        spec.next_after(datetime.min.replace(tzinfo=UTC))  # None or a fire: either way no OverflowError
+        late = spec.next_after(datetime(9999, 12, 30, tzinfo=UTC))
+        assert late is not None and late.year == 9999
+
+
+def test_describe_examples_from_the_interface() -> None:
+    assert CronSpec.parse("0 0 9 * * 1-5").describe() == "at 09:00:00, Monday through Friday"
+    assert CronSpec.parse("0 */5 * * * *").describe() == "every 5 minutes"
+    assert CronSpec.parse("* * * * * *").describe() == "every second"
+    assert CronSpec.parse("0 30 2 1 * *").describe() == "at 02:30:00 on day 1 of the month"
