@@ -32,6 +32,7 @@ same tree (compared without positions) with the same comments, and that formats 
 from __future__ import annotations
 
 import bisect
+import gc
 from collections import deque
 from dataclasses import dataclass
 
@@ -75,6 +76,8 @@ def format_text(text: str, *, path: str = "<stdin>") -> FormatResult:
     """Format `text`, refusing (ok=False, with a reason) for syntax errors or an unprovable result."""
     from symbi_lang.parser import parse
 
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the trees are acyclic; collection passes over them make big files superlinear
     try:
         parsed = parse(text, path=path)
         errors = sort_diagnostics(d for d in parsed.diagnostics if d.is_error)
@@ -94,6 +97,9 @@ def format_text(text: str, *, path: str = "<stdin>") -> FormatResult:
             return FormatResult(False, text, False, "formatter bug: formatting the output changes it again")
     except RecursionError:
         return FormatResult(False, text, False, "the file is nested too deeply to format")
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return FormatResult(True, output, output != text, None)
 
 
