@@ -148,8 +148,8 @@ class CronScheduler:
         self._stopping = True
         self._wake.set()
 
-    @property
     def in_flight(self) -> int:
+        """Runs of this process claimed and not finished (waiting for jitter or a slot, or executing)."""
         return sum(self._in_flight.values())
 
     def in_flight_for(self, job_id: str) -> int:

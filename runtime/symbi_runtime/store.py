@@ -951,6 +951,24 @@ class Store:
             )[0][0]
         )
 
+    def job_counts(self) -> dict[str, int]:
+        """Number of jobs per status."""
+        return {r[0]: int(r[1]) for r in self._read("SELECT status, count(*) FROM jobs GROUP BY status")}
+
+    def run_stats(self) -> dict[str, Any]:
+        """Totals for health reports: runs, succeeded, failed (incl. timed out), mean execution time."""
+        row = self._read(
+            "SELECT count(*), sum(status = 'succeeded'), sum(status IN ('failed', 'timed_out')), "
+            "avg(duration_seconds) FROM runs"
+        )[0]
+        avg = row[3]
+        return {
+            "total": int(row[0]),
+            "succeeded": int(row[1] or 0),
+            "failed": int(row[2] or 0),
+            "avg_execution_time_ms": None if avg is None else round(avg * 1000, 3),
+        }
+
     def data_version(self) -> int:
         """Changes when another connection commits (cheap way to notice CLI edits)."""
         return int(self._read("PRAGMA data_version")[0][0])

@@ -71,7 +71,7 @@ async def test_global_limit_queues_instead_of_dropping(engine_factory, job) -> N
     await e.wait(lambda: sorted(r.status for n in "ab" for r in e.runs(n)) == ["pending", "running"])
     first = "a" if e.runs("a")[0].status == "running" else "b"
     second = "b" if first == "a" else "a"
-    assert e.rt.scheduler.in_flight == 2
+    assert e.rt.scheduler.in_flight() == 2
     e.gates[first].set()
     await e.wait(lambda: [r.status for r in e.runs(second)] == ["running"])
     e.gates[second].set()
