@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 UNITS: dict[str, int] = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-_PART = re.compile(r"(\d+)([A-Za-z]*)")
+_PART = re.compile(r"([0-9]+)([A-Za-z]*)")
 
 
 class DurationError(ValueError):
@@ -39,7 +39,7 @@ def parse_duration(text: str) -> int:
         m = _PART.match(text, pos)
         if m is None:
             end = pos + 1
-            while end < n and not text[end].isdigit():
+            while end < n and text[end] not in "0123456789":
                 end += 1
             raise DurationError(f"expected a number at `{text[pos:end]}`", pos, end, _HELP)
         number, unit = m.group(1), m.group(2)

@@ -8,7 +8,7 @@ from symbi_lang import codes
 from symbi_lang.ast import Block, ListValue, MapValue, Module, StringValue
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import inner_span
-from symbi_lang.checks.walk import entries, known_entries
+from symbi_lang.checks.walk import entries, known_entries_in
 from symbi_lang.diagnostics import Diagnostic, Severity
 from symbi_lang.interpolation import InterpolationError, scan
 from symbi_lang.schema import FieldSpec
@@ -16,14 +16,23 @@ from symbi_lang.schema import FieldSpec
 
 def check_interpolation(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
     """Syntax of every `${…}`, `${…}` in structural fields, unset variables (error when strict)."""
-    for _path, e, fs in known_entries(module):
+    text = module.text
+    for item in module.items:
+        # Most blocks hold no `${`: one bounded search skips them without walking their fields.
+        if text and text.find("$", item.span.start.offset, item.span.end.offset) < 0:
+            continue
+        yield from _check_item(module, item, ctx)
+
+
+def _check_item(module: Module, item: Block, ctx: CheckContext) -> Iterator[Diagnostic]:
+    for _path, e, fs in known_entries_in(item):
         node = e.node
         if isinstance(node, StringValue):
             yield from _check_string(module, node, fs, ctx)
         elif isinstance(node, ListValue):
-            for item in node.items:
-                if isinstance(item, StringValue):
-                    yield from _check_string(module, item, fs, ctx)
+            for element in node.items:
+                if isinstance(element, StringValue):
+                    yield from _check_string(module, element, fs, ctx)
         elif isinstance(node, (MapValue, Block)) and fs.block is None:
             for entry in entries(node):
                 if isinstance(entry.node, StringValue):

@@ -9,10 +9,10 @@ from symbi_lang import codes
 from symbi_lang.ast import ListValue, Module, NumberValue, StringValue
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import inner_span
-from symbi_lang.checks.walk import Entry, known_entries, time_of_day
+from symbi_lang.checks.walk import Entry, lookup, time_of_day
 from symbi_lang.diagnostics import Diagnostic
 from symbi_lang.durations import DurationError, parse_duration
-from symbi_lang.schema import FieldSpec, Format
+from symbi_lang.schema import BLOCKS, BlockSpec, FieldSpec, Format
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _TIME_EXPECTED = {
@@ -21,20 +21,48 @@ _TIME_EXPECTED = {
 }
 
 
+def _targets() -> dict[str, tuple[tuple[tuple[str, ...], FieldSpec], ...]]:
+    """Per top-level kind, the paths of the fields this check reads (from the field table)."""
+    out: dict[str, list[tuple[tuple[str, ...], FieldSpec]]] = {}
+
+    def walk(kind: str, spec: BlockSpec, prefix: tuple[str, ...]) -> None:
+        for fs in spec.fields.values():
+            if fs.format in _FORMATS:
+                out.setdefault(kind, []).append(((*prefix, fs.name), fs))
+            if fs.block is not None:
+                walk(kind, BLOCKS[fs.block], (*prefix, fs.name))
+
+    for kind, spec in BLOCKS.items():
+        if spec.top_level:
+            walk(kind, spec, ())
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_FORMATS = frozenset({Format.DURATION, Format.TIME_OF_DAY, Format.URL, Format.EMAIL})
+_TARGETS = _targets()
+
+
 def check_values(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
     """Durations, `allowed_hours` bounds, URLs and email addresses, field by field."""
-    for _path, e, fs in known_entries(module):
-        fmt = fs.format
-        if fmt is Format.DURATION:
-            yield from _duration(module, e, fs)
-        elif fmt is Format.TIME_OF_DAY:
-            yield from _time_of_day(e)
-        elif fmt is Format.URL:
-            yield from _url(e)
-        elif fmt is Format.EMAIL and isinstance(e.node, ListValue):
-            for item in e.node.items:
-                if isinstance(item, StringValue) and "${" not in item.value and not _EMAIL.match(item.value):
-                    yield codes.BAD_EMAIL.at(item.span, value=item.value)
+    for item in module.items:
+        for path, fs in _TARGETS.get(item.kind, ()):
+            e = lookup(item, path)
+            if e is not None:
+                yield from _check(module, e, fs)
+
+
+def _check(module: Module, e: Entry, fs: FieldSpec) -> Iterator[Diagnostic]:
+    fmt = fs.format
+    if fmt is Format.DURATION:
+        yield from _duration(module, e, fs)
+    elif fmt is Format.TIME_OF_DAY:
+        yield from _time_of_day(e)
+    elif fmt is Format.URL:
+        yield from _url(e)
+    elif fmt is Format.EMAIL and isinstance(e.node, ListValue):
+        for item in e.node.items:
+            if isinstance(item, StringValue) and "${" not in item.value and not _EMAIL.match(item.value):
+                yield codes.BAD_EMAIL.at(item.span, value=item.value)
 
 
 def _duration(module: Module, e: Entry, fs: FieldSpec) -> Iterator[Diagnostic]:

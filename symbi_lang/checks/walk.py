@@ -43,6 +43,42 @@ def index(container: Container) -> dict[str, Entry]:
     return out
 
 
+def pairs(container: Container) -> Iterator[tuple[str, Span, Value | Block]]:
+    """(name, name span, node) of each entry: `entries` without building `Entry` objects."""
+    if isinstance(container, Block):
+        for e in container.body:
+            if isinstance(e, Field):
+                yield e.name, e.name_span, e.value
+            else:
+                yield e.kind, e.kind_span, e
+    else:
+        for m in container.entries:
+            yield m.key, m.key_span, m.value
+
+
+def lookup(item: Block, path: tuple[str, ...]) -> Entry | None:
+    """The entry at `path` below `item` (`("policy", "max_runtime")`), through blocks and maps."""
+    node: Value | Block = item
+    found: Entry | None = None
+    for name in path:
+        if not isinstance(node, (Block, MapValue)):
+            return None
+        found = None
+        for n, name_span, child in pairs(node):
+            if n == name:
+                span = (
+                    child.span
+                    if isinstance(child, Block)
+                    else Span(name_span.path, name_span.start, child.span.end)
+                )
+                found = Entry(n, name_span, span, child)
+                break
+        if found is None:
+            return None
+        node = found.node
+    return found
+
+
 def is_container(node: Value | Block) -> bool:
     return isinstance(node, (Block, MapValue))
 
@@ -56,9 +92,14 @@ def known_entries(module: Module) -> Iterator[tuple[tuple[str, ...], Entry, Fiel
     """Every entry the field table knows, with its block path, recursing into nested blocks and
     block-like maps (first occurrence of each name only; duplicates are the fields check's business)."""
     for item in module.items:
-        spec = BLOCKS.get(item.kind)
-        if spec is not None and spec.top_level:
-            yield from _known(item, (item.kind,), spec)
+        yield from known_entries_in(item)
+
+
+def known_entries_in(item: Block) -> Iterator[tuple[tuple[str, ...], Entry, FieldSpec]]:
+    """`known_entries` of one top-level block."""
+    spec = BLOCKS.get(item.kind)
+    if spec is not None and spec.top_level:
+        yield from _known(item, (item.kind,), spec)
 
 
 def _known(
