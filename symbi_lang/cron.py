@@ -898,9 +898,14 @@ def never_fires(spec: CronSpec, now: datetime) -> CronError | None:
             "year",
             "check the day-of-month, month and year fields (Feb 29 exists only in leap years)",
         )
+    local_now = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(spec._zone)
+    if c.years[-1] < local_now.year:
+        message = f"never fires again: its last year ({c.years[-1]}) has passed"
+    else:
+        message = f"never fires again: no date from now on matches it in {c.texts['year']}"
     return CronError(
         CronErrorKind.EXHAUSTED,
-        f"never fires again: its last year ({c.years[-1]}) has passed",
+        message,
         y_start,
         y_end,
         "year",
