@@ -528,6 +528,26 @@ class _Recovery:
             )
             self._feed(self._synthetic("COLON", prev.end_pos))
             return i
+        # A list still open when a later line starts a field (`name:`): its `]` is missing.
+        if (
+            self.open
+            and self.open[-1].kind == "list"
+            and tok.type == "IDENT"
+            and following[:1] == ["COLON"]
+            and prev is not None
+            and tok.line > prev.line
+        ):
+            top = self.open[-1]
+            self._error(
+                codes.UNCLOSED_BRACKET.at(
+                    self._tok_span(top.token),
+                    open="[",
+                    close="]",
+                    help=f"add `]` after the last item, before line {tok.line}",
+                )
+            )
+            self._close_innermost(tok)
+            return i
         # Missing `,` between list items.
         if (
             self.open
@@ -701,7 +721,7 @@ class _Recovery:
     def _unclosed_error(self, top: _Open, *, at_eof: bool) -> None:
         where = "the end of the file" if at_eof else "the next top-level block"
         outer = [o for o in self.open[:-1] if o.kind == "block"]
-        help_text = f"add `}}` to close it before {where}"
+        help_text = f"add `{_CLOSER_TEXT[_CLOSER[top.kind]]}` to close it before {where}"
         if outer:
             first = outer[0]
             help_text += (
