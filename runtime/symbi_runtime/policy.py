@@ -21,8 +21,9 @@ Rules where the spec is silent:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -116,6 +117,50 @@ def evaluate(
             events,
         )
     return Allow(), events
+
+
+class PolicyGate:
+    """`evaluate` with the AgentPin trust source opened once and reused across runs.
+
+    Call it like `evaluate`. A discovery directory re-reads a domain's documents only when they change;
+    a trust bundle is reloaded when its file changes. A `resolver` given in the context still wins.
+    """
+
+    def __init__(self) -> None:
+        self._sources: dict[tuple[Path | None, Path | None], tuple[object, KeyResolver]] = {}
+
+    def __call__(
+        self, job: JobDefinition, agent: AgentDefinition | None, ctx: PolicyContext
+    ) -> tuple[Decision, list[AuditEvent]]:
+        if ctx.resolver is None and ctx.agentpin is not None and _needs_agentpin(job, ctx.agentpin):
+            resolver = self._resolver(ctx.agentpin)
+            if resolver is not None:
+                ctx = replace(ctx, resolver=resolver)
+        return evaluate(job, agent, ctx)
+
+    def _resolver(self, settings: AgentPinSettings) -> KeyResolver | None:
+        """The cached resolver for the settings' trust source, or None to let `evaluate` report why
+        there is none (no source, both sources, a missing directory: refused per run, not cached)."""
+        key = (settings.discovery_dir, settings.trust_bundle)
+        stamp = _file_stamp(settings.trust_bundle) if settings.trust_bundle is not None else None
+        cached = self._sources.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            resolver = open_trust_source(settings.discovery_dir, settings.trust_bundle)
+        except TrustSourceError:
+            self._sources.pop(key, None)
+            return None
+        self._sources[key] = (stamp, resolver)
+        return resolver
+
+
+def _file_stamp(path: Path) -> object:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 # --- AgentPin ------------------------------------------------------------------------------------------

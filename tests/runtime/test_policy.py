@@ -21,6 +21,7 @@ from symbi_runtime.policy import (
     Allow,
     Deny,
     PolicyContext,
+    PolicyGate,
     RequiresApproval,
     evaluate,
     parse_clock,
@@ -53,7 +54,7 @@ class Issuer:
             "y": b64(numbers.y.to_bytes(32, "big")),
             "use": "sig",
         }
-        self.document = {
+        self.document: dict[str, Any] = {
             "agentpin_version": "0.1",
             "entity": DOMAIN,
             "entity_type": "maker",
@@ -434,3 +435,44 @@ def test_the_first_failing_check_in_order_wins(issuer: Issuer) -> None:
     assert reason(good, None).startswith("capabilities:")
     assert reason(good).startswith("schedule 'production-deploy' requires approval")
     assert reason(replace(good, approved=True)) == "allow"
+
+
+# --- PolicyGate: the trust source opened once ------------------------------------------------------
+
+
+def test_the_gate_reuses_its_trust_source_and_sees_new_revocations(issuer: Issuer) -> None:
+    gate = PolicyGate()
+    job = job_with(agent_pin_jwt="${AGENT_PIN_JWT}")
+    context = pin_ctx(issuer, issuer.token())
+    assert gate(job, None, context) == (Allow(), [])
+    [(_, first)] = gate._sources.values()
+    (issuer.directory / f"{DOMAIN}.revocations.json").write_text(
+        json.dumps({"entity": DOMAIN, "revoked_credentials": [{"jti": "cred-42"}]})
+    )
+    decision, _ = gate(job, None, context)
+    assert isinstance(decision, Deny) and decision.reason.startswith("identity: credential_revoked:")
+    [(_, second)] = gate._sources.values()
+    assert second is first
+
+
+def test_the_gate_reloads_a_changed_trust_bundle(issuer: Issuer, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(json.dumps({"documents": [issuer.document]}))
+    gate = PolicyGate()
+    job = job_with(agent_pin_jwt="${AGENT_PIN_JWT}")
+    context = ctx(
+        agentpin=AgentPinSettings(domain=DOMAIN, trust_bundle=bundle), env={"AGENT_PIN_JWT": issuer.token()}
+    )
+    assert gate(job, None, context)[0] == Allow()
+    suspended = dict(issuer.document, agents=[dict(issuer.document["agents"][0], status="suspended")])
+    bundle.write_text(json.dumps({"documents": [suspended], "revocations": []}))
+    decision, _ = gate(job, None, context)
+    assert isinstance(decision, Deny) and decision.reason.startswith("identity: agent_inactive:")
+
+
+def test_the_gate_reports_a_missing_trust_source_like_evaluate(issuer: Issuer) -> None:
+    gate = PolicyGate()
+    settings = AgentPinSettings(domain=DOMAIN, discovery_dir=Path("/nonexistent/discovery"))
+    decision, [event] = gate(job_with(agent_pin_jwt="x.y.z"), None, ctx(agentpin=settings))
+    assert isinstance(decision, Deny) and decision.reason.startswith("identity: not_configured: discovery")
+    assert event.details["code"] == "not_configured" and gate._sources == {}
