@@ -321,6 +321,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "unclosed_block": [("SYM004", "1:10-1:11")],
     "unclosed_block_eof": [("SYM004", "1:10-1:11")],
     "unclosed_bracket": [("SYM009", "3:13-3:14")],
+    "unclosed_bracket_eof": [("SYM009", "3:13-3:14")],
+    "unclosed_list_before_field": [("SYM009", "3:13-3:14")],
     "unterminated_string": [("SYM006", "2:9-2:22")],
     "unterminated_triple_string": [("SYM006", "3:18-3:21")],
 }
@@ -367,6 +369,16 @@ def test_nested_unclosed_block_names_the_innermost_and_its_parent() -> None:
     assert diag.code == "SYM004" and at(diag.span) == "2:10-2:11"
     assert "`policy` block" in diag.message
     assert diag.help is not None and "`schedule` block opened on line 1" in diag.help
+
+
+def test_unclosed_list_keeps_its_items_and_the_next_field() -> None:
+    path = CASES / "invalid" / "unclosed_list_before_field.symbi"
+    result = parse(path.read_text(encoding="utf-8"), path="l")
+    (schedule,) = result.module.items
+    assert _plain(_field(schedule, "delivery")) == ["stdout", "log_file"]
+    assert _plain(_field(schedule, "agent")) == "reporter-agent"
+    (diag,) = result.diagnostics
+    assert diag.help == "add `]` after the last item, before line 4"
 
 
 def test_missing_colon_offers_an_insertion_fix() -> None:
