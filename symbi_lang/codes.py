@@ -222,12 +222,12 @@ ZERO_DURATION = _code(
     "`{name}` must be longer than 0 seconds",
     "A run limited to no time at all could never succeed.",
 )
-EMPTY_WINDOW = _code(
+WHOLE_DAY_WINDOW = _code(
     "SYM214",
-    "empty-window",
-    E,
-    "`allowed_hours` start and end are both {time}: the window is empty",
-    "The window runs from `start` (inclusive) to `end` (exclusive); equal bounds allow no time at all.",
+    "whole-day-window",
+    W,
+    "`allowed_hours` start and end are both {time}: the window is the whole day",
+    "Equal bounds wrap all the way round the clock, so the window restricts nothing.",
 )
 
 # --- SYM3xx: delivery -----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Is a schedule's policy consistent: AgentPin has a credential, an approver has something to approve,
-the time window is complete and not empty?"""
+the time window is complete and restricts something?"""
 
 from __future__ import annotations
 
@@ -58,10 +58,10 @@ def _check_window(hours: Entry) -> Iterator[Diagnostic]:
     start, end = time_of_day(h.get("start"), end=False), time_of_day(h.get("end"), end=True)
     if start is not None and end is not None and start == end:
         end_entry = h["end"]
-        yield codes.EMPTY_WINDOW.at(
+        yield codes.WHOLE_DAY_WINDOW.at(
             end_entry.node.span,
             time=start,
-            help="the end is exclusive; for the whole day leave `allowed_hours` out",
+            help="leave `allowed_hours` out for no restriction, or give the window's real end (exclusive)",
         )
 
 

@@ -84,7 +84,7 @@ def _check_capabilities(schedule: Block, agent: Block) -> Iterator[Diagnostic]:
     where = declared_field.span if declared_field is not None else _name_span(agent)
     for item in required.node.items:
         cap = _word(item)
-        if cap and cap not in declared:
+        if cap and not any(capability_covers(d, cap) for d in declared):
             yield codes.CAPABILITY_NOT_DECLARED.at(
                 item.span,
                 agent=name,
@@ -92,6 +92,18 @@ def _check_capabilities(schedule: Block, agent: Block) -> Iterator[Diagnostic]:
                 help=f'add "{cap}" to the capabilities of agent `{name}` or drop it from the policy',
                 related=(Related(where, f"agent `{name}` declares its capabilities here"),),
             )
+
+
+def capability_covers(declared: str, required: str) -> bool:
+    """AgentPin `action:resource` rules, as the runtime's policy gate applies them: the same
+    capability, or the same action with resource `*` or a dotted parent (`read:data` ⊇ `read:data.users`)."""
+    if declared == required:
+        return True
+    d_action, d_sep, d_resource = declared.partition(":")
+    r_action, r_sep, r_resource = required.partition(":")
+    if not d_sep or not r_sep or d_action != r_action:
+        return False
+    return d_resource == "*" or r_resource.startswith(d_resource + ".")
 
 
 def _word(node: object) -> str:
