@@ -48,7 +48,8 @@ CASES = [
     ),
     (
         "SYM401",
-        'schedule a {\n  agent: "worker"\n  cron: "0 0 9 * * *"\n  policy {\n    require_agent_pin: true\n  }\n}',
+        'schedule a {\n  agent: "worker"\n  cron: "0 0 9 * * *"\n'
+        "  policy {\n    require_agent_pin: true\n  }\n}",
         '"0 0 9 * * *"\n  policy {',
         '"0 0 9 * * *"\n  agent_pin_jwt: "${AGENT_PIN_JWT}"\n  policy {',
     ),
