@@ -34,7 +34,10 @@ class DeliverySettings:
     smtp_port: int = 587
     smtp_username: str | None = None
     smtp_password: str | None = None
+    # STARTTLS on a plain connection (port 587), or TLS from the first byte (`smtp_implicit_tls`, port 465).
+    # A login is never sent over a connection without TLS.
     smtp_starttls: bool = True
+    smtp_implicit_tls: bool = False
     smtp_timeout_seconds: float = 30.0
     # Attempts for failures that happen before the server accepted the message (refused, 4xx).
     smtp_retry_attempts: int = 3

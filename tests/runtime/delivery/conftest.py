@@ -95,7 +95,8 @@ class LoginLog:
         assert isinstance(auth_data, LoginPassword)
         user = auth_data.login.decode()
         ok = user == SMTP_USER and auth_data.password.decode() == SMTP_PASSWORD
-        self.attempts.append((mechanism, user, session.ssl is not None))
+        encrypted = server.transport is not None and server.transport.get_extra_info("sslcontext") is not None
+        self.attempts.append((mechanism, user, encrypted))
         return AuthResult(success=ok, handled=False)
 
 
@@ -104,7 +105,9 @@ class LoopbackController(Controller):
 
     def _create_server(self) -> Any:
         async def create() -> asyncio.AbstractServer:
-            server = await self.loop.create_server(self._factory_invoker, host=self.hostname, port=0)
+            server = await self.loop.create_server(
+                self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context
+            )
             self.port = server.sockets[0].getsockname()[1]
             return server
 
@@ -156,16 +159,18 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def start_smtp(
-    tls_files: tuple[Path, Path], *, fail_first: int = 0, starttls: bool = True
+    tls_files: tuple[Path, Path], *, fail_first: int = 0, starttls: bool = True, implicit: bool = False
 ) -> tuple[LoopbackController, SmtpServer]:
     cert_path, key_path = tls_files
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
     handler = SmtpHandler(fail_first=fail_first)
     logins = LoginLog()
-    tls: dict[str, Any] = (
-        {"tls_context": context, "require_starttls": True, "auth_require_tls": True} if starttls else {}
-    )
+    tls: dict[str, Any] = {}
+    if implicit:  # TLS from the first byte: the session is encrypted without STARTTLS
+        tls = {"ssl_context": context, "auth_require_tls": False}
+    elif starttls:
+        tls = {"tls_context": context, "require_starttls": True, "auth_require_tls": True}
     controller = LoopbackController(
         handler,
         hostname="127.0.0.1",
@@ -187,6 +192,14 @@ def smtp_server(tls_files: tuple[Path, Path]) -> Iterator[SmtpServer]:
 @pytest.fixture
 def flaky_smtp_server(tls_files: tuple[Path, Path]) -> Iterator[SmtpServer]:
     controller, server = start_smtp(tls_files, fail_first=2)
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def implicit_tls_smtp_server(tls_files: tuple[Path, Path]) -> Iterator[SmtpServer]:
+    """A server speaking TLS from the first byte (SMTPS, as on port 465)."""
+    controller, server = start_smtp(tls_files, implicit=True)
     yield server
     controller.stop()
 

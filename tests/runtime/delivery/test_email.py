@@ -104,6 +104,38 @@ async def test_a_server_without_starttls_never_receives_the_password(
     assert plain_smtp_server.logins.attempts == [] and plain_smtp_server.handler.messages == []
 
 
+async def test_implicit_tls_delivers_and_logs_in_encrypted(
+    implicit_tls_smtp_server: Any, message_for: MakeMessage, clock: Any
+) -> None:
+    settings = smtp_settings(implicit_tls_smtp_server, smtp_implicit_tls=True)
+    [receipt] = await DeliveryRouter(settings, ENV, clock=clock).route(message_for(**email_job()))
+    assert receipt.ok, receipt.error
+    assert implicit_tls_smtp_server.logins.attempts == [("LOGIN", "mailer", True)]
+    assert len(implicit_tls_smtp_server.handler.messages) == 1
+
+
+async def test_credentials_are_never_sent_without_tls(
+    plain_smtp_server: Any, message_for: MakeMessage, clock: Any
+) -> None:
+    settings = smtp_settings(plain_smtp_server, smtp_starttls=False)
+    [receipt] = await DeliveryRouter(settings, ENV, clock=clock).route(message_for(**email_job()))
+    assert not receipt.ok and receipt.attempts == 0
+    assert receipt.error == (
+        "refusing to send SMTP credentials without TLS: "
+        "set smtp_starttls or smtp_implicit_tls in [scheduler.delivery]"
+    )
+    assert plain_smtp_server.handler.messages == []
+
+
+async def test_an_unauthenticated_relay_without_tls_is_allowed(
+    plain_smtp_server: Any, message_for: MakeMessage, clock: Any
+) -> None:
+    settings = smtp_settings(plain_smtp_server, smtp_starttls=False, smtp_username=None, smtp_password=None)
+    [receipt] = await DeliveryRouter(settings, {}, clock=clock).route(message_for(**email_job()))
+    assert receipt.ok and receipt.detail == "2 recipients"
+    assert plain_smtp_server.logins.attempts == [] and len(plain_smtp_server.handler.messages) == 1
+
+
 async def test_missing_configuration_is_reported_per_setting(message_for: MakeMessage, clock: Any) -> None:
     router = DeliveryRouter(DeliverySettings(email_from="a@b.c"), {}, clock=clock)
     [no_recipients] = await router.route(message_for(delivery=("email",)))

@@ -1,4 +1,4 @@
-"""The `email` channel: one message per run over SMTP (STARTTLS and login when configured).
+"""The `email` channel: one message per run over SMTP (STARTTLS or implicit TLS, login when configured).
 
 smtplib is blocking, so each send runs in a worker thread.
 """
@@ -32,6 +32,7 @@ class _SmtpTarget:
     port: int
     timeout: float
     starttls: bool
+    implicit_tls: bool
     tls: ssl.SSLContext
     username: str | None
     password: str | None
@@ -69,6 +70,13 @@ class EmailChannel:
             return failed(self.name, self._clock, str(exc))
         except (OSError, ssl.SSLError) as exc:  # an unreadable smtp_ca_file
             return failed(self.name, self._clock, f"cannot load smtp_ca_file: {exc}")
+        if target.username and not (target.starttls or target.implicit_tls):
+            return failed(
+                self.name,
+                self._clock,
+                "refusing to send SMTP credentials without TLS: "
+                "set smtp_starttls or smtp_implicit_tls in [scheduler.delivery]",
+            )
         email = self._compose(message, sender, recipients)
 
         attempts = settings.smtp_attempts
@@ -123,7 +131,8 @@ def _target(settings: DeliverySettings, env: Mapping[str, str], secrets: Secrets
         host=secrets.resolve(settings.smtp_host or "", env),
         port=settings.smtp_port,
         timeout=settings.smtp_timeout_seconds,
-        starttls=settings.smtp_starttls,
+        starttls=settings.smtp_starttls and not settings.smtp_implicit_tls,
+        implicit_tls=settings.smtp_implicit_tls,
         tls=_tls_context(settings),
         username=None if username is None else secrets.resolve(username, env, secret=True),
         password=None if password is None else secrets.resolve(password, env, secret=True),
@@ -147,7 +156,12 @@ def _tls_context(settings: DeliverySettings) -> ssl.SSLContext:
 def _send(
     target: _SmtpTarget, email: EmailMessage, sender: str, recipients: list[str]
 ) -> dict[str, tuple[int, bytes]]:
-    with smtplib.SMTP(target.host, target.port, timeout=target.timeout) as smtp:
+    smtp: smtplib.SMTP
+    if target.implicit_tls:
+        smtp = smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=target.tls)
+    else:
+        smtp = smtplib.SMTP(target.host, target.port, timeout=target.timeout)
+    with smtp:
         smtp.ehlo()
         if target.starttls:
             smtp.starttls(context=target.tls)
