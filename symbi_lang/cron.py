@@ -626,7 +626,7 @@ class CronSpec:
 
     @property
     def years(self) -> tuple[int, ...] | None:
-        """The year field's values, or None when there is no year field."""
+        """The year field's values, or None when there is no year field (or it is `*`)."""
         return self._c.years
 
     def field_span(self, name: str) -> tuple[int, int]:
