@@ -1,0 +1,150 @@
+"""`symbi up [PATHS…]`: load schedules into the job store and run the scheduler in the foreground.
+
+Loading is idempotent (upsert by name) and all-or-nothing: a file with errors prints its diagnostics
+and exits 1 without starting. Then a short summary of every job and its next fire is printed, and
+the scheduler runs until SIGINT/SIGTERM, when it stops claiming fires, gives in-flight runs
+`shutdown_timeout_seconds`, cancels what is left and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from symbi_runtime.cli.common import (
+    EXIT_PROBLEMS,
+    cli_db_path,
+    configure_logging,
+    environment,
+    fail,
+    load_cli_config,
+)
+from symbi_runtime.config import Config
+from symbi_runtime.runtime import LoadError, Runtime
+from symbi_runtime.store import StoreError
+
+logger = logging.getLogger("symbi_runtime")
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None)
+
+
+@app.command()
+def up(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Schedule files or directories (*.symbi) to load first.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", help="Job store file (default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option("--metrics-port", help="Serve Prometheus metrics on this port (0: any free)."),
+    ] = None,
+    environment_name: Annotated[
+        str | None, typer.Option("--environment", help="The runtime's environment for allowed_environments.")
+    ] = None,
+    log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Load schedules and run the scheduler in the foreground until Ctrl-C or SIGTERM."""
+    env = environment()
+    cfg = load_cli_config("up", config, env)
+    if environment_name:
+        cfg = dataclasses.replace(
+            cfg, scheduler=dataclasses.replace(cfg.scheduler, environment=environment_name)
+        )
+    if metrics_port is not None and not 0 <= metrics_port <= 65535:
+        fail("up", f"--metrics-port must be between 0 and 65535, got {metrics_port}")
+    configure_logging(log_level)
+    db_path = cli_db_path(db, cfg, env)
+    code = asyncio.run(_serve(cfg, db_path, list(paths or []), metrics_port))
+    raise typer.Exit(code)
+
+
+async def _serve(cfg: Config, db_path: Path, paths: list[Path], metrics_port: int | None) -> int:
+    try:
+        rt = Runtime(cfg, db_path=db_path)
+        rt.open()
+    except StoreError as e:
+        fail("up", str(e))
+    try:
+        if paths:
+            try:
+                loaded = rt.load_paths(paths)
+            except LoadError as e:
+                typer.echo(e.rendered.rstrip("\n"), err=True)
+                typer.echo(f"symbi up: not started: {e}", err=True)
+                return EXIT_PROBLEMS
+            counts = {
+                o: sum(1 for j in loaded if j.outcome == o) for o in ("created", "updated", "unchanged")
+            }
+            typer.echo(
+                f"loaded {len(loaded)} schedule(s) from {', '.join(str(p) for p in paths)}: "
+                + ", ".join(f"{n} {o}" for o, n in counts.items())
+            )
+        _print_summary(rt)
+        port = metrics_port
+        if port is None and cfg.scheduler.enable_metrics:
+            port = cfg.scheduler.metrics_port
+        if port is not None:
+            try:
+                server = rt.serve_metrics(port)
+            except (OSError, RuntimeError) as e:
+                fail("up", f"cannot serve metrics on port {port}: {e}")
+            typer.echo(f"metrics: http://127.0.0.1:{server.port}/metrics")
+        # Handlers go in before we say we are running, so a signal sent on that line is handled gracefully.
+        installed = _install_signal_handlers(rt)
+        try:
+            typer.echo(f"symbi up: running on {db_path} (Ctrl-C to stop)")
+            await rt.run()
+        finally:
+            loop = asyncio.get_running_loop()
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+        typer.echo("symbi up: stopped")
+        return 0
+    finally:
+        rt.close()
+
+
+def _install_signal_handlers(rt: Runtime) -> list[signal.Signals]:
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        logger.info("received %s: shutting down gracefully", sig.name)
+        rt.stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signal support
+            continue
+        installed.append(sig)
+    return installed
+
+
+def _print_summary(rt: Runtime) -> None:
+    jobs = rt.store.list_jobs()
+    if not jobs:
+        typer.echo("no jobs in the store: pass schedule files to load, or add jobs with `symbi cron add`")
+        return
+    width = max(len(j.name) for j in jobs)
+    for j in jobs:
+        nxt = j.next_fire_at.isoformat() if j.next_fire_at and j.status == "active" else "—"
+        typer.echo(f"  {j.name:<{width}}  {j.status:<11}  next fire {nxt}")
+
+
+if __name__ == "__main__":
+    app()

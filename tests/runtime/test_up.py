@@ -1,0 +1,143 @@
+"""`symbi up` as a real subprocess: refuses bad files, loads idempotently, runs, stops gracefully."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+SCHEDULE = """
+agent greeter {
+  handler: "greetmod:run"
+}
+
+schedule {
+  name: "greet"
+  agent: "greeter"
+  cron: "* * * * * *"
+}
+"""
+
+GREETMOD = "def run(text: str) -> str:\n    return 'hello'\n"
+
+
+class Up:
+    """A `symbi up` process whose stdout lines are collected by a thread."""
+
+    def __init__(self, cwd: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "symbi_lang.cli.main", "up", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        assert self.proc.stdout is not None
+        out = self.proc.stdout
+        threading.Thread(target=lambda: [self.lines.put(line) for line in out], daemon=True).start()
+
+    def wait_for_line(self, fragment: str, limit: float = 20.0) -> str:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if fragment in line:
+                return line
+        raise AssertionError(f"no line with {fragment!r} in {self.seen!r}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
+        self.proc.send_signal(sig)
+        _, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, err
+
+
+def poll_db(db: Path, sql: str, predicate, limit: float = 20.0):  # type: ignore[no-untyped-def]
+    """Query `db` until `predicate(rows)` holds (read-only connection; the runtime keeps writing)."""
+    deadline = time.monotonic() + limit
+    rows: list[tuple] = []
+    while time.monotonic() < deadline:
+        if db.exists():
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+            try:
+                rows = conn.execute(sql).fetchall()
+            except sqlite3.OperationalError:
+                rows = []
+            finally:
+                conn.close()
+            if predicate(rows):
+                return rows
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met; last rows: {rows!r}")
+
+
+def project(tmp_path: Path, schedule: str = SCHEDULE) -> Path:
+    (tmp_path / "greet.symbi").write_text(schedule)
+    (tmp_path / "greetmod.py").write_text(GREETMOD)
+    return tmp_path
+
+
+def test_file_with_errors_prints_diagnostics_and_exits_1_without_starting(tmp_path: Path) -> None:
+    (tmp_path / "bad.symbi").write_text('schedule {\n  name: "x"\n  agent: "a"\n  cron: "61 * * * * *"\n}\n')
+    db = tmp_path / "state.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "up", "bad.symbi", "--db", str(db)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "bad.symbi:4" in proc.stderr
+    assert "symbi up: not started" in proc.stderr
+    assert "running" not in proc.stdout
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM jobs").fetchone()[0] == 0
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "symbi.toml").write_text("[scheduler]\nmax_concurrent_jobs = 0\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "up", "--db", str(tmp_path / "s.db")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "symbi up: symbi.toml: scheduler.max_concurrent_jobs: must be at least 1"
+    assert "Traceback" not in proc.stderr
+
+
+def test_up_loads_runs_serves_metrics_and_stops_gracefully(tmp_path: Path) -> None:
+    cwd = project(tmp_path)
+    db = tmp_path / "state.db"
+    up = Up(cwd, "greet.symbi", "--db", str(db), "--metrics-port", "0")
+    up.wait_for_line("1 created")
+    assert "greet" in up.wait_for_line("next fire")
+    url = up.wait_for_line("metrics: ").split("metrics: ")[1].strip()
+    up.wait_for_line("running on")
+    poll_db(db, "SELECT count(*) FROM runs WHERE status = 'succeeded'", lambda rows: rows[0][0] >= 2)
+    body = httpx.get(url, timeout=10).text
+    assert 'symbiont_cron_runs_total{job_name="greet",status="succeeded"}' in body
+    code, err = up.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "received SIGTERM: shutting down gracefully" in err
+
+    again = Up(cwd, "greet.symbi", "--db", str(db))
+    again.wait_for_line("0 created, 0 updated, 1 unchanged")
+    again.wait_for_line("running on")
+    code, err = again.stop(signal.SIGINT)
+    assert code == 0, err
+    jobs = sqlite3.connect(db).execute("SELECT name FROM jobs").fetchall()
+    assert jobs == [("greet",)]
