@@ -79,15 +79,6 @@ def lookup(item: Block, path: tuple[str, ...]) -> Entry | None:
     return found
 
 
-def is_container(node: Value | Block) -> bool:
-    return isinstance(node, (Block, MapValue))
-
-
-def string_of(node: Value | Block | None) -> str | None:
-    """The text of a string literal, else None."""
-    return node.value if isinstance(node, StringValue) else None
-
-
 def known_entries(module: Module) -> Iterator[tuple[tuple[str, ...], Entry, FieldSpec]]:
     """Every entry the field table knows, with its block path, recursing into nested blocks and
     block-like maps (first occurrence of each name only; duplicates are the fields check's business)."""
