@@ -666,7 +666,10 @@ class _Recovery:
             self.open.pop()
 
     def _expected(self) -> set[str]:
-        return {k for k in self.states[self.state.position] if k.isupper()}
+        """Tokens the parser can really take next. The state's own keys are not enough: LALR merges
+        lookaheads, so a state may list a token that a reduction would then reject."""
+        keys = {k for k in self.states[self.state.position] if k.isupper()}
+        return {k for k in keys if self._accepts([k])}
 
     def _accepts(self, types: Iterable[str]) -> bool:
         return _simulate(self.states, list(self.state.state_stack), types, self.end_state)
