@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from symbi_lang.ast import Block, BoolValue, IdentValue, ListValue, MapValue, Module, NumberValue, StringValue
-from symbi_lang.checks.walk import Entry, block_name, index, time_of_day
+from symbi_lang.checks.walk import Entry, block_name, index, pairs, time_of_day
 from symbi_lang.durations import DurationError, format_duration, parse_duration
 from symbi_lang.ir import (
     AgentDefinition,
@@ -77,10 +77,12 @@ def lower_schedule(block: Block, agents: dict[str, AgentDefinition]) -> JobDefin
         return None
     headers_node = e.get("webhook_headers")
     headers: tuple[tuple[str, str], ...] = ()
-    if headers_node is not None and isinstance(headers_node.node, MapValue):
-        headers = tuple(
-            (h.key, h.value.value) for h in headers_node.node.entries if isinstance(h.value, StringValue)
-        )
+    if headers_node is not None and isinstance(headers_node.node, (MapValue, Block)):
+        seen: dict[str, str] = {}
+        for key, _span, value in pairs(headers_node.node):
+            if isinstance(value, StringValue):
+                seen.setdefault(key, value.value)
+        headers = tuple(seen.items())
     recipients = _strings(e.get("email_recipients"))
     if recipients is None and _string(e.get("email_recipients")) is not None:
         recipients = (_string(e.get("email_recipients")) or "",)

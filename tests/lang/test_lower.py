@@ -173,3 +173,17 @@ def test_modules_with_errors_lower_without_raising(text: str) -> None:
     jobset = lower_modules([_module(text)])
     VALIDATOR.validate(jobset.to_dict())
     assert JobSet.from_dict(jobset.to_dict()) == jobset
+
+
+def test_block_forms_lower_like_maps() -> None:
+    text = (
+        'schedule a { agent: "x" cron: "* * * * * *"\n'
+        '  webhook_headers { Authorization: "Bearer ${T}" Authorization: "dup" }\n'
+        "  heartbeat { enabled: false }\n"
+        '  policy: { allowed_hours: { start: 22, end: "6:30" } }\n}'
+    )
+    (job,) = lower_modules([_module(text)]).jobs
+    assert job.webhook_headers == (("Authorization", "Bearer ${T}"),)
+    assert job.heartbeat is not None and not job.heartbeat.enabled
+    assert job.policy.allowed_hours is not None
+    assert (job.policy.allowed_hours.start, job.policy.allowed_hours.end) == ("22:00", "06:30")
