@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.hashes import SHA256
 
+from .constraints import check_within, parse_constraints
 from .discovery import ACTIVE, DomainTrust, UnusableKey, VerificationKey
 from .encoding import b64url_decode, is_plain_domain, is_plain_key_id, load_json_object, short
 from .errors import AgentPinError, AgentPinErrorCode
@@ -63,6 +65,7 @@ class _Claims:
     nbf: int | None
     aud: tuple[str, ...] | None
     capabilities: tuple[str, ...]
+    constraints: Mapping[str, Any] | None
 
 
 def verify_credential(
@@ -187,6 +190,7 @@ def _verify(
             E.CAPABILITY_EXCEEDED,
             f"capabilities not declared for the agent: {', '.join(map(short, exceeded))}",
         )
+    check_within(agent.constraints, claims.constraints)
     return claims.capabilities
 
 
@@ -236,6 +240,7 @@ def _read_claims(payload: dict[str, Any]) -> _Claims:
         nbf=integer("nbf", required=False),
         aud=audiences,
         capabilities=tuple(caps),
+        constraints=parse_constraints(payload.get("constraints"), "credential", E.INVALID_CLAIM),
     )
 
 

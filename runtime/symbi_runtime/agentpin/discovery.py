@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import (
     EllipticCurvePublicNumbers,
 )
 
+from .constraints import parse_constraints
 from .encoding import b64url_decode, is_plain_key_id, short
 from .errors import AgentPinError, AgentPinErrorCode
 
@@ -47,6 +48,8 @@ class AgentDeclaration:
     agent_id: str
     status: str
     capabilities: tuple[str, ...]
+    # The limits the issuer sets for the agent's credentials (see `constraints.check_within`).
+    constraints: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,12 @@ def parse_discovery_document(data: Mapping[str, Any], *, domain: str) -> Discove
             raise _invalid(f"agent {short(agent_id)} capabilities is not a list of strings")
         status = agent.get("status")
         # A missing or odd status is not "active": fail closed.
-        agents[agent_id] = AgentDeclaration(agent_id, status if isinstance(status, str) else "", tuple(caps))
+        constraints = parse_constraints(
+            agent.get("constraints"), f"agent {short(agent_id)}", AgentPinErrorCode.DISCOVERY_INVALID
+        )
+        agents[agent_id] = AgentDeclaration(
+            agent_id, status if isinstance(status, str) else "", tuple(caps), constraints
+        )
     return DiscoveryDocument(entity=domain, keys=keys, agents=agents)
 
 

@@ -43,6 +43,7 @@ class AgentPinErrorCode(StrEnum):
     AGENT_NOT_FOUND = "agent_not_found"
     AGENT_INACTIVE = "agent_inactive"
     CAPABILITY_EXCEEDED = "capability_exceeded"
+    CONSTRAINT_VIOLATION = "constraint_violation"
     # Obtaining the credential at all (job-level helper).
     MISSING_CREDENTIAL = "missing_credential"
     UNRESOLVED_VARIABLE = "unresolved_variable"
