@@ -4,7 +4,8 @@ history, reset, approve, deny).
 Every command takes `--db PATH` (else `SYMBI_DB`, else `[scheduler] job_store_path` of the config, else
 `.symbi/symbi.db`) and `--config F` (else `./symbi.toml` when present). The database may be in use by a
 running `symbi up` at the same time. Exit codes: 0 done, 1 the request failed (no such job, unreadable
-database, bad JSON, a file with errors, a failed `run`), 2 usage errors; errors are one line on stderr.
+database, bad JSON, a file with errors, a failed `run`), 2 usage errors (bad options, a bad configuration);
+errors are one line on stderr. `add` is all-or-nothing: one transaction for every job it writes.
 
 `--format json` documents (stable; times are ISO 8601 UTC with offset, absent values are null;
 `${VAR}` references are shown as written, never resolved):
@@ -123,7 +124,6 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 @contextlib.contextmanager
 def _errors() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and exit 1 (never a traceback)."""
-    from symbi_runtime.config import ConfigError
     from symbi_runtime.store import StoreError
 
     try:
@@ -132,28 +132,27 @@ def _errors() -> Iterator[None]:
         raise
     except (CliFailure, StoreError) as e:
         _fail(str(e))
-    except ConfigError as e:
-        _fail(str(e))
     except sqlite3.DatabaseError as e:
         _fail(f"database error: {e}")
     except OSError as e:
         _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}")
 
 
-def _env() -> dict[str, str]:
-    return dict(os.environ)
-
-
 def _config(config: Path | None) -> Config:
-    from symbi_runtime.config import load_config
+    """The configuration; a bad file or value is a usage error (exit 2), as for every runtime CLI."""
+    from symbi_runtime.cli.common import environment
+    from symbi_runtime.config import ConfigError, load_config
 
-    return load_config(config, _env())
+    try:
+        return load_config(config, environment())
+    except ConfigError as e:
+        _fail(str(e), EXIT_USAGE)
 
 
 def _db_path(db: Path | None, cfg: Config) -> Path:
-    from symbi_runtime.config import resolve_db_path
+    from symbi_runtime.cli.common import cli_db_path
 
-    return resolve_db_path(db, cfg, _env())
+    return cli_db_path(db, cfg)
 
 
 @contextlib.contextmanager
@@ -398,25 +397,30 @@ def add(
         else:
             assert json_text is not None
             jobs = _jobs_from_json(sys.stdin.read() if json_text == "-" else json_text)
-        from symbi_runtime.timing import ScheduleError
+        from symbi_runtime.timing import ScheduleError, first_fire
 
-        results: list[dict[str, Any]] = []
+        now = _now()
+        for job in jobs:  # name the job whose schedule cannot be evaluated, before writing anything
+            try:
+                first_fire(job, now)
+            except ScheduleError as e:
+                raise CliFailure(f"job {job.name!r}: {e}") from None
+        names = [j.name for j in jobs]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise CliFailure(f"duplicate schedule name(s): {', '.join(dupes)}; nothing added")
         with _store(db, config, create=True) as store:
-            now = _now()
-            for job in jobs:
-                try:
-                    record, outcome = store.upsert_job(job, now=now, actor=_actor())
-                except ScheduleError as e:
-                    raise CliFailure(f"job {job.name!r}: {e}") from None
-                results.append(
-                    {
-                        "name": record.name,
-                        "id": record.id,
-                        "outcome": outcome,
-                        "status": record.status,
-                        "next_fire_at": iso(record.next_fire_at),
-                    }
-                )
+            upserted = store.upsert_jobs(jobs, now=now, actor=_actor())  # one transaction: all or none
+        results = [
+            {
+                "name": record.name,
+                "id": record.id,
+                "outcome": outcome,
+                "status": record.status,
+                "next_fire_at": iso(record.next_fire_at),
+            }
+            for record, outcome in upserted
+        ]
         if fmt is SimpleFormat.JSON:
             _print(to_json(results))
         else:

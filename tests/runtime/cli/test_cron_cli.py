@@ -146,6 +146,18 @@ def test_add_json_errors_are_one_line_and_add_nothing(db: Path, doc: str, messag
     assert json.loads(cli(db, "list", "--format", "json").stdout) == []
 
 
+def test_add_is_all_or_nothing(db: Path) -> None:
+    good = {"name": "good", "agent_id": "a", "cron_expr": "0 0 * * * *"}
+    for second, message in (
+        ({"name": "bad", "agent_id": "a", "cron_expr": "61 * * * * *"}, "job 'bad': invalid cron expression"),
+        (good, "duplicate schedule name(s): good; nothing added"),
+    ):
+        result = cli(db, "add", "--json", json.dumps([good, second]))
+        assert result.exit_code == 1
+        assert message in result.stderr
+        assert cli(db, "list").stdout == "no jobs\n"
+
+
 def test_add_needs_exactly_one_source(db: Path, tmp_path: Path) -> None:
     assert cli(db, "add").exit_code == 2
     f = tmp_path / "a.symbi"
@@ -471,7 +483,7 @@ def test_symbi_cron_subprocess_uses_symbi_db_and_config(tmp_path: Path) -> None:
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text("[scheduler\n")
     broken = symbi("cron", "list", "--config", str(bad_config))
-    assert broken.returncode == 1
+    assert broken.returncode == 2
     assert broken.stderr.startswith("symbi cron: error: ") and "Traceback" not in broken.stderr
 
 
