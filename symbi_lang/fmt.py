@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import sys
 from collections import deque
 from dataclasses import dataclass
 
@@ -104,7 +105,11 @@ def format_text(text: str, *, path: str = "<stdin>") -> FormatResult:
 
 
 def format_module(module: Module) -> str:
-    """The canonical text of a parsed module (its `text` is used to place comments and blank lines)."""
+    """The canonical text of a parsed module without syntax errors (`ValueError` for an error value).
+
+    The module's `text` places comments (end of line or own line) and blank lines; a module built
+    without it gets every comment on its own line and no blank lines inside blocks.
+    """
     return _Printer(module).run()
 
 
@@ -173,7 +178,7 @@ class _Printer:
             self.block(item, 0)
             self.prev_end = item.span.end.line
             self.prev_was_block = True
-        self.flush(len(self.text) + 1, 0)
+        self.flush(sys.maxsize, 0)  # every comment left: after the last block
         return "\n".join(self.lines) + "\n" if self.lines else ""
 
     # lines, blank lines and comments ------------------------------------------------------------------

@@ -6,6 +6,7 @@ Regenerate snapshots after an intended style change with `pytest tests/lang/test
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -123,6 +124,17 @@ OWN_CORPUS = [(name, text) for name, text in CORPUS if not name.startswith("exam
 @pytest.mark.parametrize(("name", "text"), OWN_CORPUS, ids=[name for name, _ in OWN_CORPUS])
 def test_corpus_layout_snapshot(name: str, text: str, snapshot: SnapshotAssertion) -> None:
     assert _formatted(text) == snapshot
+
+
+@pytest.mark.parametrize(("name", "text"), CORPUS, ids=CORPUS_IDS)
+def test_module_without_its_text_still_formats_equivalently(name: str, text: str) -> None:
+    module = dataclasses.replace(_module(text), text="")
+    output = format_module(module)
+    reparsed = _module(output)
+    assert structure(reparsed) == structure(module)
+    lines = output.split("\n")
+    for comment in reparsed.comments:  # without the source, every comment gets its own line
+        assert not lines[comment.span.start.line - 1][: comment.span.start.column - 1].strip()
 
 
 def test_crlf_input_gives_the_same_lf_output() -> None:
