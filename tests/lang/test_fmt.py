@@ -349,7 +349,7 @@ def test_empty_and_blank_files() -> None:
 
 def _symbi(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "symbi_lang.cli.fmt", *args],
+        [sys.executable, "-m", "symbi_lang.cli.main", "fmt", *args],
         input=stdin,
         capture_output=True,
         text=True,
