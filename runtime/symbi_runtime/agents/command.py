@@ -3,7 +3,8 @@
 The input is written to the process's stdin and stdin is closed; stdout (UTF-8, one trailing newline
 removed) is the output. A non-zero exit fails the run with the end of stderr as the error. The process
 runs in its own process group; when the run is cancelled (max_runtime, shutdown) the whole group is
-killed and reaped, so nothing is left behind.
+killed and reaped, so nothing is left behind. The working directory is the directory of the `.symbi`
+file that defined the agent (when known), else the runtime's.
 
 Environment of the process: the runtime's environment (`AgentCall.env`, or `os.environ` when empty) plus
 `SYMBI_AGENT_ID`, `SYMBI_JOB_NAME`, `SYMBI_RUN_ID`, `SYMBI_ITERATION`, and `SYMBI_MESSAGES_FILE`: the path
