@@ -77,3 +77,14 @@ def test_register_rejects_non_callables_and_empty_names() -> None:
     registry.register("a", lambda: "")
     registry.unregister("a")
     assert "a" not in registry
+
+
+async def test_command_runs_in_the_directory_of_its_symbi_file(tmp_path: Path) -> None:
+    definition = AgentDefinition(
+        "pwd",
+        command=(sys.executable, "-c", "import os; print(os.getcwd())"),
+        source=SourceRef(str(tmp_path / "jobs.symbi"), 1, 1),
+    )
+    expected = str(tmp_path.resolve())  # noqa: ASYNC240 - a test's own path, before any awaiting
+    agent = AgentRegistry().resolve("pwd", definition)
+    assert await agent.run(AgentCall("pwd", "")) == expected
