@@ -254,3 +254,26 @@ async def test_formatting_returns_what_symbi_fmt_writes(client: LanguageClient, 
     expected = format_text(messy, path=name)
     assert expected.ok and expected.changed
     assert _apply(messy, list(edits)) == expected.output
+
+
+async def test_cross_file_duplicate_appears_in_the_other_open_document_and_goes_on_close(
+    client: LanguageClient,
+) -> None:
+    text = 'schedule twin {\n  agent: "reporter"\n  cron: "0 0 9 * * *"\n}\n'
+    first = await _open(client, "twin_a.symbi", text)
+    assert list(first.diagnostics) == []
+    second = await _open(client, "twin_b.symbi", text)
+    [duplicate] = [d for d in second.diagnostics if d.code == "SYM701"]
+    assert duplicate.related_information is not None
+    assert _uri("twin_a.symbi") in {r.location.uri for r in duplicate.related_information}
+
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=_uri("twin_b.symbi")))
+    )
+    while True:
+        params: types.PublishDiagnosticsParams = await client.wait_for_notification(
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+        )
+        if params.uri == _uri("twin_b.symbi"):
+            assert list(params.diagnostics) == []  # a closed document's diagnostics are cleared
+            break

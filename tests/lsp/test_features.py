@@ -86,7 +86,7 @@ def _hover_text(result: types.Hover | None) -> str:
 
 def test_diagnostics_carry_code_range_severity_and_help(docs: Docs) -> None:
     doc = docs.open("a.symbi", 'schedule s {\n  agent: "reporter"\n  cron "🕘"\n}\n')
-    [d] = lsp_diagnostics(doc, docs.analysis())
+    [d] = [x for x in lsp_diagnostics(doc, docs.analysis()) if x.code == "SYM002"]
     assert (d.code, d.source, d.severity) == ("SYM002", "symbi", types.DiagnosticSeverity.Error)
     # the string holding an astral character is 3 code points but 4 UTF-16 units wide
     assert d.range == types.Range(
@@ -370,3 +370,86 @@ def test_quick_fix_from_a_diagnostic_fix(docs: Docs) -> None:
         start=types.Position(line=0, character=0), end=types.Position(line=0, character=3)
     )
     assert quick_fixes(doc, docs.analysis(), elsewhere) == []
+
+
+SEMANTIC = """\
+agent a {
+  command: ["cat"]
+}
+
+schedule s {
+  agent: "a"
+  cron: "0 9 * * 1-5"
+  sesion_mode: "fully_ephemeral"
+  delivery: ["webhook"]
+  policy {
+    require_agent_pin: true
+  }
+}
+"""
+
+
+def _apply(doc: ParsedDocument, edits: list[types.TextEdit]) -> str:
+    text = doc.text
+    spans = [(doc.lines.offset(e.range.start), doc.lines.offset(e.range.end), e.new_text) for e in edits]
+    for start, end, new_text in sorted(spans, reverse=True):
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def test_quick_fixes_for_the_semantic_checks_repair_the_file(docs: Docs) -> None:
+    doc = docs.open("a.symbi", SEMANTIC)
+    everywhere = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=99, character=0)
+    )
+    actions = {
+        a.diagnostics[0].code: a for a in quick_fixes(doc, docs.analysis(), everywhere) if a.diagnostics
+    }
+    assert {code: a.title for code, a in actions.items()} == {
+        "SYM202": 'Insert the seconds field "0 "',
+        "SYM102": "Change to `session_mode`",
+        "SYM302": 'Add `webhook_url: "${WEBHOOK_URL}"`',
+        "SYM401": 'Add `agent_pin_jwt: "${AGENT_PIN_JWT}"`',
+    }
+    text = doc.text
+    for version, code in enumerate(["SYM202", "SYM102", "SYM302", "SYM401"], start=2):
+        [action] = [
+            a
+            for a in quick_fixes(doc, docs.analysis(), everywhere)
+            if a.diagnostics and a.diagnostics[0].code == code
+        ]
+        assert action.edit is not None and action.edit.changes is not None
+        text = _apply(doc, list(action.edit.changes[doc.uri]))
+        doc = docs.open("a.symbi", text, version)
+        assert code not in {d.code for d in lsp_diagnostics(doc, docs.analysis())}
+    assert 'cron: "0 0 9 * * 1-5"' in text
+    assert 'session_mode: "fully_ephemeral"' in text
+    assert 'webhook_url: "${WEBHOOK_URL}"' in text
+    assert 'agent_pin_jwt: "${AGENT_PIN_JWT}"' in text
+    env_free = [
+        d for d in lsp_diagnostics(doc, docs.analysis()) if d.severity == types.DiagnosticSeverity.Error
+    ]
+    assert env_free == []
+
+
+def test_duplicate_names_across_documents_point_at_the_other_file(docs: Docs) -> None:
+    first = docs.open("a.symbi", 'schedule dup {\n  agent: "x"\n  cron: "0 0 9 * * *"\n}\n')
+    second = docs.open("b.symbi", '\nschedule dup {\n  agent: "x"\n  cron: "0 0 9 * * *"\n}\n')
+    analysis = docs.analysis()
+    duplicates = [
+        d
+        for doc in (first, second)
+        for d in lsp_diagnostics(doc, analysis)
+        if d.message.endswith("more than once")
+    ]
+    assert len(duplicates) == 1
+    [related] = [r for r in duplicates[0].related_information or [] if not r.message.startswith("help:")]
+    assert related.message == "first defined here"
+    assert related.location == types.Location(
+        uri=first.uri,
+        range=types.Range(
+            start=types.Position(line=0, character=9), end=types.Position(line=0, character=12)
+        ),
+    )
+    docs.workspace.close(second.uri)
+    assert not [d for d in lsp_diagnostics(first, docs.analysis()) if d.message.endswith("more than once")]
