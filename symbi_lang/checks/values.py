@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterator
 
 from symbi_lang import codes
-from symbi_lang.ast import ListValue, Module, NumberValue, StringValue
+from symbi_lang.ast import Block, ListValue, MapValue, Module, NumberValue, StringValue
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import inner_span
-from symbi_lang.checks.walk import Entry, lookup, time_of_day
+from symbi_lang.checks.walk import Container, Entry, pairs, time_of_day
 from symbi_lang.diagnostics import Diagnostic
 from symbi_lang.durations import DurationError, parse_duration
 from symbi_lang.schema import BLOCKS, BlockSpec, FieldSpec, Format
+from symbi_lang.span import Span
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _TIME_EXPECTED = {
@@ -21,34 +22,48 @@ _TIME_EXPECTED = {
 }
 
 
-def _targets() -> dict[str, tuple[tuple[tuple[str, ...], FieldSpec], ...]]:
-    """Per top-level kind, the paths of the fields this check reads (from the field table)."""
-    out: dict[str, list[tuple[tuple[str, ...], FieldSpec]]] = {}
-
-    def walk(kind: str, spec: BlockSpec, prefix: tuple[str, ...]) -> None:
-        for fs in spec.fields.values():
-            if fs.format in _FORMATS:
-                out.setdefault(kind, []).append(((*prefix, fs.name), fs))
-            if fs.block is not None:
-                walk(kind, BLOCKS[fs.block], (*prefix, fs.name))
-
-    for kind, spec in BLOCKS.items():
-        if spec.top_level:
-            walk(kind, spec, ())
-    return {k: tuple(v) for k, v in out.items()}
-
-
+#: Per top-level kind, a tree of the fields this check reads: name → FieldSpec, or name → subtree.
+_Tree = dict[str, "FieldSpec | _Tree"]
 _FORMATS = frozenset({Format.DURATION, Format.TIME_OF_DAY, Format.URL, Format.EMAIL})
-_TARGETS = _targets()
+
+
+def _tree(spec: BlockSpec) -> _Tree:
+    out: _Tree = {}
+    for fs in spec.fields.values():
+        if fs.format in _FORMATS:
+            out[fs.name] = fs
+        elif fs.block is not None:
+            sub = _tree(BLOCKS[fs.block])
+            if sub:
+                out[fs.name] = sub
+    return out
+
+
+_TARGETS: dict[str, _Tree] = {kind: _tree(spec) for kind, spec in BLOCKS.items() if spec.top_level}
 
 
 def check_values(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
     """Durations, `allowed_hours` bounds, URLs and email addresses, field by field."""
     for item in module.items:
-        for path, fs in _TARGETS.get(item.kind, ()):
-            e = lookup(item, path)
-            if e is not None:
-                yield from _check(module, e, fs)
+        tree = _TARGETS.get(item.kind)
+        if tree:
+            yield from _walk(module, item, tree)
+
+
+def _walk(module: Module, container: Container, tree: _Tree) -> Iterator[Diagnostic]:
+    seen: set[str] = set()
+    for name, name_span, node in pairs(container):
+        target = tree.get(name)
+        if target is None or name in seen:
+            continue
+        seen.add(name)
+        if isinstance(target, FieldSpec):
+            span = (
+                node.span if isinstance(node, Block) else Span(name_span.path, name_span.start, node.span.end)
+            )
+            yield from _check(module, Entry(name, name_span, span, node), target)
+        elif isinstance(node, (Block, MapValue)):
+            yield from _walk(module, node, target)
 
 
 def _check(module: Module, e: Entry, fs: FieldSpec) -> Iterator[Diagnostic]:

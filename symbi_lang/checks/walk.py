@@ -56,29 +56,6 @@ def pairs(container: Container) -> Iterator[tuple[str, Span, Value | Block]]:
             yield m.key, m.key_span, m.value
 
 
-def lookup(item: Block, path: tuple[str, ...]) -> Entry | None:
-    """The entry at `path` below `item` (`("policy", "max_runtime")`), through blocks and maps."""
-    node: Value | Block = item
-    found: Entry | None = None
-    for name in path:
-        if not isinstance(node, (Block, MapValue)):
-            return None
-        found = None
-        for n, name_span, child in pairs(node):
-            if n == name:
-                span = (
-                    child.span
-                    if isinstance(child, Block)
-                    else Span(name_span.path, name_span.start, child.span.end)
-                )
-                found = Entry(n, name_span, span, child)
-                break
-        if found is None:
-            return None
-        node = found.node
-    return found
-
-
 def known_entries(module: Module) -> Iterator[tuple[tuple[str, ...], Entry, FieldSpec]]:
     """Every entry the field table knows, with its block path, recursing into nested blocks and
     block-like maps (first occurrence of each name only; duplicates are the fields check's business)."""
