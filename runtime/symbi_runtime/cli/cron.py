@@ -15,8 +15,9 @@ errors are one line on stderr. `add` is all-or-nothing: one transaction for ever
   (`list` prints a list of jobs; `status` prints `{"job": job + {"definition": <Job IR>}, "runs": [run…]}`)
 - run: `{"id", "job", "job_id", "scheduled_for", "trigger", "status", "started_at", "finished_at",
   "duration_seconds", "jitter_seconds", "input", "output", "error", "decision", "decision_reason",
-  "approver", "expires_at", "receipts", "detail"}` (`history` prints a list of runs; `run`, `approve`
-  and `deny` print one run)
+  "approver", "expires_at", "receipts", "detail", "iterations"}` (`iterations`: the heartbeat
+  iterations, `[{"iteration", "action", "output", "at"}]`, empty for other jobs); `history` prints a
+  list of runs, `run`, `approve` and `deny` print one run
 - `add` prints `[{"name", "id", "outcome": "created"|"updated"|"unchanged", "status", "next_fire_at"}]`;
   `remove`, `pause`, `resume`, `reset` print the job (`remove`: `{"name", "id", "removed": true}`).
 """
@@ -31,7 +32,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -232,7 +233,8 @@ def job_json(job: JobRecord) -> dict[str, Any]:
     }
 
 
-def run_json(run: RunRecord) -> dict[str, Any]:
+def run_json(run: RunRecord, iterations: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The JSON form of a run; `iterations` are the heartbeat iterations the store recorded for it."""
     return {
         "id": run.id,
         "job": run.job_name,
@@ -253,6 +255,15 @@ def run_json(run: RunRecord) -> dict[str, Any]:
         "expires_at": iso(run.expires_at),
         "receipts": list(run.receipts),
         "detail": dict(run.detail),
+        "iterations": [
+            {
+                "iteration": it["iteration"],
+                "action": it["action"],
+                "output": it["output"],
+                "at": iso(it["at"]),
+            }
+            for it in iterations
+        ],
     }
 
 
@@ -320,8 +331,8 @@ RUN_CSV_COLUMNS = tuple(
 )
 
 
-def _run_rows(runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
-    return [run_json(run) for run in runs]
+def _run_rows(store: Store, runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
+    return [run_json(run, store.list_iterations(run.id)) for run in runs]
 
 
 def _run_table_rows(runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
@@ -664,7 +675,10 @@ def _status_text(store: Store, name: str, history: int, fmt: SimpleFormat) -> st
     job = _require_job(store, name)
     runs = store.list_runs(job=job.id, limit=history) if history else []
     if fmt is SimpleFormat.JSON:
-        document = {"job": {**job_json(job), "definition": job.definition.to_dict()}, "runs": _run_rows(runs)}
+        document = {
+            "job": {**job_json(job), "definition": job.definition.to_dict()},
+            "runs": _run_rows(store, runs),
+        }
         return to_json(document)
     d = job.definition
     now = _now()
@@ -756,10 +770,8 @@ def history_command(
     with _errors(), _store(db, config) as store:
         record = _require_job(store, job)
         runs = store.list_runs(job=record.id, status=None if status is None else status.value, limit=limit)
-    if fmt is OutputFormat.TABLE:
-        _print(render(_run_table_rows(runs), RUN_COLUMNS, fmt, empty="no runs"))
-    else:
-        _print(render(_run_rows(runs), RUN_CSV_COLUMNS, fmt))
+        rows = _run_table_rows(runs) if fmt is OutputFormat.TABLE else _run_rows(store, runs)
+    _print(render(rows, RUN_COLUMNS if fmt is OutputFormat.TABLE else RUN_CSV_COLUMNS, fmt, empty="no runs"))
 
 
 # --- run ------------------------------------------------------------------------------------------
@@ -790,23 +802,24 @@ def run_now(
         # The outcome is printed below; keep the runtime's own warnings from repeating it on stderr.
         logging.getLogger("symbi_runtime").addHandler(logging.NullHandler())
 
-        async def go() -> RunRecord:
+        async def go() -> tuple[RunRecord, list[dict[str, Any]]]:
             async with Runtime(cfg, db_path=path) as rt:
-                return await rt.run_job_now(job, input=input_text, force=force)
+                done = await rt.run_job_now(job, input=input_text, force=force)
+                return done, rt.store.list_iterations(done.id)
 
         try:
-            run = asyncio.run(go())
+            run, iterations = asyncio.run(go())
         except KeyboardInterrupt:
             typer.echo("symbi cron: interrupted", err=True)
             raise typer.Exit(130) from None
-    _print_run(run, fmt)
+    _print_run(run, fmt, iterations)
     if run.status not in ("succeeded", "awaiting_approval", "approved", "pending"):
         raise typer.Exit(EXIT_FAILED)
 
 
-def _print_run(run: RunRecord, fmt: SimpleFormat) -> None:
+def _print_run(run: RunRecord, fmt: SimpleFormat, iterations: Sequence[Mapping[str, Any]]) -> None:
     if fmt is SimpleFormat.JSON:
-        _print(to_json(run_json(run)))
+        _print(to_json(run_json(run, iterations)))
         return
     line = f"run {run.id} of {run.job_name}: {run.status}"
     if run.duration_seconds is not None:
@@ -815,6 +828,12 @@ def _print_run(run: RunRecord, fmt: SimpleFormat) -> None:
     if run.status == "awaiting_approval":
         who = f" by {run.approver}" if run.approver else ""
         _print(f"approval needed{who}: symbi cron approve {run.id}  |  symbi cron deny {run.id} --reason …\n")
+    if iterations:
+        _print(
+            f"heartbeat: {len(iterations)} iteration(s): "
+            + ", ".join(str(i["action"]) for i in iterations)
+            + "\n"
+        )
     if run.error:
         _print(f"error: {run.error}\n")
     if run.output:

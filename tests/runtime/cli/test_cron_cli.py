@@ -350,7 +350,7 @@ def test_history_limit_status_and_formats(db: Path, store: Store) -> None:
     assert list(runs[0]) == [
         "id", "job", "job_id", "scheduled_for", "trigger", "status", "started_at", "finished_at",
         "duration_seconds", "jitter_seconds", "input", "output", "error", "decision", "decision_reason",
-        "approver", "expires_at", "receipts", "detail",
+        "approver", "expires_at", "receipts", "detail", "iterations",
     ]  # fmt: skip
     failed = json.loads(cli(db, "history", "report", "--status", "failed", "--format", "json").stdout)
     assert [(r["id"], r["error"]) for r in failed] == [(ids[1], "database unreachable")]
@@ -610,6 +610,24 @@ def test_run_respects_max_concurrent_unless_forced(db: Path, store: Store) -> No
     forced = cli(db, "run", "echo-job", "--force", "--format", "json")
     assert forced.exit_code == 0, forced.stderr
     assert json.loads(forced.stdout)["status"] == "succeeded"
+
+
+def test_heartbeat_iterations_are_shown(db: Path) -> None:
+    code = "import os; n = int(os.environ['SYMBI_ITERATION']); print('sleep' if n == 3 else f'step {n}')"
+    watcher = {"name": "watcher", "command": [sys.executable, "-c", code]}
+    _echo_job(db, agent=watcher, agent_id="watcher", heartbeat={"enabled": True, "max_iterations": 10})
+    text = cli(db, "run", "echo-job")
+    assert text.exit_code == 0, text.stderr
+    assert "heartbeat: 3 iteration(s): act, act, sleep" in text.stdout
+    (run,) = json.loads(cli(db, "history", "echo-job", "--format", "json").stdout)
+    assert run["output"] == "step 2"
+    assert [(i["iteration"], i["action"], i["output"]) for i in run["iterations"]] == [
+        (1, "act", "step 1"),
+        (2, "act", "step 2"),
+        (3, "sleep", "sleep"),
+    ]
+    status = json.loads(cli(db, "status", "echo-job", "--history", "1", "--format", "json").stdout)
+    assert len(status["runs"][0]["iterations"]) == 3
 
 
 def test_run_failure_exits_1_with_the_error(db: Path) -> None:
