@@ -21,8 +21,9 @@ __all__ = ["DAYS", "HOURS", "ITERATION_LIMIT", "FireCounts", "count_cron_fires",
 
 DAYS = 7
 HOURS = 24
-ITERATION_LIMIT = 20_000
+ITERATION_LIMIT = 2_000
 _HOUR = timedelta(hours=1)
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,27 +104,28 @@ def _count_between(spec: CronSpec, lo: datetime, hi: datetime) -> int:
 def _count_by_hour(spec: CronSpec, zone: ZoneInfo, start: datetime, end: datetime) -> list[list[int]]:
     cells = _empty()
     per_hour: int | None = None  # fires in one full wall-clock hour the expression fires in
-    # Hour buckets start on local hour boundaries; a bucket is one real hour (a repeated fall-back hour is
-    # two buckets with the same local label, a skipped spring-forward hour none).
-    local = start.astimezone(zone)
-    bucket = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    # Buckets run from one local hour boundary to the next: a repeated fall-back hour is two buckets with
+    # the same label, a skipped spring-forward hour none, and a half-hour shift makes a short bucket.
+    bucket = _floor_hour(start, zone)
     while bucket < end:
-        nxt = bucket + _HOUR
-        lo = max(bucket - timedelta(microseconds=1), start)  # fires are strictly after `lo`
+        nxt = _next_hour(bucket, zone)
+        lo = max(bucket - _TICK, start)  # fires are strictly after `lo`
         hi = min(nxt, end)
-        partial = bucket <= start or nxt > end
-        shifting = _offset(bucket, zone) != _offset(nxt - timedelta(microseconds=1), zone)
-        if partial or shifting:
+        regular = (
+            start < bucket
+            and nxt <= end
+            and nxt - bucket == _HOUR
+            and _offset(bucket, zone) == _offset(nxt - _TICK, zone)
+        )
+        if not regular:
             n = _count_between(spec, lo, hi)
         else:
             first = spec.next_after(lo)
             if first is None:
                 break
             if first >= hi:
-                # Skip straight to the hour holding the next fire instead of probing empty hours.
-                bucket = first.astimezone(zone).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-                if bucket <= lo:
-                    bucket = nxt
+                # Jump to the hour holding the next fire instead of probing the empty hours between.
+                bucket = max(_floor_hour(first, zone), nxt)
                 continue
             if per_hour is None:
                 per_hour = _count_between(spec, lo, hi)
@@ -132,6 +134,18 @@ def _count_by_hour(spec: CronSpec, zone: ZoneInfo, start: datetime, end: datetim
             _add(cells, bucket, zone, n)
         bucket = nxt
     return cells
+
+
+def _floor_hour(t: datetime, zone: ZoneInfo) -> datetime:
+    """The start of the local hour holding `t`, in UTC."""
+    return t.astimezone(zone).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def _next_hour(t: datetime, zone: ZoneInfo) -> datetime:
+    """The next local hour boundary after `t` (at most an hour later)."""
+    later = t + _HOUR
+    aligned = _floor_hour(later, zone)
+    return aligned if aligned > t else later
 
 
 def _offset(instant: datetime, zone: ZoneInfo) -> timedelta | None:
