@@ -6,8 +6,6 @@ mean" and a quick fix), duplicates, wrong value shapes, enum words and numeric m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from symbi_lang import codes
 from symbi_lang.ast import (
     Block,
@@ -23,130 +21,156 @@ from symbi_lang.ast import (
 )
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import describe, replace_fix, suggest
-from symbi_lang.checks.walk import Container, Entry, entries
+from symbi_lang.checks.walk import Container, pairs
 from symbi_lang.diagnostics import Diagnostic, Related
 from symbi_lang.schema import BLOCKS, TOP_LEVEL_KINDS, BlockSpec, FieldSpec, Shape
+from symbi_lang.span import Span
 
 
-def check_fields(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
+def check_fields(module: Module, ctx: CheckContext) -> list[Diagnostic]:
     """Unknown, duplicate and mistyped fields of every block in `module`."""
+    out: list[Diagnostic] = []
     for item in module.items:
         spec = BLOCKS.get(item.kind)
         if spec is None or not spec.top_level:
             guess = suggest(item.kind, TOP_LEVEL_KINDS)
-            yield codes.UNKNOWN_BLOCK.at(
-                item.kind_span,
-                kind=item.kind,
-                help=f"did you mean `{guess}`?" if guess else "top-level blocks are `schedule` and `agent`",
-                fixes=replace_fix(item.kind_span, guess, f"Change to `{guess}`") if guess else (),
+            out.append(
+                codes.UNKNOWN_BLOCK.at(
+                    item.kind_span,
+                    kind=item.kind,
+                    help=f"did you mean `{guess}`?"
+                    if guess
+                    else "top-level blocks are `schedule` and `agent`",
+                    fixes=replace_fix(item.kind_span, guess, f"Change to `{guess}`") if guess else (),
+                )
             )
             continue
-        yield from _check_body(item, spec)
+        _check_body(item, spec, out)
+    return out
 
 
-def _check_body(container: Container, spec: BlockSpec) -> Iterator[Diagnostic]:
-    seen: dict[str, Entry] = {}
-    for e in entries(container):
-        first = seen.get(e.name)
+def _check_body(container: Container, spec: BlockSpec, out: list[Diagnostic]) -> None:
+    seen: dict[str, Span] = {}
+    table = spec.fields
+    for name, name_span, node in pairs(container):
+        first = seen.get(name)
         if first is not None:
-            yield codes.DUPLICATE_FIELD.at(
-                e.name_span,
-                name=e.name,
-                help="remove one of them: only the first is used",
-                related=(Related(first.name_span, "first given here"),),
+            out.append(
+                codes.DUPLICATE_FIELD.at(
+                    name_span,
+                    name=name,
+                    help="remove one of them: only the first is used",
+                    related=(Related(first, "first given here"),),
+                )
             )
             continue
-        seen[e.name] = e
-        fs = spec.fields.get(e.name)
+        seen[name] = name_span
+        fs = table.get(name)
         if fs is None:
-            yield _unknown_field(e, spec)
-            continue
-        yield from _check_value(e, fs)
+            out.append(_unknown_field(name, name_span, spec))
+        else:
+            _check_value(name, node, fs, out)
 
 
-def _unknown_field(e: Entry, spec: BlockSpec) -> Diagnostic:
-    guess = suggest(e.name, spec.fields)
+def _unknown_field(name: str, name_span: Span, spec: BlockSpec) -> Diagnostic:
+    guess = suggest(name, spec.fields)
     if guess is None:
         known = ", ".join(f"`{n}`" for n in spec.fields)
-        return codes.UNKNOWN_FIELD.at(
-            e.name_span, name=e.name, block=spec.kind, help=f"known fields: {known}"
-        )
+        return codes.UNKNOWN_FIELD.at(name_span, name=name, block=spec.kind, help=f"known fields: {known}")
     return codes.UNKNOWN_FIELD.at(
-        e.name_span,
-        name=e.name,
+        name_span,
+        name=name,
         block=spec.kind,
         help=f"did you mean `{guess}`?",
-        fixes=replace_fix(e.name_span, guess, f"Change to `{guess}`"),
+        fixes=replace_fix(name_span, guess, f"Change to `{guess}`"),
     )
 
 
-def _check_value(e: Entry, fs: FieldSpec) -> Iterator[Diagnostic]:
-    node = e.node
-    if isinstance(node, ErrorValue):
-        return
+def _check_value(name: str, node: Value | Block, fs: FieldSpec, out: list[Diagnostic]) -> None:
     shapes = fs.shapes
-    if isinstance(node, (Block, MapValue)) and Shape.BLOCK in shapes:
-        assert fs.block is not None
-        yield from _check_body(node, BLOCKS[fs.block])
+    if isinstance(node, StringValue):
+        if Shape.STRING in shapes:
+            if fs.enum:
+                _check_enum(fs, node, out)
+            return
+    elif isinstance(node, ErrorValue):
         return
-    if isinstance(node, (MapValue, Block)) and Shape.STRING_MAP in shapes:
-        yield from _check_string_map(e.name, node)
+    elif isinstance(node, (Block, MapValue)):
+        if Shape.BLOCK in shapes:
+            assert fs.block is not None
+            _check_body(node, BLOCKS[fs.block], out)
+            return
+        if Shape.STRING_MAP in shapes:
+            _check_string_map(name, node, out)
+            return
+    elif isinstance(node, ListValue):
+        if Shape.STRING_LIST in shapes:
+            _check_list(name, node, fs, out)
+            return
+    elif isinstance(node, IdentValue):
+        if Shape.STRING in shapes and fs.enum:
+            _check_enum(fs, node, out)
+            return
+    elif isinstance(node, NumberValue):
+        if isinstance(node.value, int) and Shape.INTEGER in shapes:
+            if fs.minimum is not None and node.value < fs.minimum:
+                out.append(
+                    codes.BELOW_MINIMUM.at(node.span, name=fs.name, minimum=fs.minimum, value=node.value)
+                )
+            return
+    elif isinstance(node, BoolValue) and Shape.BOOLEAN in shapes:
         return
-    if isinstance(node, ListValue) and Shape.STRING_LIST in shapes:
-        for i, item in enumerate(node.items):
-            if isinstance(item, StringValue) or (isinstance(item, IdentValue) and fs.enum):
-                yield from _check_enum(fs, item)
-            elif not isinstance(item, ErrorValue):
-                yield codes.WRONG_TYPE.at(
+    out.append(
+        codes.WRONG_TYPE.at(
+            node.span,
+            name=fs.name,
+            expected=fs.shape_text,
+            got=describe(node),
+            help=_type_help(fs, node),
+        )
+    )
+
+
+def _check_list(name: str, node: ListValue, fs: FieldSpec, out: list[Diagnostic]) -> None:
+    for i, item in enumerate(node.items):
+        if isinstance(item, StringValue) or (isinstance(item, IdentValue) and fs.enum):
+            if fs.enum:
+                _check_enum(fs, item, out)
+        elif not isinstance(item, ErrorValue):
+            out.append(
+                codes.WRONG_TYPE.at(
                     item.span,
-                    name=f"{e.name}[{i}]",
+                    name=f"{name}[{i}]",
                     expected="a string",
                     got=describe(item),
                     help=_quote_help(item),
                 )
-        return
-    if isinstance(node, StringValue) and Shape.STRING in shapes:
-        yield from _check_enum(fs, node)
-        return
-    if isinstance(node, IdentValue) and Shape.STRING in shapes and fs.enum:
-        yield from _check_enum(fs, node)
-        return
-    if isinstance(node, NumberValue) and isinstance(node.value, int) and Shape.INTEGER in shapes:
-        if fs.minimum is not None and node.value < fs.minimum:
-            yield codes.BELOW_MINIMUM.at(node.span, name=fs.name, minimum=fs.minimum, value=node.value)
-        return
-    if isinstance(node, BoolValue) and Shape.BOOLEAN in shapes:
-        return
-    yield codes.WRONG_TYPE.at(
-        node.span,
-        name=fs.name,
-        expected=fs.shape_text,
-        got=describe(node),
-        help=_type_help(fs, node),
-    )
+            )
 
 
-def _check_string_map(name: str, node: MapValue | Block) -> Iterator[Diagnostic]:
-    seen: dict[str, Entry] = {}
-    for e in entries(node):
-        first = seen.get(e.name)
+def _check_string_map(name: str, node: MapValue | Block, out: list[Diagnostic]) -> None:
+    seen: dict[str, Span] = {}
+    for key, key_span, value in pairs(node):
+        first = seen.get(key)
         if first is not None:
-            yield codes.DUPLICATE_FIELD.at(
-                e.name_span, name=e.name, related=(Related(first.name_span, "first given here"),)
+            out.append(
+                codes.DUPLICATE_FIELD.at(key_span, name=key, related=(Related(first, "first given here"),))
             )
             continue
-        seen[e.name] = e
-        if not isinstance(e.node, (StringValue, ErrorValue)):
-            yield codes.WRONG_TYPE.at(
-                e.node.span,
-                name=f"{name}.{e.name}",
-                expected="a string",
-                got=describe(e.node),
-                help=_quote_help(e.node),
+        seen[key] = key_span
+        if not isinstance(value, (StringValue, ErrorValue)):
+            out.append(
+                codes.WRONG_TYPE.at(
+                    value.span,
+                    name=f"{name}.{key}",
+                    expected="a string",
+                    got=describe(value),
+                    help=_quote_help(value),
+                )
             )
 
 
-def _check_enum(fs: FieldSpec, node: StringValue | IdentValue) -> Iterator[Diagnostic]:
+def _check_enum(fs: FieldSpec, node: StringValue | IdentValue, out: list[Diagnostic]) -> None:
     if not fs.enum or fs.open_enum:
         return
     word = node.value if isinstance(node, StringValue) else node.name
@@ -157,15 +181,17 @@ def _check_enum(fs: FieldSpec, node: StringValue | IdentValue) -> Iterator[Diagn
     guess = suggest(word, fs.enum)
     values = ", ".join(f"`{v}`" for v in fs.enum)
     if guess is None:
-        yield codes.BAD_ENUM.at(node.span, value=word, name=fs.name, help=f"expected one of {values}")
+        out.append(codes.BAD_ENUM.at(node.span, value=word, name=fs.name, help=f"expected one of {values}"))
         return
     new = f'"{guess}"' if isinstance(node, StringValue) else guess
-    yield codes.BAD_ENUM.at(
-        node.span,
-        value=word,
-        name=fs.name,
-        help=f"did you mean `{guess}`? (expected one of {values})",
-        fixes=replace_fix(node.span, new, f"Change to `{guess}`"),
+    out.append(
+        codes.BAD_ENUM.at(
+            node.span,
+            value=word,
+            name=fs.name,
+            help=f"did you mean `{guess}`? (expected one of {values})",
+            fixes=replace_fix(node.span, new, f"Change to `{guess}`"),
+        )
     )
 
 
