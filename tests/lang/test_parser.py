@@ -314,6 +314,12 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("SYM008", "15:23-15:33"),
         ("SYM007", "20:14-20:15"),
     ],
+    "four_mistakes_one_block": [
+        ("SYM002", "2:8-2:17"),
+        ("SYM003", "3:8-3:9"),
+        ("SYM008", "4:23-4:33"),
+        ("SYM007", "5:23-5:24"),
+    ],
     "missing_block_body": [("SYM011", "2:7-2:8")],
     "missing_colon": [("SYM002", "2:8-2:22")],
     "missing_comma_list": [("SYM008", "3:23-3:33")],
@@ -354,6 +360,15 @@ def test_four_independent_mistakes_keep_four_schedules() -> None:
     assert isinstance(_field(second, "agent"), ErrorValue)
     assert _plain(_field(fourth, "cron")) == "0 0 9 * * *"
     assert first.recovered and second.recovered and third.recovered
+
+
+def test_four_mistakes_in_one_block_keep_the_fields_around_them() -> None:
+    path = CASES / "invalid" / "four_mistakes_one_block.symbi"
+    (schedule,) = parse(path.read_text(encoding="utf-8"), path="f").module.items
+    assert [f.name for f in schedule.fields] == ["name", "agent", "delivery", "cron", "max_retries"]
+    assert _plain(_field(schedule, "name")) == "crowded"
+    assert _plain(_field(schedule, "max_retries")) == 3
+    assert schedule.recovered
 
 
 def test_unclosed_block_names_where_it_opened() -> None:
