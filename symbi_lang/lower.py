@@ -9,10 +9,20 @@ the first definition of a duplicated name wins (the checks report the duplicate)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
-from symbi_lang.ast import Block, BoolValue, IdentValue, ListValue, MapValue, Module, NumberValue, StringValue
-from symbi_lang.checks.walk import Entry, block_name, index, pairs, time_of_day
+from symbi_lang.ast import (
+    Block,
+    BoolValue,
+    IdentValue,
+    ListValue,
+    MapValue,
+    Module,
+    NumberValue,
+    StringValue,
+    Value,
+)
+from symbi_lang.checks.walk import block_name, first_nodes, pairs, time_of_day
 from symbi_lang.durations import DurationError, format_duration, parse_duration
 from symbi_lang.ir import (
     AgentDefinition,
@@ -51,7 +61,7 @@ def lower_agent(block: Block) -> AgentDefinition | None:
     name = block_name(block)
     if not name:
         return None
-    e = index(block)
+    e = first_nodes(block)
     command = _strings(e.get("command"))
     return AgentDefinition(
         name=name,
@@ -70,16 +80,16 @@ def lower_agent(block: Block) -> AgentDefinition | None:
 def lower_schedule(block: Block, agents: dict[str, AgentDefinition]) -> JobDefinition | None:
     """A `schedule` block, or None when it lacks a name, an agent, or exactly one of `cron`/`at`."""
     name = block_name(block)
-    e = index(block)
+    e = first_nodes(block)
     agent_id = _string(e.get("agent"))
     cron, at = _string(e.get("cron")), _string(e.get("at"))
     if not name or not agent_id or (cron is None) == (at is None):
         return None
     headers_node = e.get("webhook_headers")
     headers: tuple[tuple[str, str], ...] = ()
-    if headers_node is not None and isinstance(headers_node.node, (MapValue, Block)):
+    if isinstance(headers_node, (MapValue, Block)):
         seen: dict[str, str] = {}
-        for key, _span, value in pairs(headers_node.node):
+        for key, _span, value in pairs(headers_node):
             if isinstance(value, StringValue):
                 seen.setdefault(key, value.value)
         headers = tuple(seen.items())
@@ -87,8 +97,8 @@ def lower_schedule(block: Block, agents: dict[str, AgentDefinition]) -> JobDefin
     if recipients is None and _string(e.get("email_recipients")) is not None:
         recipients = (_string(e.get("email_recipients")) or "",)
     max_concurrent = _int(e.get("max_concurrent"))
-    policy_entry = e.get("policy")
-    heartbeat_entry = e.get("heartbeat")
+    policy_node = e.get("policy")
+    heartbeat_node = e.get("heartbeat")
     return JobDefinition(
         name=name,
         agent_id=agent_id,
@@ -108,24 +118,23 @@ def lower_schedule(block: Block, agents: dict[str, AgentDefinition]) -> JobDefin
         jitter=_seconds(e.get("jitter")),
         catchup=_enum(Catchup, e.get("catchup"), Catchup.LATEST),
         agent_pin_jwt=_string(e.get("agent_pin_jwt")),
-        policy=lower_policy(policy_entry.node) if policy_entry and _is_container(policy_entry) else Policy(),
-        heartbeat=lower_heartbeat(heartbeat_entry.node)
-        if heartbeat_entry and _is_container(heartbeat_entry)
-        else None,
+        policy=lower_policy(policy_node) if isinstance(policy_node, (Block, MapValue)) else Policy(),
+        heartbeat=(
+            lower_heartbeat(heartbeat_node) if isinstance(heartbeat_node, (Block, MapValue)) else None
+        ),
         agent=agents.get(agent_id),
         source=_source(block),
     )
 
 
-def lower_policy(node: object) -> Policy:
+def lower_policy(node: Block | MapValue) -> Policy:
     """A `policy { … }` block (or map)."""
-    assert isinstance(node, (Block, MapValue))
-    e = index(node)
+    e = first_nodes(node)
     seconds = _seconds(e.get("max_runtime"))
-    hours_entry = e.get("allowed_hours")
+    hours_node = e.get("allowed_hours")
     hours = None
-    if hours_entry is not None and isinstance(hours_entry.node, (Block, MapValue)):
-        h = index(hours_entry.node)
+    if isinstance(hours_node, (Block, MapValue)):
+        h = first_nodes(hours_node)
         start, end = time_of_day(h.get("start"), end=False), time_of_day(h.get("end"), end=True)
         if start is not None and end is not None:
             hours = AllowedHours(start, end)
@@ -141,10 +150,9 @@ def lower_policy(node: object) -> Policy:
     )
 
 
-def lower_heartbeat(node: object) -> Heartbeat:
+def lower_heartbeat(node: Block | MapValue) -> Heartbeat:
     """A `heartbeat: { … }` map (or block)."""
-    assert isinstance(node, (Block, MapValue))
-    e = index(node)
+    e = first_nodes(node)
     iterations = _int(e.get("max_iterations"))
     return Heartbeat(
         enabled=_bool(e.get("enabled"), True),
@@ -156,41 +164,38 @@ def lower_heartbeat(node: object) -> Heartbeat:
 # --- value helpers -----------------------------------------------------------------------------------
 
 _E = TypeVar("_E", SessionMode, Catchup)
-
-
-def _is_container(entry: Entry) -> bool:
-    return isinstance(entry.node, (Block, MapValue))
+Node: TypeAlias = Value | Block | None
 
 
 def _source(block: Block) -> SourceRef:
     return SourceRef(block.span.path, block.span.start.line, block.span.start.column)
 
 
-def _string(entry: Entry | None) -> str | None:
-    if entry is not None and isinstance(entry.node, StringValue):
-        return entry.node.value
+def _string(node: Node) -> str | None:
+    if isinstance(node, StringValue):
+        return node.value
     return None
 
 
-def _text_or(entry: Entry | None, fallback: str) -> str:
-    return _string(entry) or fallback
+def _text_or(node: Node, fallback: str) -> str:
+    return _string(node) or fallback
 
 
-def _word(entry: Entry | None) -> str | None:
-    if entry is None:
+def _word(node: Node) -> str | None:
+    if node is None:
         return None
-    if isinstance(entry.node, StringValue):
-        return entry.node.value
-    if isinstance(entry.node, IdentValue):
-        return entry.node.name
+    if isinstance(node, StringValue):
+        return node.value
+    if isinstance(node, IdentValue):
+        return node.name
     return None
 
 
-def _strings(entry: Entry | None) -> tuple[str, ...] | None:
-    if entry is None or not isinstance(entry.node, ListValue):
+def _strings(node: Node) -> tuple[str, ...] | None:
+    if node is None or not isinstance(node, ListValue):
         return None
     out: list[str] = []
-    for item in entry.node.items:
+    for item in node.items:
         if isinstance(item, StringValue):
             out.append(item.value)
         elif isinstance(item, IdentValue):
@@ -198,33 +203,33 @@ def _strings(entry: Entry | None) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _int(entry: Entry | None) -> int | None:
-    if entry is not None and isinstance(entry.node, NumberValue) and isinstance(entry.node.value, int):
-        return entry.node.value
+def _int(node: Node) -> int | None:
+    if isinstance(node, NumberValue) and isinstance(node.value, int):
+        return node.value
     return None
 
 
-def _bool(entry: Entry | None, default: bool) -> bool:
-    if entry is not None and isinstance(entry.node, BoolValue):
-        return entry.node.value
+def _bool(node: Node, default: bool) -> bool:
+    if isinstance(node, BoolValue):
+        return node.value
     return default
 
 
-def _seconds(entry: Entry | None) -> int | None:
-    if entry is None:
+def _seconds(node: Node) -> int | None:
+    if node is None:
         return None
-    if isinstance(entry.node, NumberValue) and isinstance(entry.node.value, int) and entry.node.value >= 0:
-        return entry.node.value
-    if isinstance(entry.node, StringValue):
+    if isinstance(node, NumberValue) and isinstance(node.value, int) and node.value >= 0:
+        return node.value
+    if isinstance(node, StringValue):
         try:
-            return parse_duration(entry.node.value)
+            return parse_duration(node.value)
         except DurationError:
             return None
     return None
 
 
-def _enum(kind: type[_E], entry: Entry | None, default: _E) -> _E:
-    word = _word(entry)
+def _enum(kind: type[_E], node: Node, default: _E) -> _E:
+    word = _word(node)
     if word is None:
         return default
     try:

@@ -10,6 +10,7 @@ from symbi_lang.ast import Block, BoolValue, MapValue, Module
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import indent_of
 from symbi_lang.checks.walk import Entry, index, time_of_day
+from symbi_lang.checks.walk import node_of as _node
 from symbi_lang.diagnostics import Diagnostic, Fix, TextEdit
 from symbi_lang.span import Span
 
@@ -55,7 +56,7 @@ def _check_window(hours: Entry) -> Iterator[Diagnostic]:
                 name=bound,
                 help='a window needs both bounds: `allowed_hours: { start: "09:00", end: "17:00" }`',
             )
-    start, end = time_of_day(h.get("start"), end=False), time_of_day(h.get("end"), end=True)
+    start, end = time_of_day(_node(h.get("start")), end=False), time_of_day(_node(h.get("end")), end=True)
     if start is not None and end is not None and start == end:
         end_entry = h["end"]
         yield codes.WHOLE_DAY_WINDOW.at(

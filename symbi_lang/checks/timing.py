@@ -14,6 +14,7 @@ from symbi_lang.attime import AtError, parse_at
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import inner_span, replace_fix, suggest
 from symbi_lang.checks.walk import block_name, index, time_of_day
+from symbi_lang.checks.walk import node_of as _node
 from symbi_lang.cron import CronError, CronErrorKind, CronSpec, never_fires, validate
 from symbi_lang.diagnostics import Diagnostic, Fix, Related, TextEdit
 from symbi_lang.span import Span
@@ -121,7 +122,7 @@ def _check_allowed_hours(item: Block, value: StringValue, spec: CronSpec) -> Ite
     if hours_entry is None or not isinstance(hours_entry.node, (Block, MapValue)):
         return
     h = index(hours_entry.node)
-    start, end = time_of_day(h.get("start"), end=False), time_of_day(h.get("end"), end=True)
+    start, end = time_of_day(_node(h.get("start")), end=False), time_of_day(_node(h.get("end")), end=True)
     if start is None or end is None or start == end:
         return
     window = _window_hours(start, end)

@@ -100,7 +100,7 @@ def _time_of_day(e: Entry) -> Iterator[Diagnostic]:
         return  # wrong type: reported by the fields check
     if isinstance(node, NumberValue) and not isinstance(node.value, int):
         return
-    if time_of_day(e, end=e.name == "end") is None:
+    if time_of_day(node, end=e.name == "end") is None:
         shown = node.value if isinstance(node, StringValue) else node.raw
         yield codes.BAD_TIME_OF_DAY.at(node.span, name=e.name, expected=_TIME_EXPECTED[e.name], value=shown)
 

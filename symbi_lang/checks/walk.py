@@ -35,6 +35,25 @@ def entries(container: Container) -> list[Entry]:
     return [Entry(e.key, e.key_span, e.span, e.value) for e in container.entries]
 
 
+def node_of(entry: Entry | None) -> Value | Block | None:
+    return None if entry is None else entry.node
+
+
+def first_nodes(container: Container) -> dict[str, Value | Block]:
+    """Name → node of the first entry of each name (`index` without spans, for lowering)."""
+    out: dict[str, Value | Block] = {}
+    if isinstance(container, Block):
+        for e in container.body:
+            if isinstance(e, Field):
+                out.setdefault(e.name, e.value)
+            else:
+                out.setdefault(e.kind, e)
+    else:
+        for m in container.entries:
+            out.setdefault(m.key, m.value)
+    return out
+
+
 def index(container: Container) -> dict[str, Entry]:
     """The first entry of each name (later duplicates are reported by the checks, not used)."""
     out: dict[str, Entry] = {}
@@ -94,14 +113,11 @@ def block_name(block: Block) -> str | None:
     return f.value.value if f is not None and isinstance(f.value, StringValue) else None
 
 
-def time_of_day(entry: Entry | None, *, end: bool) -> str | None:
+def time_of_day(node: Value | Block | None, *, end: bool) -> str | None:
     """`"HH:MM"` from `"H:MM"`/`"HH:MM"` or an integer hour; None when malformed or out of range.
 
     Start: 00:00–23:59. End (exclusive): 00:00–24:00, so `end: 24` means "until midnight".
     """
-    if entry is None:
-        return None
-    node = entry.node
     hour: int
     minute = 0
     if isinstance(node, NumberValue) and isinstance(node.value, int):
@@ -109,7 +125,8 @@ def time_of_day(entry: Entry | None, *, end: bool) -> str | None:
     elif isinstance(node, StringValue):
         text = node.value
         hh, sep, mm = text.partition(":")
-        if not sep or not (1 <= len(hh) <= 2) or len(mm) != 2 or not (hh.isdigit() and mm.isdigit()):
+        digits = (hh + mm).isascii() and hh.isdigit() and mm.isdigit()
+        if not sep or not (1 <= len(hh) <= 2) or len(mm) != 2 or not digits:
             return None
         hour, minute = int(hh), int(mm)
     else:
