@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
@@ -70,3 +71,18 @@ def test_checks_and_lowering_never_raise(items: list[str], strict: bool) -> None
                 assert 0 <= edit.span.start.offset <= edit.span.end.offset <= len(text)
     jobset = lower_modules(analysis.modules)
     assert JobSet.from_dict(jobset.to_dict()) == jobset
+
+
+@settings(max_examples=150, deadline=None)
+@given(NAMES, st.text(max_size=15))
+def test_any_string_in_any_field_is_a_diagnostic_not_a_crash(name: str, value: str) -> None:
+    v = json.dumps(value)
+    text = (
+        f'schedule s {{ agent: "w" cron: "0 0 1 * * *" {name}: {v}\n'
+        f"  policy {{ {name}: {v} allowed_hours: {{ start: {v}, end: {v} }} }}\n"
+        f"  heartbeat {{ context_mode: {v} }} }}\n"
+        f"agent w {{ handler: {v} endpoint: {v} {name}: {v} }}\n"
+    )
+    analysis = analyze([Source("s.symbi", text)], CheckContext(now=datetime(2026, 1, 1, tzinfo=UTC)))
+    assert all(d.code in codes.REGISTRY for d in analysis.diagnostics)
+    lower_modules(analysis.modules)
