@@ -141,6 +141,7 @@ class DeliveryRouter:
         secrets = Secrets()
         settings = self._settings
         templates = [
+            settings.webhook_auth_header,
             settings.slack_api_token,
             settings.smtp_username,
             settings.smtp_password,

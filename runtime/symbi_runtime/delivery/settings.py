@@ -22,6 +22,9 @@ class DeliverySettings:
     # a Retry-After header replaces the computed delay, still within the cap.
     retry_backoff_seconds: float = 1.0
     retry_backoff_max_seconds: float = 30.0
+    # `Authorization` value for webhooks whose job sets none (the spec's SYMBI_WEBHOOK_AUTH_HEADER);
+    # normally a `${VAR}` reference, resolved at send time.
+    webhook_auth_header: str | None = None
 
     # Slack: `chat.postMessage` when a token is set (it honours the job's channel), else the webhook.
     slack_api_token: str | None = None

@@ -238,3 +238,25 @@ async def test_the_http_clients_request_log_shows_the_host_only(
     assert record.getMessage() == (
         f'HTTP Request: POST http://{httpserver.host}:{httpserver.port} "HTTP/1.0 200 OK"'
     )
+
+
+async def test_the_configured_auth_header_applies_when_the_job_sets_none(
+    httpserver: HTTPServer, message_for: MakeMessage, clock: Any
+) -> None:
+    httpserver.expect_request("/a", headers={"Authorization": "Bearer from-config-123"}).respond_with_data(
+        "ok"
+    )
+    httpserver.expect_request("/b", headers={"Authorization": "Bearer from-job-456"}).respond_with_data("ok")
+    settings = DeliverySettings(webhook_auth_header="${SYMBI_WEBHOOK_AUTH_HEADER}", webhook_retry_attempts=1)
+    env = {"SYMBI_WEBHOOK_AUTH_HEADER": "Bearer from-config-123", "JOB_TOKEN": "from-job-456"}
+    router = DeliveryRouter(settings, env, clock=clock)
+    [default] = await router.route(message_for(**webhook_job(httpserver.url_for("/a"))))
+    own = message_for(
+        **webhook_job(httpserver.url_for("/b"), webhook_headers=(("authorization", "Bearer ${JOB_TOKEN}"),))
+    )
+    [overridden] = await router.route(own)
+    assert default.ok and overridden.ok
+    assert [r.headers.getlist("Authorization") for r, _ in httpserver.log] == [
+        ["Bearer from-config-123"],
+        ["Bearer from-job-456"],
+    ]

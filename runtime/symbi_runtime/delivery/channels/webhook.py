@@ -25,7 +25,8 @@ def webhook_payload(message: DeliveryMessage) -> dict[str, Any]:
 
 
 class WebhookChannel:
-    """POST with the job's headers; retries connection errors, timeouts, 5xx and 429."""
+    """POST with the job's headers (plus `webhook_auth_header` as `Authorization` when the job sets
+    none); retries connection errors, timeouts, 5xx and 429."""
 
     name = "webhook"
 
@@ -43,6 +44,8 @@ class WebhookChannel:
             url = secrets.resolve(job.webhook_url, env)
             # Header values are credentials more often than not; treat all of them as secret.
             headers = {key: secrets.resolve(value, env, secret=True) for key, value in job.webhook_headers}
+            if settings.webhook_auth_header and not any(k.lower() == "authorization" for k in headers):
+                headers["Authorization"] = secrets.resolve(settings.webhook_auth_header, env, secret=True)
         except UnresolvedVariable as exc:
             return failed(self.name, self._clock, str(exc))
         secrets.add_url(url)
