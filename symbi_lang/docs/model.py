@@ -20,7 +20,7 @@ from symbi_lang.docs.heatmap import FireCounts, count_cron_fires, count_instants
 from symbi_lang.docs.naming import unique_slugs
 from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet, Policy
 
-__all__ = ["NEXT_RUNS", "WINDOW", "Field", "Run", "ScheduleDoc", "Site", "build_site"]
+__all__ = ["NEXT_RUNS", "WINDOW", "AgentDoc", "Field", "Run", "ScheduleDoc", "Site", "build_site"]
 
 NEXT_RUNS = 10
 WINDOW = timedelta(days=7)
@@ -84,6 +84,17 @@ class ScheduleDoc:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentDoc:
+    """An agent row of the index: what it is bound to and which schedules use it (name, slug)."""
+
+    name: str
+    model: str
+    capabilities: str
+    binding: str
+    used_by: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """The whole documentation set: schedules in source order and the total heat map."""
 
@@ -93,7 +104,11 @@ class Site:
     window: str
     schedules: tuple[ScheduleDoc, ...]
     total: FireCounts
-    agent_count: int
+    agents: tuple[AgentDoc, ...]
+
+    @property
+    def agent_count(self) -> int:
+        return len(self.agents)
 
 
 # --- times -----------------------------------------------------------------------------------------
@@ -411,6 +426,26 @@ def _zone_ok(name: str) -> bool:
     return True
 
 
+def _binding(agent: AgentDefinition) -> str:
+    if agent.handler is not None:
+        return f"handler {agent.handler}"
+    if agent.command is not None:
+        return "command " + json.dumps(list(agent.command), ensure_ascii=False)
+    if agent.endpoint is not None:
+        return f"endpoint {_url_shown(agent.endpoint)}"
+    return "registered with the runtime"
+
+
+def _agent_doc(agent: AgentDefinition, schedules: Sequence[ScheduleDoc]) -> AgentDoc:
+    return AgentDoc(
+        name=agent.name,
+        model=_opt(agent.model),
+        capabilities=_list(agent.capabilities),
+        binding=_binding(agent),
+        used_by=tuple((s.name, s.slug) for s in schedules if s.agent == agent.name),
+    )
+
+
 def build_site(jobset: JobSet, now: datetime, *, title: str = "Schedules") -> Site:
     """The documentation of `jobset` as of `now` (aware; naive means UTC)."""
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
@@ -426,5 +461,5 @@ def build_site(jobset: JobSet, now: datetime, *, title: str = "Schedules") -> Si
         window=f"{format_time(now, 'UTC')} – {format_time(end, 'UTC')}",
         schedules=schedules,
         total=total_counts,
-        agent_count=len(jobset.agents),
+        agents=tuple(_agent_doc(a, schedules) for a in jobset.agents),
     )

@@ -143,6 +143,13 @@ def test_pages_describe_schedule_policy_and_delivery(fleet: JobSet, now: datetim
     assert by_name["watch_loop"].badges == ("heartbeat",)
     assert by_name["release_check"].badges == ("one-shot",)
     assert [r.local for r in by_name["release_check"].next_runs] == ["Fri 2026-11-27 16:45:00 EST"]
+    agents = {a.name: a for a in site.agents}
+    assert agents["reporter"].used_by == (
+        ("Morning report <b>bold</b> | piped", "morning-report-b-bold-b-piped"),
+        ("release_check", "release_check"),
+    )
+    assert agents["reporter"].binding == 'command ["sh", "-c", "cat"]'
+    assert agents["watcher"].binding == "handler fleet.agents:watch"
 
 
 def test_possible_secrets_are_not_published(fleet: JobSet, now: datetime) -> None:
