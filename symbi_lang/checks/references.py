@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from symbi_lang import codes
 from symbi_lang.ast import Block, IdentValue, ListValue, MapValue, Module, StringValue
 from symbi_lang.checks.context import CheckContext
+from symbi_lang.checks.support import replace_fix, suggest
 from symbi_lang.checks.walk import block_name, index
 from symbi_lang.diagnostics import Diagnostic, Related
 from symbi_lang.span import Span
@@ -57,13 +58,25 @@ def check_agent_references(modules: Sequence[Module], ctx: CheckContext) -> Iter
                 continue  # reported by the interpolation check
             agent = agents.get(ref.value.value)
             if agent is None:
-                yield codes.AGENT_NOT_DEFINED.at(
-                    ref.value.span,
-                    name=ref.value.value,
-                    help="fine if the runtime registers it in-process; otherwise add an `agent` block",
-                )
+                yield _not_defined(ref.value, agents)
                 continue
             yield from _check_capabilities(item, agent)
+
+
+def _not_defined(ref: StringValue, agents: dict[str, Block]) -> Diagnostic:
+    guess = suggest(ref.value, agents) if agents else None
+    if guess is None:
+        return codes.AGENT_NOT_DEFINED.at(
+            ref.span,
+            name=ref.value,
+            help="fine if the runtime registers it in-process; otherwise add an `agent` block",
+        )
+    return codes.AGENT_NOT_DEFINED.at(
+        ref.span,
+        name=ref.value,
+        help=f"did you mean `{guess}`? (otherwise the runtime must register it in-process)",
+        fixes=replace_fix(ref.span, f'"{guess}"', f"Change to `{guess}`"),
+    )
 
 
 def _check_capabilities(schedule: Block, agent: Block) -> Iterator[Diagnostic]:

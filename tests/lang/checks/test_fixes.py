@@ -71,6 +71,12 @@ CASES = [
         '"Europe/Pariss"',
         '"Europe/Paris"',
     ),
+    (
+        "SYM703",
+        'schedule a {\n  agent: "wroker"\n  cron: "0 0 9 * * *"\n}',
+        '"wroker"',
+        '"worker"',
+    ),
     ("SYM101", 'shedule a {\n  agent: "worker"\n  cron: "0 0 9 * * *"\n}', "shedule a", "schedule a"),
 ]
 
