@@ -1,9 +1,11 @@
 """`symbi agentpin verify`: check an AgentPin credential offline, as the scheduler's policy gate would.
 
-Keys come only from `--discovery-dir` or `--trust-bundle` (never from the network or the token).
+Keys come only from `--discovery-dir` or `--trust-bundle` (never from the network or the token). Options
+left out are taken from the configuration the scheduler uses (`[scheduler.agentpin]` of `--config` or
+./symbi.toml, and the `SYMBI_AGENTPIN_*` variables), so the check matches the policy gate's.
 `--format json` prints `{"valid", "error_code", "message", "agent_id", "issuer"}` (error_code null when
 valid; agent_id and issuer are what the token claims, also when it is rejected). Exit codes: 0 valid,
-1 not valid, 2 usage errors (missing or unusable trust source, unreadable credential file).
+1 not valid, 2 usage errors (missing or unusable trust source, unreadable credential file, bad config).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def verify(
     domain: Annotated[
         str | None,
         typer.Option(
-            "--domain", help="Expected issuer domain (iss). Default: $SYMBI_AGENTPIN_DOMAIN if set."
+            "--domain", help="Expected issuer domain (iss). Default: $SYMBI_AGENTPIN_DOMAIN or the config."
         ),
     ] = None,
     discovery_dir: Annotated[
@@ -108,17 +110,30 @@ def verify(
         str | None, typer.Option("--at", help="Verify as of this ISO 8601 time (default: now; UTC if naive).")
     ] = None,
     fmt: Annotated[VerifyFormat, typer.Option("--format", help="text or json.")] = VerifyFormat.TEXT,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
+    ] = None,
 ) -> None:
     """Verify an AgentPin credential against an offline discovery directory or trust bundle."""
     from symbi_runtime.agentpin import TrustSourceError, open_trust_source, verify_credential
+    from symbi_runtime.config import ConfigError, load_config
 
-    if (discovery_dir is None) == (trust_bundle is None):
-        _usage("give exactly one of --discovery-dir and --trust-bundle")
+    if discovery_dir is not None and trust_bundle is not None:
+        _usage("give one of --discovery-dir and --trust-bundle, not both")
+    try:
+        settings = load_config(config, dict(os.environ)).agentpin
+    except ConfigError as exc:
+        _usage(str(exc))
+    if discovery_dir is None and trust_bundle is None:
+        discovery_dir, trust_bundle = settings.discovery_dir, settings.trust_bundle
+        if discovery_dir is None and trust_bundle is None:
+            _usage("give --discovery-dir or --trust-bundle (or configure [scheduler.agentpin])")
     try:
         resolver = open_trust_source(discovery_dir, trust_bundle)
     except TrustSourceError as exc:
         _usage(str(exc))
-    expected_domain = domain if domain is not None else (os.environ.get("SYMBI_AGENTPIN_DOMAIN") or None)
+    expected_domain = domain if domain is not None else settings.domain
+    audience = audience if audience is not None else settings.audience
     now = _parse_time(at)
     token = _read_credential(credential)
 

@@ -79,6 +79,14 @@ def issuer(tmp_path: Path) -> Issuer:
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ./symbi.toml and no SYMBI_AGENTPIN_* from the surroundings."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DOMAIN", "DISCOVERY_DIR", "TRUST_BUNDLE", "REQUIRED", "AUDIENCE"):
+        monkeypatch.delenv(f"SYMBI_AGENTPIN_{name}", raising=False)
+
+
 def verify(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     result = runner.invoke(app, ["verify", *args], env=env)
     return result.exit_code, result.stdout, result.stderr
@@ -160,10 +168,10 @@ def test_the_expected_domain_defaults_to_the_environment(issuer: Issuer) -> None
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "give exactly one of --discovery-dir and --trust-bundle"),
+        ([], "give --discovery-dir or --trust-bundle (or configure [scheduler.agentpin])"),
         (
             ["--discovery-dir", "D", "--trust-bundle", "B"],
-            "give exactly one of --discovery-dir and --trust-bundle",
+            "give one of --discovery-dir and --trust-bundle, not both",
         ),
         (["--discovery-dir", "/nonexistent/dir"], "discovery directory /nonexistent/dir does not exist"),
         (["--trust-bundle", "/nonexistent/bundle.json"], "cannot read trust bundle bundle.json"),
@@ -175,6 +183,38 @@ def test_usage_errors_exit_2_with_one_line(args: list[str], message: str) -> Non
     assert code == 2 and out == ""
     assert err.startswith("symbi agentpin: error: ") and message in err
     assert err.count("\n") == 1
+
+
+def test_missing_options_come_from_the_schedulers_configuration(issuer: Issuer, tmp_path: Path) -> None:
+    config = tmp_path / "symbi.toml"
+    config.write_text(
+        "[scheduler.agentpin]\n"
+        f'domain = "{DOMAIN}"\n'
+        f'discovery_dir = "{issuer.directory}"\n'
+        'audience = "another-audience"\n'
+    )
+    base = ["--credential", issuer.token(), "--at", AT, "--format", "json", "--config", str(config)]
+    code, out, _ = verify(*base)
+    assert code == 1 and json.loads(out)["error_code"] == "audience_mismatch"  # the config's audience
+    assert verify(*base, "--audience", "symbi")[0] == 0  # an option given wins over the config
+    env = {"SYMBI_AGENTPIN_TRUST_BUNDLE": str(issuer.bundle), "SYMBI_AGENTPIN_DOMAIN": DOMAIN}
+    assert (
+        verify("--credential", issuer.token(), "--at", AT, "--config", str(tmp_path / "none.toml"), env=env)[
+            0
+        ]
+        == 2
+    )
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    assert verify("--credential", issuer.token(), "--at", AT, "--config", str(empty), env=env)[0] == 0
+
+
+def test_a_broken_configuration_is_a_usage_error(issuer: Issuer, tmp_path: Path) -> None:
+    config = tmp_path / "symbi.toml"
+    config.write_text("[scheduler.agentpin]\ndomian = 'x'\n")
+    code, out, err = verify("--credential", issuer.token(), "--config", str(config))
+    assert (code, out) == (2, "")
+    assert "unknown key 'domian'" in err and "did you mean 'domain'" in err
 
 
 def symbi(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
