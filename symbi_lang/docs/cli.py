@@ -49,7 +49,7 @@ def docs_command(
         str | None,
         typer.Option(
             "--now",
-            help="Compute next runs from this ISO 8601 time instead of the clock (reproducible output).",
+            help="Compute next runs and heat maps from this ISO 8601 time (naive = UTC), not the clock.",
         ),
     ] = None,
     title: Annotated[str, typer.Option("--title", help="Title of the index page.")] = "Schedules",
