@@ -15,10 +15,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
+from prometheus_client.metrics_core import Metric
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -46,6 +48,19 @@ class MetricsServer:
         self._thread.join()
 
 
+class _WithoutCreated:
+    """The registry's metrics minus the `*_created` timestamp series prometheus-client adds to every
+    counter and histogram: they double the exposition and nobody alerts on them."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+
+    def collect(self) -> Iterable[Metric]:
+        for family in self._registry.collect():
+            family.samples = [s for s in family.samples if not s.name.endswith("_created")]
+            yield family
+
+
 class Metrics:
     """The scheduler's counters, gauges and histograms, in a registry of their own."""
 
@@ -54,6 +69,7 @@ class Metrics:
         # Runs in flight per job, so a finish without a start (or twice) cannot drive the gauge negative.
         self._running: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._exposed = _WithoutCreated(self.registry)
         r = self.registry
         self._runs = Counter(
             "symbiont_cron_runs", "Finished runs by job and status.", ["job_name", "status"], registry=r
@@ -141,9 +157,9 @@ class Metrics:
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
-        return generate_latest(self.registry)
+        return generate_latest(self._exposed)
 
     def serve(self, port: int, host: str = "127.0.0.1") -> MetricsServer:
         """Serve `/metrics` from a daemon thread; port 0 picks a free port (see `.port`)."""
-        server, thread = start_http_server(port, addr=host, registry=self.registry)
+        server, thread = start_http_server(port, addr=host, registry=self._exposed)
         return MetricsServer(host, int(server.server_port), server, thread)

@@ -102,3 +102,13 @@ def test_serve_exposes_metrics_over_http_until_closed() -> None:
         server.close()
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url, timeout=5)
+
+
+def test_the_exposition_has_no_created_timestamp_series() -> None:
+    m = Metrics()
+    m.run_finished("job", "succeeded", 0.1)
+    m.dead_lettered("job")
+    m.schedule_lag("job", 1.0)
+    assert "_created" not in m.render().decode()
+    # Rendering twice gives the same families (the filter does not consume anything).
+    assert m.render() == m.render()
