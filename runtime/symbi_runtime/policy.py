@@ -71,8 +71,9 @@ class PolicyContext:
     """What the gate knows besides the job: where and when it runs, and how to verify identities.
 
     `env` resolves `${VAR}` in the job's `agent_pin_jwt` at evaluation time. `resolver` is the AgentPin
-    key source to use; when None it is opened from `agentpin` on each evaluation (pass one opened with
-    `symbi_runtime.agentpin.open_trust_source` to reuse its parsed documents across runs).
+    key source to use; when None, `evaluate` opens one from `agentpin` each time (a `PolicyGate` keeps
+    one per trust source instead). `job_id`/`run_id` label the audit events; `approved` says a human
+    already approved this run.
     """
 
     environment: str | None
