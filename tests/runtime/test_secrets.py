@@ -209,7 +209,8 @@ async def test_secrets_reach_their_destination_and_nothing_else(
         ("stdout", True),
     ]
     assert len(httpserver.log) == 3
-    assert rejected.status == "succeeded"
+    # A failed delivery changes neither the run's status nor its output.
+    assert rejected.status == "succeeded" and rejected.output == "report for rejected-hook: "
     assert [(r["channel"], r["ok"]) for r in rejected.receipts] == [("webhook", False), ("log_file", True)]
     assert rejected.receipts[0]["error"] == (
         f"HTTP 401 from http://localhost:{httpserver.port}: invalid credentials ***"
