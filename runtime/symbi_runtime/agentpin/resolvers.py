@@ -176,4 +176,7 @@ def open_trust_source(
         return DiscoveryDirectory(discovery_dir)
     if trust_bundle is not None:
         return TrustBundle.from_file(trust_bundle)
-    raise TrustSourceError("no AgentPin trust source: configure a discovery directory or a trust bundle")
+    raise TrustSourceError(
+        "no AgentPin trust source: set [scheduler.agentpin] discovery_dir or trust_bundle "
+        "(SYMBI_AGENTPIN_DISCOVERY_DIR / SYMBI_AGENTPIN_TRUST_BUNDLE)"
+    )
