@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import pytest_asyncio
 import pytest_lsp
 from lsprotocol import types
+from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 WORKSPACE = Path(__file__).parent / "workspace"
 
@@ -22,22 +27,79 @@ BROKEN = """schedule daily {
 FIXED = BROKEN.replace('cron "', 'cron: "')
 
 
-@pytest_lsp.fixture(
+class RecordingClient(LanguageClient):
+    """pytest-lsp's client, keeping every publishDiagnostics in order so a test can wait for the one
+    it expects without missing a notification that arrived before it started waiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.published: list[types.PublishDiagnosticsParams] = []
+        self._arrived = asyncio.Event()
+
+    def record(self, params: types.PublishDiagnosticsParams) -> None:
+        self.diagnostics[params.uri] = params.diagnostics
+        self.published.append(params)
+        self._arrived.set()
+
+    async def publication(
+        self, uri: str, *, start: int, version: int | None = None
+    ) -> types.PublishDiagnosticsParams:
+        """The first publication for `uri` (at `version`, if given) from index `start` of the log."""
+        i = start
+        while True:
+            while i < len(self.published):
+                params = self.published[i]
+                i += 1
+                if params.uri == uri and (version is None or params.version == version):
+                    return params
+            self._arrived.clear()
+            await self._arrived.wait()
+
+
+def record_diagnostics(ls: RecordingClient, params: types.PublishDiagnosticsParams) -> None:
+    ls.record(params)
+
+
+def make_client() -> RecordingClient:
+    client = RecordingClient(converter_factory=default_converter)
+    features = {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: record_diagnostics}
+    register_lsp_features(client, features)
+    return client
+
+
+# One server for the whole module (starting one costs about a second); each test closes what it opened.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+OPENED: list[str] = []
+
+
+@pytest_lsp.fixture(  # type: ignore[untyped-decorator]
+    scope="module",
     config=ClientServerConfig(
         server_command=[sys.executable, "-m", "symbi_lsp"],
+        client_factory=make_client,
         server_env={"SYMBI_TEST_TOKEN": "x", "PATH": "/usr/bin:/bin"},
     ),
 )
-async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+async def client(lsp_client: RecordingClient) -> AsyncIterator[None]:
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
             workspace_folders=[types.WorkspaceFolder(uri=WORKSPACE.as_uri(), name="workspace")],
-            initialization_options={"diagnosticsDebounceMs": 20},
+            initialization_options={"diagnosticsDebounceMs": 150},
         )
     )
     yield
     await lsp_client.shutdown_session()
+
+
+@pytest_asyncio.fixture(loop_scope="module", autouse=True)
+async def close_documents(client: RecordingClient) -> AsyncIterator[None]:
+    yield
+    while OPENED:
+        uri = OPENED.pop()
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
 
 
 def _uri(name: str) -> str:
@@ -45,25 +107,17 @@ def _uri(name: str) -> str:
 
 
 async def _open(
-    client: LanguageClient, name: str, text: str, version: int = 1
+    client: RecordingClient, name: str, text: str, version: int = 1
 ) -> types.PublishDiagnosticsParams:
     uri = _uri(name)
+    OPENED.append(uri)
+    mark = len(client.published)
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(uri=uri, language_id="symbi", version=version, text=text)
         )
     )
-    return await _diagnostics(client, uri, version)
-
-
-async def _diagnostics(client: LanguageClient, uri: str, version: int) -> types.PublishDiagnosticsParams:
-    """The next diagnostics published for `uri` at `version` (earlier publications are skipped)."""
-    while True:
-        params: types.PublishDiagnosticsParams = await client.wait_for_notification(
-            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
-        )
-        if params.uri == uri and params.version == version:
-            return params
+    return await client.publication(uri, start=mark, version=version)
 
 
 def _apply(text: str, edits: list[types.TextEdit]) -> str:
@@ -82,7 +136,7 @@ def _apply(text: str, edits: list[types.TextEdit]) -> str:
 
 
 async def test_broken_file_gets_diagnostics_at_the_right_range_and_fixing_clears_them(
-    client: LanguageClient,
+    client: RecordingClient,
 ) -> None:
     published = await _open(client, "broken.symbi", BROKEN)
     [diagnostic] = published.diagnostics
@@ -95,25 +149,30 @@ async def test_broken_file_gets_diagnostics_at_the_right_range_and_fixing_clears
     assert diagnostic.related_information is not None
     assert "help: write `cron: …`" in [r.message for r in diagnostic.related_information]
 
+    # three quick edits (fix, break, fix again) are debounced into one publication, for the last version
     uri = _uri("broken.symbi")
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[
-                types.TextDocumentContentChangePartial(
-                    range=types.Range(
-                        start=types.Position(line=2, character=6), end=types.Position(line=2, character=6)
-                    ),
-                    text=":",
-                )
-            ],
+    mark = len(client.published)
+    for version, (start, end, text) in enumerate([(6, 6, ":"), (6, 7, ""), (6, 6, ":")], start=2):
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=2, character=start),
+                            end=types.Position(line=2, character=end),
+                        ),
+                        text=text,
+                    )
+                ],
+            )
         )
-    )
-    cleared = await _diagnostics(client, uri, 2)
+    cleared = await client.publication(uri, start=mark)
+    assert cleared.version == 4
     assert list(cleared.diagnostics) == []
 
 
-async def test_quick_fix_applied_to_the_text_repairs_the_file(client: LanguageClient) -> None:
+async def test_quick_fix_applied_to_the_text_repairs_the_file(client: RecordingClient) -> None:
     published = await _open(client, "quickfix.symbi", BROKEN)
     uri = _uri("quickfix.symbi")
     actions = await client.text_document_code_action_async(
@@ -131,7 +190,7 @@ async def test_quick_fix_applied_to_the_text_repairs_the_file(client: LanguageCl
     assert _apply(BROKEN, list(action.edit.changes[uri])) == FIXED
 
 
-async def test_hover_on_a_field_name_shows_its_documentation(client: LanguageClient) -> None:
+async def test_hover_on_a_field_name_shows_its_documentation(client: RecordingClient) -> None:
     await _open(client, "hover.symbi", FIXED)
     result = await client.text_document_hover_async(
         types.HoverParams(
@@ -148,7 +207,7 @@ async def test_hover_on_a_field_name_shows_its_documentation(client: LanguageCli
     )
 
 
-async def test_hover_on_a_cron_value_shows_its_reading_and_next_fires(client: LanguageClient) -> None:
+async def test_hover_on_a_cron_value_shows_its_reading_and_next_fires(client: RecordingClient) -> None:
     await _open(client, "hover_cron.symbi", FIXED)
     result = await client.text_document_hover_async(
         types.HoverParams(
@@ -163,7 +222,7 @@ async def test_hover_on_a_cron_value_shows_its_reading_and_next_fires(client: La
     assert len(fires) == 5
 
 
-async def test_completion_offers_fields_valid_in_the_block_and_agent_names(client: LanguageClient) -> None:
+async def test_completion_offers_fields_valid_in_the_block_and_agent_names(client: RecordingClient) -> None:
     text = 'agent drafter {\n  description: "r"\n}\n\nschedule s {\n  agent: \n  \n}\n'
     await _open(client, "complete.symbi", text)
     uri = _uri("complete.symbi")
@@ -188,7 +247,7 @@ async def test_completion_offers_fields_valid_in_the_block_and_agent_names(clien
     assert {"drafter", "archivist", "reporter"} <= {i.label for i in agents.items}
 
 
-async def test_completion_after_dollar_brace_lists_the_servers_environment(client: LanguageClient) -> None:
+async def test_completion_after_dollar_brace_lists_the_servers_environment(client: RecordingClient) -> None:
     text = 'schedule s {\n  input: "token ${SYMBI_TE"\n}\n'
     await _open(client, "env.symbi", text)
     result = await client.text_document_completion_async(
@@ -205,7 +264,7 @@ async def test_completion_after_dollar_brace_lists_the_servers_environment(clien
     )
 
 
-async def test_code_lens_shows_the_next_run_of_each_schedule(client: LanguageClient) -> None:
+async def test_code_lens_shows_the_next_run_of_each_schedule(client: RecordingClient) -> None:
     text = (
         FIXED
         + '\nschedule berlin {\n  agent: "reporter"\n  cron: "0 30 6 * * *"\n  timezone: "Europe/Berlin"\n}\n'
@@ -222,7 +281,7 @@ async def test_code_lens_shows_the_next_run_of_each_schedule(client: LanguageCli
     assert [lens.range.start.line for lens in lenses] == [0, 5]
 
 
-async def test_definition_jumps_to_an_agent_in_another_workspace_file(client: LanguageClient) -> None:
+async def test_definition_jumps_to_an_agent_in_another_workspace_file(client: RecordingClient) -> None:
     text = 'schedule s {\n  agent: "archivist"\n  cron: "0 0 1 * * *"\n}\n'
     await _open(client, "definition.symbi", text)
     result = await client.text_document_definition_async(
@@ -239,7 +298,7 @@ async def test_definition_jumps_to_an_agent_in_another_workspace_file(client: La
 
 
 @pytest.mark.parametrize("name", ["formatting.symbi"])
-async def test_formatting_returns_what_symbi_fmt_writes(client: LanguageClient, name: str) -> None:
+async def test_formatting_returns_what_symbi_fmt_writes(client: RecordingClient, name: str) -> None:
     from symbi_lang.fmt import format_text
 
     messy = 'schedule   s {\n      agent:"reporter"\n  cron:   "0 0 9 * * *",\n}\n'
@@ -257,7 +316,7 @@ async def test_formatting_returns_what_symbi_fmt_writes(client: LanguageClient, 
 
 
 async def test_cross_file_duplicate_appears_in_the_other_open_document_and_goes_on_close(
-    client: LanguageClient,
+    client: RecordingClient,
 ) -> None:
     text = 'schedule twin {\n  agent: "reporter"\n  cron: "0 0 9 * * *"\n}\n'
     first = await _open(client, "twin_a.symbi", text)
@@ -267,13 +326,10 @@ async def test_cross_file_duplicate_appears_in_the_other_open_document_and_goes_
     assert duplicate.related_information is not None
     assert _uri("twin_a.symbi") in {r.location.uri for r in duplicate.related_information}
 
+    OPENED.remove(_uri("twin_b.symbi"))
+    mark = len(client.published)
     client.text_document_did_close(
         types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=_uri("twin_b.symbi")))
     )
-    while True:
-        params: types.PublishDiagnosticsParams = await client.wait_for_notification(
-            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
-        )
-        if params.uri == _uri("twin_b.symbi"):
-            assert list(params.diagnostics) == []  # a closed document's diagnostics are cleared
-            break
+    closed = await client.publication(_uri("twin_b.symbi"), start=mark)
+    assert list(closed.diagnostics) == []  # a closed document's diagnostics are cleared

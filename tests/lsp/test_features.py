@@ -164,6 +164,15 @@ def test_hover_on_cron_value_reads_it_and_lists_five_fires_in_the_schedule_zone(
     ]
 
 
+def test_hover_on_an_at_value_reads_it_in_the_schedule_zone(docs: Docs) -> None:
+    doc = docs.open("a.symbi", 'schedule s {\n  at: "2026-12-01T09:30:00"\n  timezone: "Asia/Tokyo"\n}\n')
+    text = _hover_text(hover(doc, docs.analysis(), docs.offset(doc, "2026"), NOW))
+    assert "**once, at Tue 2026-12-01 09:30 JST** (Asia/Tokyo)" in text
+    assert "Fires in 6d 18h." in text
+    past = docs.open("b.symbi", 'schedule s {\n  at: "2020-01-01T00:00:00Z"\n}\n')
+    assert "in the past" in _hover_text(hover(past, docs.analysis(), docs.offset(past, "2020"), NOW))
+
+
 def test_hover_on_a_bad_cron_value_shows_the_problem(docs: Docs) -> None:
     doc = docs.open("a.symbi", 'schedule s {\n  agent: "a"\n  cron: "0 0 25 * * *"\n}\n')
     text = _hover_text(hover(doc, docs.analysis(), docs.offset(doc, "25"), NOW))
