@@ -81,6 +81,7 @@ class Workspace:
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self._env: Mapping[str, str] = env if env is not None else os.environ
         self._open: dict[str, ParsedDocument] = {}
+        self._last_clean: dict[str, ParsedDocument] = {}
         self._disk: dict[str, tuple[tuple[int, int], ParsedDocument]] = {}
         self._folders: list[Path] = []
         self._disk_paths: list[Path] | None = None
@@ -116,13 +117,21 @@ class Workspace:
             return current
         doc = ParsedDocument.build(uri, text, version, self.encoding)
         self._open[uri] = doc
+        if not any(d.is_error for d in doc.syntax):
+            self._last_clean[uri] = doc
         return doc
 
     def close(self, uri: str) -> None:
         self._open.pop(uri, None)
+        self._last_clean.pop(uri, None)
 
     def get(self, uri: str) -> ParsedDocument | None:
         return self._open.get(uri)
+
+    def last_clean(self, uri: str) -> ParsedDocument | None:
+        """The latest version of `uri` without syntax errors: its structure helps completion while the
+        user is half-way through typing (when the current text no longer parses cleanly)."""
+        return self._last_clean.get(uri)
 
     @property
     def open_uris(self) -> list[str]:

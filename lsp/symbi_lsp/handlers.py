@@ -72,9 +72,9 @@ def register(server: SymbiLanguageServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None:
             return None
-        items = completions(
-            doc, ls.analysis(), doc.lines.offset(params.position), ls.env, snippets=ls.snippets
-        )
+        offset = doc.lines.offset(params.position)
+        clean = ls.documents.last_clean(doc.uri)
+        items = completions(doc, ls.analysis(), offset, ls.env, snippets=ls.snippets, clean=clean)
         return types.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)

@@ -121,3 +121,42 @@ def block_head_at(module: Module, offset: int) -> tuple[tuple[str, ...], Block] 
         if _inside(inner.kind_span, offset):
             return path, inner
         body = inner.body
+
+
+def map_offset(old: str, new: str, offset: int) -> int:
+    """Where `offset` of `new` was in `old`, assuming one edited region between them: unchanged text
+    before and after the region maps exactly; an offset inside it maps to the region's start."""
+    limit = min(len(old), len(new))
+    lo, hi = 0, limit  # longest common prefix, by bisection on slice equality (C-speed comparisons)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[:mid] == new[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    if offset <= prefix:
+        return offset
+    lo, hi = 0, limit - prefix
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid :] == new[len(new) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    suffix_start = len(new) - lo
+    if offset >= suffix_start:
+        return offset - (len(new) - len(old))
+    return prefix
+
+
+def locate_while_typing(module: Module, offset: int, clean: Module | None, clean_offset: int) -> Cursor:
+    """`locate`, but when the current text lost structure to a syntax error (a block the parser had
+    to drop), the deeper block context of the last clean version at the mapped offset wins."""
+    cursor = locate(module, offset)
+    if clean is None:
+        return cursor
+    earlier = locate(clean, clean_offset)
+    if len(earlier.blocks) > len(cursor.blocks) and cursor.entry is None:
+        return Cursor(offset, earlier.blocks, None, None)
+    return cursor

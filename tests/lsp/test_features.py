@@ -462,3 +462,28 @@ def test_duplicate_names_across_documents_point_at_the_other_file(docs: Docs) ->
     )
     docs.workspace.close(second.uri)
     assert not [d for d in lsp_diagnostics(first, docs.analysis()) if d.message.endswith("more than once")]
+
+
+def test_completion_while_typing_in_the_last_block_uses_the_last_clean_version(docs: Docs) -> None:
+    clean = docs.open("a.symbi", 'schedule s {\n  agent: "a"\n  policy {\n    max_runtime: "5m"\n  }\n}\n')
+    typing = docs.open("a.symbi", clean.text.replace('"5m"\n', '"5m"\n    requ\n'), version=2)
+    assert any(d.is_error for d in typing.syntax)
+    offset = docs.offset(typing, "requ", 4)
+    items = _labels(
+        completions(typing, docs.analysis(), offset, {}, clean=docs.workspace.last_clean(typing.uri))
+    )
+    assert "require_approval" in items and "max_runtime" not in items  # policy fields, minus the present one
+    last = docs.open("a.symbi", clean.text.replace("  }\n}", "  }\n  sess\n}"), version=3)
+    offset = docs.offset(last, "sess", 4)
+    items = _labels(completions(last, docs.analysis(), offset, {}, clean=docs.workspace.last_clean(last.uri)))
+    assert "session_mode" in items and "agent" not in items
+
+
+def test_map_offset_across_one_edit() -> None:
+    from symbi_lsp.locate import map_offset
+
+    old, new = "abc{ x }def", "abc{ xyz }def"
+    assert map_offset(old, new, 2) == 2  # before the edit
+    assert map_offset(old, new, 7) == 6  # inside the inserted text: the edit's start in `old`
+    assert map_offset(old, new, 12) == 10  # after the edit: shifted back
+    assert map_offset(old, old, 5) == 5

@@ -11,7 +11,7 @@ from lsprotocol import types
 from symbi_lang.ast import Block
 from symbi_lang.schema import BLOCKS, Format, Shape, block_spec, field_spec
 from symbi_lsp.documents import ParsedDocument, WorkspaceAnalysis
-from symbi_lsp.locate import Cursor, locate
+from symbi_lsp.locate import Cursor, locate, locate_while_typing, map_offset
 
 TRIGGER_CHARACTERS = ["{", '"', ":", " "]
 
@@ -28,8 +28,10 @@ def completions(
     env: Mapping[str, str],
     *,
     snippets: bool = False,
+    clean: ParsedDocument | None = None,
 ) -> list[types.CompletionItem]:
-    """Completion items at `offset` of `doc`."""
+    """Completion items at `offset` of `doc`; `clean` is the last version of the document without
+    syntax errors, whose block structure stands in for what a half-typed entry broke."""
     line0 = doc.lines.lsp_position_of_offset(offset).line
     prefix = doc.text[doc.lines.line_start(line0) : offset]
     in_string = _in_string(prefix)
@@ -38,7 +40,12 @@ def completions(
         if env_ref is not None:
             start = offset - len(env_ref.group(1))
             return _env_items(doc, start, offset, env)
-    cursor = locate(doc.module, offset)
+    if clean is not None and clean is not doc and any(d.is_error for d in doc.syntax):
+        cursor = locate_while_typing(
+            doc.module, offset, clean.module, map_offset(clean.text, doc.text, offset)
+        )
+    else:
+        cursor = locate(doc.module, offset)
     value_of = _value_field(cursor, prefix)
     if value_of is not None:
         container, name = value_of
