@@ -6,6 +6,7 @@ across files, agent references). Checks never raise: problems come back as diagn
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -51,12 +52,18 @@ PROJECT_CHECKS: tuple[ProjectCheck, ...] = (
 
 def run_checks(modules: Sequence[Module], ctx: CheckContext) -> list[Diagnostic]:
     """Every check over every module, plus the cross-file checks (unsorted; callers sort)."""
-    if ctx.now is None:
-        ctx = replace(ctx, now=datetime.now(UTC))  # one "now" for the whole run
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the walks allocate many short-lived objects over a large AST (DESIGN §6)
     out: list[Diagnostic] = []
-    for module in modules:
-        for check in CHECKS:
-            out.extend(check(module, ctx))
-    for project_check in PROJECT_CHECKS:
-        out.extend(project_check(modules, ctx))
+    try:
+        if ctx.now is None:
+            ctx = replace(ctx, now=datetime.now(UTC))  # one "now" for the whole run
+        for module in modules:
+            for check in CHECKS:
+                out.extend(check(module, ctx))
+        for project_check in PROJECT_CHECKS:
+            out.extend(project_check(modules, ctx))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return out
