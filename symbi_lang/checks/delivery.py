@@ -36,7 +36,10 @@ def check_delivery(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
                 name = node.value if isinstance(node, StringValue) else node.name
                 if name in seen:
                     yield codes.DUPLICATE_CHANNEL.at(
-                        node.span, name=name, related=(Related(seen[name].span, "first listed here"),)
+                        node.span,
+                        name=name,
+                        help="remove the repeated entry",
+                        related=(Related(seen[name].span, "first listed here"),),
                     )
                     continue
                 seen[name] = node

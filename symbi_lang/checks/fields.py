@@ -115,7 +115,13 @@ def _check_value(name: str, node: Value | Block, fs: FieldSpec, out: list[Diagno
         if isinstance(node.value, int) and Shape.INTEGER in shapes:
             if fs.minimum is not None and node.value < fs.minimum:
                 out.append(
-                    codes.BELOW_MINIMUM.at(node.span, name=fs.name, minimum=fs.minimum, value=node.value)
+                    codes.BELOW_MINIMUM.at(
+                        node.span,
+                        name=fs.name,
+                        minimum=fs.minimum,
+                        value=node.value,
+                        help=f"for example `{fs.example}`",
+                    )
                 )
             return
     elif isinstance(node, BoolValue) and Shape.BOOLEAN in shapes:
@@ -154,7 +160,12 @@ def _check_string_map(name: str, node: MapValue | Block, out: list[Diagnostic]) 
         first = seen.get(key)
         if first is not None:
             out.append(
-                codes.DUPLICATE_FIELD.at(key_span, name=key, related=(Related(first, "first given here"),))
+                codes.DUPLICATE_FIELD.at(
+                    key_span,
+                    name=key,
+                    help="remove one of them: only the first is used",
+                    related=(Related(first, "first given here"),),
+                )
             )
             continue
         seen[key] = key_span

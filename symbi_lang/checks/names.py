@@ -32,7 +32,7 @@ def check_names(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
             and isinstance(name_field.value, StringValue)
             and not name_field.value.value
         ):
-            yield codes.EMPTY_VALUE.at(name_field.value.span, name="name")
+            yield codes.EMPTY_VALUE.at(name_field.value.span, name="name", help=_name_help(item))
         elif item.label is None and name_field is None and not item.recovered:
             yield codes.MISSING_NAME.at(item.kind_span, kind=item.kind, help=_name_help(item))
         if item.kind == "schedule":
@@ -52,7 +52,9 @@ def _check_agent_field(item: Block) -> Iterator[Diagnostic]:
                 help='say which agent runs: `agent: "reporter-agent"`',
             )
     elif isinstance(agent.value, StringValue) and not agent.value.value.strip():
-        yield codes.EMPTY_VALUE.at(agent.value.span, name="agent")
+        yield codes.EMPTY_VALUE.at(
+            agent.value.span, name="agent", help='say which agent runs: `agent: "reporter-agent"`'
+        )
 
 
 def _name_help(item: Block) -> str:

@@ -77,7 +77,9 @@ def _check(module: Module, e: Entry, fs: FieldSpec) -> Iterator[Diagnostic]:
     elif fmt is Format.EMAIL and isinstance(e.node, ListValue):
         for item in e.node.items:
             if isinstance(item, StringValue) and "${" not in item.value and not _EMAIL.match(item.value):
-                yield codes.BAD_EMAIL.at(item.span, value=item.value)
+                yield codes.BAD_EMAIL.at(
+                    item.span, value=item.value, help="check the address, or use a `${VAR}` reference"
+                )
 
 
 def _duration(module: Module, e: Entry, fs: FieldSpec) -> Iterator[Diagnostic]:
@@ -102,7 +104,13 @@ def _time_of_day(e: Entry) -> Iterator[Diagnostic]:
         return
     if time_of_day(node, end=e.name == "end") is None:
         shown = node.value if isinstance(node, StringValue) else node.raw
-        yield codes.BAD_TIME_OF_DAY.at(node.span, name=e.name, expected=_TIME_EXPECTED[e.name], value=shown)
+        yield codes.BAD_TIME_OF_DAY.at(
+            node.span,
+            name=e.name,
+            expected=_TIME_EXPECTED[e.name],
+            value=shown,
+            help='for example `start: "09:00"`, `end: "17:30"` or `end: 24`',
+        )
 
 
 def _url(e: Entry) -> Iterator[Diagnostic]:
