@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -260,3 +262,25 @@ async def test_the_configured_auth_header_applies_when_the_job_sets_none(
         ["Bearer from-config-123"],
         ["Bearer from-job-456"],
     ]
+
+
+async def test_https_webhooks_verify_the_server_certificate(
+    tls_files: tuple[Path, Path], message_for: MakeMessage, clock: Any
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*tls_files)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server.expect_request("/hook").respond_with_data("ok")
+    server.start()
+    try:
+        url = f"https://127.0.0.1:{server.port}/hook"
+        [receipt] = await DeliveryRouter(SETTINGS, {}, clock=clock).route(message_for(**webhook_job(url)))
+    finally:
+        server.clear()
+        server.stop()
+    # A self-signed certificate is not trusted: nothing was delivered, the reason says so, and an
+    # untrusted certificate is not retried.
+    assert not receipt.ok and receipt.error is not None
+    assert receipt.attempts == 1 and clock.sleeps == []
+    assert "CERTIFICATE_VERIFY_FAILED" in receipt.error
+    assert receipt.error.startswith(f"cannot connect to https://127.0.0.1:{server.port}")
