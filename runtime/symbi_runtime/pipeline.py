@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ from symbi_runtime.clock import Clock
 from symbi_runtime.config import Config
 from symbi_runtime.delivery import DeliveryMessage, DeliveryRouter
 from symbi_runtime.sessions import SessionManager
-from symbi_runtime.store import JobRecord, RunOutcome, RunRecord, RunStatus, Store
+from symbi_runtime.store import FinishResult, JobRecord, RunOutcome, RunRecord, RunStatus, Store
 
 logger = logging.getLogger("symbi_runtime.pipeline")
 
@@ -72,6 +72,44 @@ PolicyGate = Callable[
 ]
 
 
+class _FinishBatcher:
+    """Group commit: outcomes finished in the same event-loop iteration share one transaction.
+
+    Each caller still awaits its own result; durability is unchanged (the run is recorded before its
+    coroutine resumes), only the commit count drops when many runs end together.
+    """
+
+    def __init__(self, store: Store, clock: Clock, default_max_retries: int) -> None:
+        self._store = store
+        self._clock = clock
+        self._default_max_retries = default_max_retries
+        self._pending: list[tuple[RunOutcome, asyncio.Future[FinishResult | None]]] = []
+
+    async def finish(self, outcome: RunOutcome) -> FinishResult | None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[FinishResult | None] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((outcome, future))
+        return await future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            results = self._store.finish_runs(
+                [o for o, _ in batch], now=self._clock.now(), default_max_retries=self._default_max_retries
+            )
+        except Exception as e:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(e)
+            return
+        by_id = {r.run.id: r for r in results}
+        for outcome, future in batch:
+            if not future.done():
+                future.set_result(by_id.get(outcome.run_id))
+
+
 class RunPipeline:
     """Executes started runs; one instance per runtime."""
 
@@ -99,6 +137,7 @@ class RunPipeline:
         self.metrics: RunMetrics = metrics or NullMetrics()
         self.env = env
         self._agent_definitions = agent_definitions or (lambda name: None)
+        self._finisher = _FinishBatcher(store, clock, config.scheduler.default_max_retries)
 
     async def execute(self, run: RunRecord, job: JobRecord, *, approved: bool = False) -> RunRecord:
         """Take a `running` run to its final state and return the stored record."""
@@ -178,37 +217,45 @@ class RunPipeline:
             work = run_heartbeat(agent, job, call, self.store, call.run_id or "", self.clock)
         else:
             work = agent.run(call)
-        task: asyncio.Task[str] = asyncio.ensure_future(work)
         limit = job.policy.max_runtime_seconds
-        timer: asyncio.Future[None] | None = None
         try:
             if limit is not None and limit > 0:
-                timer = asyncio.ensure_future(self.clock.sleep_until(started + timedelta(seconds=limit)))
-                await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
-                if not task.done():
-                    task.cancel()
-                    await asyncio.gather(task, return_exceptions=True)
+                outcome = await self._bounded(work, started + timedelta(seconds=limit))
+                if outcome is None:
                     shown = job.policy.max_runtime or f"{limit:g}s"
                     return (
                         RunStatus.TIMED_OUT,
                         None,
                         f"exceeded max_runtime ({shown}); the agent was cancelled",
                     )
-            output = await task
-        except asyncio.CancelledError:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            raise
+                output = outcome
+            else:
+                output = await work  # no limit: no extra task per run
         except AgentError as e:
             return RunStatus.FAILED, None, str(e) or type(e).__name__
         except Exception as e:
             return RunStatus.FAILED, None, f"{type(e).__name__}: {e}"
-        finally:
-            if timer is not None:
-                timer.cancel()
         if not isinstance(output, str):
             output = "" if output is None else str(output)
         return RunStatus.SUCCEEDED, output, None
+
+    async def _bounded(self, work: Coroutine[Any, Any, str], deadline: datetime) -> str | None:
+        """`work`'s result, or None after cancelling it at `deadline` (this runtime's clock)."""
+        task: asyncio.Task[str] = asyncio.ensure_future(work)
+        timer = asyncio.ensure_future(self.clock.sleep_until(deadline))
+        try:
+            await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                return None
+            return await task
+        except asyncio.CancelledError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise
+        finally:
+            timer.cancel()
 
     async def _deliver(
         self,
@@ -249,12 +296,9 @@ class RunPipeline:
         started: datetime,
         receipts: Sequence[Mapping[str, Any]],
     ) -> RunRecord:
-        results = self.store.finish_runs(
-            [RunOutcome(run.id, status, output=output, error=error, receipts=receipts)],
-            now=self.clock.now(),
-            default_max_retries=self.config.scheduler.default_max_retries,
+        result = await self._finisher.finish(
+            RunOutcome(run.id, status, output=output, error=error, receipts=receipts)
         )
-        result = results[0] if results else None
         duration = (self.clock.now() - started).total_seconds()
         self.metrics.run_finished(job.name, status, max(0.0, duration))
         if status == RunStatus.SUCCEEDED:

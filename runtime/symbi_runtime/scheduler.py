@@ -297,7 +297,7 @@ class CronScheduler:
             # Runs that can start right away are written `running` in the claim (no extra write).
             runs = tuple(self._start_directly(r) for r in plan.runs)
             plans.append(FirePlan(runs, plan.new_next, plan.missed_count))
-            claims.append(FireClaim(job.id, job.next_fire_at, plan.new_next, runs))
+            claims.append(FireClaim(job.id, job.next_fire_at, plan.new_next, runs, job.name))
         results = self.store.claim_fires(claims, now=now)
         by_id = {j.id: j for j in due}
         for claim, plan, inserted in zip(claims, plans, results, strict=True):

@@ -11,13 +11,14 @@ transaction that inserts the run. Jobs are upserted, never replaced, so their hi
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -166,6 +167,7 @@ class FireClaim:
     expected_next: datetime | None
     new_next: datetime | None
     runs: tuple[NewRun, ...]
+    job_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +222,15 @@ _SCHEMA = [
         decision_reason TEXT,
         approver TEXT,
         expires_at INTEGER,
-        detail TEXT
+        detail TEXT,
+        seq INTEGER NOT NULL DEFAULT 0
     )""",
-    "CREATE UNIQUE INDEX runs_one_per_fire ON runs(job_id, scheduled_for) WHERE trigger != 'manual'",
-    "CREATE INDEX runs_by_job ON runs(job_id, scheduled_for)",
-    "CREATE INDEX runs_by_status ON runs(status)",
+    # One run per (job, nominal fire): fires have seq 0, manual runs a unique positive seq. The same
+    # index serves per-job history queries.
+    "CREATE UNIQUE INDEX runs_one_per_fire ON runs(job_id, scheduled_for, seq)",
+    # Only the states the scheduler looks for; finished runs leave this index.
+    "CREATE INDEX runs_open ON runs(status) WHERE status IN "
+    "('pending', 'approved', 'running', 'awaiting_approval')",
     """CREATE TABLE sessions (
         key TEXT PRIMARY KEY,
         messages TEXT NOT NULL,
@@ -254,6 +260,9 @@ _SCHEMA = [
 # Migrations: version -> statements taking the schema from version-1 to version.
 _MIGRATIONS: dict[int, list[str]] = {1: _SCHEMA}
 
+_AUDIT_INSERT = (
+    "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) VALUES (?,?,?,?,?,?,?)"
+)
 _JOB_COLUMNS = (
     "id, name, definition, status, next_fire_at, consecutive_failures, run_count, created_at, "
     "updated_at, last_run_at, last_status"
@@ -265,6 +274,11 @@ _RUN_COLUMNS = (
 )
 
 
+def new_id() -> str:
+    """A random UUID: short prefixes of it (as the CLI shows them) stay unique."""
+    return str(uuid.uuid4())
+
+
 def to_us(t: datetime) -> int:
     """Aware datetime → integer microseconds since the epoch."""
     if t.tzinfo is None:
@@ -274,7 +288,7 @@ def to_us(t: datetime) -> int:
 
 
 def from_us(us: int) -> datetime:
-    return datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000)
+    return _EPOCH + timedelta(microseconds=us)
 
 
 def _opt_dt(us: int | None) -> datetime | None:
@@ -292,6 +306,7 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._definitions: dict[tuple[str, int], JobDefinition] = {}
+        self._audit_rows: list[tuple[Any, ...]] | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -331,17 +346,26 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Cursor]:
-        """One write transaction (BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks)."""
+        """One write transaction (BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks).
+
+        Audit rows written during the transaction are inserted together just before COMMIT.
+        """
         with self._lock:
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
+            outer = self._audit_rows
+            self._audit_rows = []
             try:
                 yield cur
+                if self._audit_rows:
+                    cur.executemany(_AUDIT_INSERT, self._audit_rows)
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
             else:
                 cur.execute("COMMIT")
+            finally:
+                self._audit_rows = outer
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -379,20 +403,25 @@ class Store:
         run_id: str | None,
         details: Mapping[str, Any] | None,
     ) -> None:
-        cur.execute(
-            "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) VALUES "
-            "(?,?,?,?,?,?,?)",
-            (str(event_type), to_us(at), actor, job_id, job_name, run_id, _json(details or {})),
-        )
+        row = (str(event_type), to_us(at), actor, job_id, job_name, run_id, _json(details or {}))
+        if self._audit_rows is not None:
+            self._audit_rows.append(row)
+        else:
+            cur.execute(_AUDIT_INSERT, row)
 
-    def _job_from_row(self, row: Sequence[Any]) -> JobRecord:
-        key = (row[0], row[8])
+    def _definition(self, job_id: str, updated_at: int, text: str) -> JobDefinition:
+        """The parsed definition, cached by (job id, updated_at): parsing JSON per fire is not free."""
+        key = (job_id, updated_at)
         definition = self._definitions.get(key)
         if definition is None:
-            definition = JobDefinition.from_dict(json.loads(row[2]))
-            if len(self._definitions) > 50_000:
+            definition = JobDefinition.from_dict(json.loads(text))
+            if len(self._definitions) > 200_000:
                 self._definitions.clear()
             self._definitions[key] = definition
+        return definition
+
+    def _job_from_row(self, row: Sequence[Any]) -> JobRecord:
+        definition = self._definition(row[0], row[8], row[2])
         return JobRecord(
             id=row[0],
             name=row[1],
@@ -484,7 +513,7 @@ class Store:
     ) -> tuple[JobRecord, Literal["created", "updated", "unchanged"]]:
         row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (job.name,)).fetchone()
         if row is None:
-            job_id = str(uuid.uuid4())
+            job_id = new_id()
             status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
             cur.execute(
                 "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
@@ -492,7 +521,10 @@ class Store:
                 (job_id, job.name, job.agent_id, definition, status, _opt_us(first), to_us(now), to_us(now)),
             )
             self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
-            outcome: Literal["created", "updated", "unchanged"] = "created"
+            self._definitions[(job_id, to_us(now))] = job
+            at = from_us(to_us(now))
+            created = JobRecord(job_id, job.name, job, status, first, 0, 0, at, at, None, None)
+            return created, "created"
         else:
             old = self._job_from_row(row)
             job_id = old.id
@@ -524,10 +556,9 @@ class Store:
                 None,
                 {**_job_summary(job), "rescheduled": rescheduled},
             )
-            outcome = "updated"
         new_row = self._job_row(cur, job_id)
         assert new_row is not None
-        return self._job_from_row(new_row), outcome
+        return self._job_from_row(new_row), "updated"
 
     def get_job(self, name_or_id: str) -> JobRecord | None:
         """A job by name, id, or unique id prefix (6+ characters)."""
@@ -651,15 +682,24 @@ class Store:
         with self._tx() as cur:
             for claim in claims:
                 job_status = JobStatus.ACTIVE if claim.new_next is not None else JobStatus.COMPLETED
-                cur.execute(
-                    "UPDATE jobs SET next_fire_at = ?, status = ? WHERE id = ? AND status = 'active' "
-                    "AND next_fire_at IS ?",
-                    (_opt_us(claim.new_next), job_status, claim.job_id, _opt_us(claim.expected_next)),
-                )
+                if claim.new_next is not None:
+                    cur.execute(
+                        "UPDATE jobs SET next_fire_at = ? WHERE id = ? AND status = 'active' AND "
+                        "next_fire_at IS ?",
+                        (to_us(claim.new_next), claim.job_id, _opt_us(claim.expected_next)),
+                    )
+                else:
+                    cur.execute(
+                        "UPDATE jobs SET next_fire_at = NULL, status = 'completed' WHERE id = ? "
+                        "AND status = 'active' AND next_fire_at IS ?",
+                        (claim.job_id, _opt_us(claim.expected_next)),
+                    )
                 if cur.rowcount != 1:
                     results.append([])
                     continue
-                name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()[0]
+                name = claim.job_name
+                if name is None:
+                    name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()[0]
                 inserted: list[RunRecord] = []
                 for new in claim.runs:
                     run = self._insert_run(cur, claim.job_id, name, new, now_us)
@@ -673,15 +713,14 @@ class Store:
     def _insert_run(
         self, cur: sqlite3.Cursor, job_id: str, job_name: str, new: NewRun, now_us: int
     ) -> RunRecord | None:
-        run_id = str(uuid.uuid4())
+        run_id = new_id()
         started = now_us if new.status == RunStatus.RUNNING else None
         finished = now_us if new.status in FINAL_RUN_STATUSES else None
         detail = dict(new.detail or {})
         try:
             cur.execute(
                 "INSERT INTO runs (id, job_id, scheduled_for, trigger, started_at, finished_at, "
-                "jitter_seconds, "
-                "status, input, error, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "jitter_seconds, status, input, error, detail, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     run_id,
                     job_id,
@@ -694,6 +733,7 @@ class Store:
                     new.input,
                     new.error,
                     _json(detail) if detail else None,
+                    secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
                 ),
             )
         except sqlite3.IntegrityError:
@@ -825,82 +865,112 @@ class Store:
         results: list[FinishResult] = []
         now_us = to_us(now)
         with self._tx() as cur:
+            rows: dict[str, Sequence[Any]] = {}
+            ids = [o.run_id for o in outcomes]
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in cur.execute(
+                    f"SELECT {_RUN_COLUMNS}, j.definition, j.updated_at, j.status, j.consecutive_failures "
+                    f"FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id IN ({marks})",
+                    chunk,
+                ):
+                    rows[row[0]] = row
+            # Per job: [status, consecutive failures, runs finished in this batch, last status].
+            jobs: dict[str, list[Any]] = {}
+            run_updates: list[tuple[Any, ...]] = []
             for o in outcomes:
-                row = cur.execute(
-                    "SELECT r.job_id, r.started_at, r.detail, r.status FROM runs r WHERE r.id = ?",
-                    (o.run_id,),
-                ).fetchone()
+                row = rows.pop(o.run_id, None)
                 if row is None:
-                    continue  # removed meanwhile (job deleted by the user)
-                job_id, started, old_detail, old_status = row
-                if old_status in FINAL_RUN_STATUSES:
+                    continue  # removed meanwhile (job deleted by the user), or listed twice
+                run = self._run_from_row(row)
+                if run.status in FINAL_RUN_STATUSES:
                     continue
+                definition = self._definition(run.job_id, row[20], row[19])
+                state = jobs.setdefault(run.job_id, [row[21], row[22], 0, None])
+                started = row[5]
                 duration = None if started is None else max(0.0, (now_us - started) / 1e6)
-                merged = {**(json.loads(old_detail) if old_detail else {}), **(o.detail or {})}
-                cur.execute(
-                    "UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ?, "
-                    "duration_seconds = ?, "
-                    "receipts = ?, detail = ? WHERE id = ?",
+                merged = {**run.detail, **(o.detail or {})}
+                receipts = [dict(r) for r in o.receipts]
+                run_updates.append(
                     (
                         o.status,
                         o.output,
                         o.error,
                         now_us,
                         duration,
-                        _json([dict(r) for r in o.receipts]) if o.receipts else None,
+                        _json(receipts) if receipts else None,
                         _json(merged) if merged else None,
                         o.run_id,
-                    ),
+                    )
                 )
-                job = self._job_from_row(
-                    cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
-                )
-                failures = job.consecutive_failures
                 if o.status == RunStatus.SUCCEEDED:
-                    failures = 0
+                    state[1] = 0
                 elif o.status in FAILURE_STATUSES:
-                    failures += 1
-                limit = job.definition.max_retries
+                    state[1] += 1
+                state[2] += 1
+                state[3] = o.status
+                limit = definition.max_retries
                 limit = default_max_retries if limit is None else limit
                 dead = (
                     o.status in FAILURE_STATUSES
-                    and failures >= max(1, limit)
-                    and job.status in (JobStatus.ACTIVE, JobStatus.COMPLETED)
-                )
-                new_status = JobStatus.DEAD_LETTER if dead else job.status
-                cur.execute(
-                    "UPDATE jobs SET consecutive_failures = ?, run_count = run_count + 1, last_run_at = ?, "
-                    "last_status = ?, status = ?, next_fire_at = CASE WHEN ? THEN NULL ELSE next_fire_at END "
-                    "WHERE id = ?",
-                    (failures, now_us, o.status, new_status, dead, job_id),
+                    and state[1] >= max(1, limit)
+                    and state[0] in (JobStatus.ACTIVE, JobStatus.COMPLETED)
                 )
                 details: dict[str, Any] = {"status": o.status, "duration_seconds": duration}
                 if o.error:
                     details["error"] = o.error[:500]
-                self._audit(
-                    cur,
-                    RUN_EVENTS.get(o.status, o.status),
-                    now,
-                    "scheduler",
-                    job_id,
-                    job.name,
-                    o.run_id,
-                    details,
-                )
+                event = RUN_EVENTS.get(o.status, o.status)
+                self._audit(cur, event, now, "scheduler", run.job_id, run.job_name, o.run_id, details)
                 if dead:
+                    state[0] = JobStatus.DEAD_LETTER
                     self._audit(
                         cur,
                         "CronJobDeadLettered",
                         now,
                         "scheduler",
-                        job_id,
-                        job.name,
+                        run.job_id,
+                        run.job_name,
                         o.run_id,
-                        {"consecutive_failures": failures, "max_retries": limit},
+                        {"consecutive_failures": state[1], "max_retries": limit},
                     )
-                record = self._run(cur, o.run_id)
-                assert record is not None
+                record = RunRecord(
+                    run.id,
+                    run.job_id,
+                    run.job_name,
+                    run.scheduled_for,
+                    run.trigger,
+                    run.started_at,
+                    now,
+                    run.jitter_seconds,
+                    o.status,
+                    run.input,
+                    o.output,
+                    o.error,
+                    duration,
+                    receipts,
+                    run.decision,
+                    run.decision_reason,
+                    run.approver,
+                    run.expires_at,
+                    merged,
+                )
                 results.append(FinishResult(record, dead))
+            cur.executemany(
+                "UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ?, duration_seconds = ?, "
+                "receipts = ?, detail = ? WHERE id = ?",
+                run_updates,
+            )
+            # Indexed columns (status, next_fire_at) are only written for jobs that were dead-lettered.
+            cur.executemany(
+                "UPDATE jobs SET consecutive_failures = ?, run_count = run_count + ?, last_run_at = ?, "
+                "last_status = ? WHERE id = ?",
+                [(st[1], st[2], now_us, st[3], job_id) for job_id, st in jobs.items()],
+            )
+            cur.executemany(
+                "UPDATE jobs SET status = 'dead_letter', next_fire_at = NULL WHERE id = ?",
+                [(job_id,) for job_id, st in jobs.items() if st[0] == JobStatus.DEAD_LETTER],
+            )
         return results
 
     def abandon_running(self, *, now: datetime) -> list[RunRecord]:

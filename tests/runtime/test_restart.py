@@ -76,7 +76,10 @@ def test_sigkill_mid_run_then_restart(tmp_path: Path) -> None:
         [(killed_id, killed_fire)] = poll(
             db, "SELECT id, scheduled_for FROM runs WHERE status = 'running'", lambda rows: len(rows) == 1
         )
-        assert (tmp_path / "marker").exists()  # the agent is inside its run
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "marker").exists():  # wait until the agent is inside its run
+            assert time.monotonic() < deadline, "the agent never started"
+            time.sleep(0.02)
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
