@@ -19,6 +19,12 @@ UTF8 = "utf-8"
 UTF32 = "utf-32"
 
 
+def encoding_name(kind: object) -> str:
+    """The wire name (`utf-16`, …) of a negotiated position encoding (an lsprotocol enum or a string)."""
+    name = str(getattr(kind, "value", kind) or UTF16).lower()
+    return name if name in (UTF8, UTF16, UTF32) else UTF16
+
+
 def _units(segment: str, encoding: str) -> int:
     """Length of `segment` in code units of `encoding`."""
     if encoding == UTF32 or segment.isascii():
@@ -35,7 +41,7 @@ class LineIndex:
 
     def __init__(self, text: str, encoding: str = UTF16) -> None:
         self.text = text
-        self._encoding = str(encoding)
+        self._encoding = encoding_name(encoding)
         self._starts = line_start_offsets(text)
         # With only ASCII (or with UTF-32) a code-unit column is a code-point column: no scanning.
         self._ascii = self._encoding == UTF32 or text.isascii()

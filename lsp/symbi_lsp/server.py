@@ -18,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 
 from symbi_lsp.documents import ParsedDocument, Workspace, WorkspaceAnalysis
 from symbi_lsp.features.diagnostics import lsp_diagnostics
+from symbi_lsp.positions import encoding_name
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class SymbiLanguageServer(LanguageServer):
 
     def configure(self, params: types.InitializeParams) -> None:
         """Read the client's capabilities, workspace folders and `initializationOptions`."""
-        self.documents.encoding = str(self.workspace.position_encoding or "utf-16")
+        self.documents.encoding = encoding_name(self.workspace.position_encoding)
         caps = params.capabilities.text_document
         publish = caps.publish_diagnostics if caps is not None else None
         self.related_information = bool(publish and publish.related_information)

@@ -82,23 +82,31 @@ async def test_tcp_transport_serves_diagnostics(tcp_server: int, tmp_path: Path)
     client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(on_diagnostics)
     await _connect(client, tcp_server)
     result = await client.initialize_async(
-        types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=tmp_path.as_uri())
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf32])
+            ),
+            root_uri=tmp_path.as_uri(),
+        )
     )
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf32
     assert result.server_info is not None and result.server_info.name == "symbi-lsp"
     client.initialized(types.InitializedParams())
     uri = (tmp_path / "a.symbi").as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(
-                uri=uri, language_id="symbi", version=7, text="schedule s {\n"
+                uri=uri, language_id="symbi", version=7, text='schedule s {\n  input: "🕘🕘" 1\n}\n'
             )
         )
     )
     params = await asyncio.wait_for(published.get(), timeout=20)
     assert params.uri == uri and params.version == 7
-    assert [d.code for d in params.diagnostics] == ["SYM004"]
+    [syntax] = [d for d in params.diagnostics if str(d.code).startswith("SYM0")]
+    # UTF-32 was negotiated: the two clocks count one character each (UTF-16 would say 16)
+    assert syntax.range.start == types.Position(line=1, character=14)
     # no related-information support announced: the help travels in the message
-    assert "\nhelp: " in params.diagnostics[0].message
+    assert all(d.related_information is None for d in params.diagnostics)
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()  # type: ignore[no-untyped-call]

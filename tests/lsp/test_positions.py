@@ -80,3 +80,14 @@ def test_round_trip_every_offset(text: str) -> None:
             last = index.lsp_position_of_offset(len(text))
             line_text = text.split("\n")[-1]
             assert last.character == len(line_text.encode("utf-16-le")) // 2
+
+
+def test_encoding_names_from_lsprotocol_enums_and_strings() -> None:
+    from symbi_lsp.positions import encoding_name
+
+    assert encoding_name(types.PositionEncodingKind.Utf32) == UTF32
+    assert encoding_name(types.PositionEncodingKind.Utf8) == UTF8
+    assert encoding_name("utf-16") == UTF16
+    assert encoding_name(None) == UTF16
+    assert encoding_name("latin-1") == UTF16
+    assert LineIndex("🕘x", types.PositionEncodingKind.Utf32).lsp_position_of_offset(2) == lsp(0, 2)
