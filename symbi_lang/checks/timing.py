@@ -20,6 +20,7 @@ from symbi_lang.diagnostics import Diagnostic, Fix, Related, TextEdit
 from symbi_lang.span import Span
 
 _SIX_FIELDS = "seconds first: second minute hour day-of-month month day-of-week [year]"
+_FIELD_ORDER = "the fields are, in order: second minute hour day-of-month month day-of-week [year]"
 
 
 def check_timing(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -102,7 +103,7 @@ def _cron_error(module: Module, value: StringValue, err: CronError) -> Diagnosti
         return codes.CRON_FIVE_FIELDS.at(span, help=f'did you mean "{fixed}"? ({_SIX_FIELDS})', fixes=fix)
     if err.kind in (CronErrorKind.NEVER_FIRES, CronErrorKind.EXHAUSTED):
         return codes.CRON_NEVER_FIRES.at(span, message=err.message, help=err.help)
-    return codes.CRON_INVALID.at(span, message=err.message, help=err.help)
+    return codes.CRON_INVALID.at(span, message=err.message, help=err.help or _FIELD_ORDER)
 
 
 def _err_span(module: Module, value: StringValue, err: CronError) -> Span:
