@@ -63,7 +63,7 @@ def register(server: SymbiLanguageServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None:
             return None
-        return hover(doc, ls.analysis(), doc.lines.offset(params.position), ls.clock())
+        return hover(doc, ls.analysis(), doc.lines.offset(params.position), ls.clock(), ls.env)
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS)

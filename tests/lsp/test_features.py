@@ -173,6 +173,21 @@ def test_hover_on_an_at_value_reads_it_in_the_schedule_zone(docs: Docs) -> None:
     assert "in the past" in _hover_text(hover(past, docs.analysis(), docs.offset(past, "2020"), NOW))
 
 
+def test_hover_on_an_env_reference_says_whether_it_is_set_never_its_value(docs: Docs) -> None:
+    text = 'agent a {\n  endpoint: "${BASE}/v1"\n  api_key_env: "${KEY:-none} ${GONE}"\n}\n'
+    doc = docs.open("a.symbi", text)
+    env = {"BASE": "http://secret-host"}
+    base = hover(doc, docs.analysis(), docs.offset(doc, "BASE"), NOW, env)
+    assert base is not None and base.range is not None
+    assert "Set in the language server's environment." in _hover_text(base)
+    assert "secret-host" not in _hover_text(base)
+    assert (base.range.start.character, base.range.end.character) == (13, 20)
+    key = _hover_text(hover(doc, docs.analysis(), docs.offset(doc, "KEY"), NOW, env))
+    assert "the default `none` applies" in key
+    gone = _hover_text(hover(doc, docs.analysis(), docs.offset(doc, "GONE"), NOW, env))
+    assert "**Not set**" in gone
+
+
 def test_hover_on_a_bad_cron_value_shows_the_problem(docs: Docs) -> None:
     doc = docs.open("a.symbi", 'schedule s {\n  agent: "a"\n  cron: "0 0 25 * * *"\n}\n')
     text = _hover_text(hover(doc, docs.analysis(), docs.offset(doc, "25"), NOW))

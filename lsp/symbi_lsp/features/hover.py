@@ -3,11 +3,13 @@ when it fires next (in the schedule's time zone); on an agent reference, where t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from lsprotocol import types
 
 from symbi_lang.ast import StringValue
+from symbi_lang.interpolation import Reference, references
 from symbi_lang.schema import block_spec, field_spec
 from symbi_lsp.documents import ParsedDocument, WorkspaceAnalysis
 from symbi_lsp.locate import Cursor, block_head_at, locate
@@ -17,10 +19,27 @@ from symbi_lsp.timing import Timing, at_timing, cron_timing, format_time, relati
 HOVER_FIRES = 5
 
 
-def hover(doc: ParsedDocument, analysis: WorkspaceAnalysis, offset: int, now: datetime) -> types.Hover | None:
-    """The hover at `offset` of `doc`, or None where there is nothing to say."""
+def hover(
+    doc: ParsedDocument,
+    analysis: WorkspaceAnalysis,
+    offset: int,
+    now: datetime,
+    env: Mapping[str, str] | None = None,
+) -> types.Hover | None:
+    """The hover at `offset` of `doc`, or None where there is nothing to say. `env` is the environment
+    `${VAR}` references are looked up in (only whether a name is set is shown, never its value)."""
     cursor = locate(doc.module, offset)
     entry = cursor.entry
+    if isinstance(cursor.value, StringValue) and cursor.value.verbatim:
+        reference = _reference_at(cursor.value, offset)
+        if reference is not None:
+            start, end = (
+                cursor.value.content_offset + reference.start,
+                cursor.value.content_offset + reference.end,
+            )
+            return _markdown(
+                _reference_markdown(reference, env or {}), doc.lines.lsp_range_of_offsets(start, end)
+            )
     if entry is not None and cursor.on_name:
         spec = field_spec(entry.container, entry.name)
         if spec is None:
@@ -58,6 +77,24 @@ def _value_hover(name: str, cursor: Cursor, analysis: WorkspaceAnalysis, now: da
             lines += ["", description.value.value]
         return "\n".join(lines)
     return None
+
+
+def _reference_at(value: StringValue, offset: int) -> Reference | None:
+    inside = offset - value.content_offset
+    return next((r for r in references(value.value) if r.start <= inside <= r.end), None)
+
+
+def _reference_markdown(reference: Reference, env: Mapping[str, str]) -> str:
+    lines = [f"`${{{reference.name}}}`: environment variable, resolved when the job runs", ""]
+    if reference.name in env:
+        lines.append("Set in the language server's environment.")
+    elif reference.default is not None:
+        lines.append(
+            f"Not set in the language server's environment: the default `{reference.default}` applies."
+        )
+    else:
+        lines.append("**Not set** in the language server's environment.")
+    return "\n".join(lines)
 
 
 def timing_markdown(timing: Timing, now: datetime) -> str:
