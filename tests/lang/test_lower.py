@@ -187,3 +187,46 @@ def test_block_forms_lower_like_maps() -> None:
     assert job.heartbeat is not None and not job.heartbeat.enabled
     assert job.policy.allowed_hours is not None
     assert (job.policy.allowed_hours.start, job.policy.allowed_hours.end) == ("22:00", "06:30")
+
+
+def _valid_job() -> dict[str, object]:
+    text = (
+        'schedule a { agent: "x" cron: "0 0 9 * * *" heartbeat { }\n'
+        "  policy { allowed_hours: { start: 1, end: 2 } } }"
+    )
+    job: dict[str, object] = lower_modules([_module(text)]).jobs[0].to_dict()
+    return job
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"at": "2030-01-01T00:00:00Z"}, "both cron_expr and at"),
+        ({"cron_expr": None}, "neither cron_expr nor at"),
+        ({"session_mode": "forever"}, "unknown session mode"),
+        ({"catchup": "sometimes"}, "unknown catchup"),
+        ({"max_concurrent": 0}, "max_concurrent below 1"),
+        ({"jitter": -1}, "negative jitter"),
+        ({"webhook_headers": {"A": 1}}, "non-string header"),
+        ({"surprise": True}, "unknown key"),
+        (
+            {"heartbeat": {"enabled": True, "context_mode": "fully_ephemeral", "max_iterations": 0}},
+            "0 iterations",
+        ),
+    ],
+)
+def test_schema_rejects_invalid_jobs(change: dict[str, object], why: str) -> None:
+    job = _valid_job()
+    VALIDATOR.validate({"ir_version": "1", "jobs": [job], "agents": []})
+    job.update(change)
+    assert not VALIDATOR.is_valid({"ir_version": "1", "jobs": [job], "agents": []}), why
+
+
+def test_schema_rejects_bad_windows_versions_and_missing_keys() -> None:
+    job = _valid_job()
+    policy = dict(job["policy"])  # type: ignore[call-overload]
+    policy["allowed_hours"] = {"start": "24:00", "end": "04:00"}
+    assert not VALIDATOR.is_valid({"ir_version": "1", "jobs": [{**job, "policy": policy}], "agents": []})
+    assert not VALIDATOR.is_valid({"ir_version": "2", "jobs": [], "agents": []})
+    del job["source"]
+    assert not VALIDATOR.is_valid({"ir_version": "1", "jobs": [job], "agents": []})
