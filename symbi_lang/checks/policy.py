@@ -31,8 +31,8 @@ def check_policy(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
         if pin is not None and _is_true(pin) and item.field("agent_pin_jwt") is None:
             yield codes.PIN_NEEDS_JWT.at(
                 pin.span,
-                help='add `agent_pin_jwt: "${AGENT_PIN_JWT}"` to the schedule (the token stays in the env)',
-                fixes=(_insert_jwt(module, item, policy.span),),
+                help='add `agent_pin_jwt: "${AGENT_PIN_JWT}"` (the token itself stays in the environment)',
+                fixes=(_insert_jwt(module, policy.span),),
             )
         approver = p.get("approver")
         approval = p.get("require_approval")
@@ -70,7 +70,7 @@ def _is_true(e: Entry) -> bool:
     return isinstance(e.node, BoolValue) and e.node.value
 
 
-def _insert_jwt(module: Module, item: Block, policy_span: Span) -> Fix:
+def _insert_jwt(module: Module, policy_span: Span) -> Fix:
     """Insert `agent_pin_jwt` on its own line just before the policy block."""
     indent = indent_of(module, policy_span)
     at = Span(policy_span.path, policy_span.start, policy_span.start)
