@@ -141,17 +141,22 @@ class Workspace:
 
     def analysis(self) -> WorkspaceAnalysis:
         """All documents checked together; recomputed only when a document or a disk file changed."""
+        # Files on disk come first and open documents last, so that a cross-file duplicate is reported
+        # in the document being edited ("first defined" in the other file), not in a file nobody sees.
+        open_paths = {doc.path for doc in self._open.values()}
         documents: dict[str, ParsedDocument] = {}
-        for doc in self._open.values():
-            documents[doc.path] = doc
         for path in self._workspace_files():
             key = str(path)
-            if key in documents:
+            if key in open_paths:
                 continue
             disk_doc = self._disk_document(path)
             if disk_doc is not None:
                 documents[key] = disk_doc
-        cache_key = tuple((p, id(d)) for p, d in sorted(documents.items()))
+        for doc in self._open.values():
+            documents[doc.path] = doc
+        # Documents are immutable and the previous analysis keeps its own alive, so identities are a
+        # safe key: a new version is a new object.
+        cache_key = tuple((p, id(d)) for p, d in documents.items())
         if self._analysis is not None and cache_key == self._analysis_key:
             return self._analysis
         modules = [d.module for d in documents.values()]
@@ -202,5 +207,5 @@ def _find_symbi_files(folders: Iterable[Path]) -> list[Path]:
                 if name.endswith(".symbi"):
                     found.append(Path(os.path.normpath(Path(root) / name)))
                     if len(found) >= MAX_WORKSPACE_FILES:
-                        return found
-    return found
+                        return sorted(found)
+    return sorted(found)

@@ -502,3 +502,19 @@ def test_map_offset_across_one_edit() -> None:
     assert map_offset(old, new, 7) == 6  # inside the inserted text: the edit's start in `old`
     assert map_offset(old, new, 12) == 10  # after the edit: shifted back
     assert map_offset(old, old, 5) == 5
+
+
+def test_a_duplicate_of_a_workspace_file_is_reported_in_the_open_document(tmp_path: Path) -> None:
+    text = 'schedule dup {\n  agent: "x"\n  cron: "0 0 9 * * *"\n}\n'
+    (tmp_path / "z_on_disk.symbi").write_text(text)
+    ws = Workspace(env={})
+    ws.set_folders([tmp_path.as_uri()])
+    doc = ws.open((tmp_path / "a_open.symbi").as_uri(), text, 1)
+    analysis = ws.analysis()
+    [duplicate] = [d for d in lsp_diagnostics(doc, analysis) if d.message.endswith("more than once")]
+    assert (tmp_path / "z_on_disk.symbi").as_uri() in {
+        r.location.uri for r in duplicate.related_information or []
+    }
+    assert not [
+        d for d in analysis.diagnostics_for(str(tmp_path / "z_on_disk.symbi")) if d.code == duplicate.code
+    ]
