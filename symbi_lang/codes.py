@@ -170,7 +170,7 @@ NO_TIME = _code(
     "SYM206",
     "no-time",
     E,
-    "schedule `{name}` has neither `cron` nor `at`",
+    "{where} has neither `cron` nor `at`",
     "A schedule needs exactly one of `cron` (recurring) and `at` (one-shot).",
 )
 CRON_AND_AT = _code(

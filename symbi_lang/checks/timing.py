@@ -40,7 +40,7 @@ def check_timing(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
         elif cron is None and at is None and not item.recovered:
             yield codes.NO_TIME.at(
                 item.kind_span,
-                name=block_name(item) or "?",
+                where=f"schedule `{block_name(item)}`" if block_name(item) else "schedule",
                 help='add `cron: "0 0 9 * * *"` (recurring, seconds first) or `at: "2026-12-01T09:00:00Z"`',
             )
         tz = "UTC"
