@@ -297,7 +297,15 @@ class RunPipeline:
         receipts: Sequence[Mapping[str, Any]],
     ) -> RunRecord:
         result = await self._finisher.finish(
-            RunOutcome(run.id, status, output=output, error=error, receipts=receipts)
+            RunOutcome(
+                run.id,
+                status,
+                output=output,
+                error=error,
+                receipts=receipts,
+                run=run,
+                definition=job.definition,
+            )
         )
         duration = (self.clock.now() - started).total_seconds()
         self.metrics.run_finished(job.name, status, max(0.0, duration))

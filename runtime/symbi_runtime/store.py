@@ -180,6 +180,9 @@ class RunOutcome:
     error: str | None = None
     receipts: Sequence[Mapping[str, Any]] = ()
     detail: Mapping[str, Any] | None = None
+    # The run as the caller knows it (with its job's definition): saves re-reading the whole row.
+    run: RunRecord | None = None
+    definition: JobDefinition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -865,10 +868,12 @@ class Store:
         results: list[FinishResult] = []
         now_us = to_us(now)
         with self._tx() as cur:
+            full = [o.run_id for o in outcomes if o.run is None or o.definition is None]
+            light = [o.run_id for o in outcomes if o.run is not None and o.definition is not None]
             rows: dict[str, Sequence[Any]] = {}
-            ids = [o.run_id for o in outcomes]
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
+            states: dict[str, Sequence[Any]] = {}
+            for i in range(0, len(full), 500):
+                chunk = full[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for row in cur.execute(
                     f"SELECT {_RUN_COLUMNS}, j.definition, j.updated_at, j.status, j.consecutive_failures "
@@ -876,20 +881,35 @@ class Store:
                     chunk,
                 ):
                     rows[row[0]] = row
+                    states[row[0]] = (row[8], row[21], row[22])
+            for i in range(0, len(light), 500):
+                chunk = light[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in cur.execute(
+                    "SELECT r.id, r.status, j.status, j.consecutive_failures FROM runs r "
+                    f"JOIN jobs j ON j.id = r.job_id WHERE r.id IN ({marks})",
+                    chunk,
+                ):
+                    states[row[0]] = row[1:]
             # Per job: [status, consecutive failures, runs finished in this batch, last status].
             jobs: dict[str, list[Any]] = {}
             run_updates: list[tuple[Any, ...]] = []
             for o in outcomes:
-                row = rows.pop(o.run_id, None)
-                if row is None:
+                found = states.pop(o.run_id, None)
+                if found is None:
                     continue  # removed meanwhile (job deleted by the user), or listed twice
-                run = self._run_from_row(row)
-                if run.status in FINAL_RUN_STATUSES:
+                run_status, job_status, job_failures = found
+                if run_status in FINAL_RUN_STATUSES:
                     continue
-                definition = self._definition(run.job_id, row[20], row[19])
-                state = jobs.setdefault(run.job_id, [row[21], row[22], 0, None])
-                started = row[5]
-                duration = None if started is None else max(0.0, (now_us - started) / 1e6)
+                if o.run is not None and o.definition is not None:
+                    run, definition = o.run, o.definition
+                else:
+                    row = rows[o.run_id]
+                    run = self._run_from_row(row)
+                    definition = self._definition(run.job_id, row[20], row[19])
+                state = jobs.setdefault(run.job_id, [job_status, job_failures, 0, None])
+                started_at = run.started_at
+                duration = None if started_at is None else max(0.0, (now - started_at).total_seconds())
                 merged = {**run.detail, **(o.detail or {})}
                 receipts = [dict(r) for r in o.receipts]
                 run_updates.append(
