@@ -347,6 +347,13 @@ LITERAL_AGENT_PIN = _code(
     "`agent_pin_jwt` holds a literal token",
     "Credentials in files end up in version control; use a `${VAR}` reference.",
 )
+LITERAL_URL_CREDENTIAL = _code(
+    "SYM506",
+    "literal-url-credential",
+    W,
+    "`{name}` carries a literal credential ({what})",
+    "A URL with a password or a token in it is a secret; keep it in a `${VAR}` reference.",
+)
 
 # --- SYM6xx: heartbeat and sessions ---------------------------------------------------------------
 HEARTBEAT_NEEDS_CRON = _code(

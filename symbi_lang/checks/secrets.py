@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlsplit
 
 from symbi_lang import codes
 from symbi_lang.ast import Block, MapValue, Module, StringValue
@@ -17,8 +18,19 @@ SECRET_HEADER = re.compile(r"auth|token|key|secret|passw|cookie|signature|creden
 SECRET_VALUE = re.compile(r"^(bearer|basic|token)\s+\S", re.IGNORECASE)
 
 
+def url_credential(url: str) -> str | None:
+    """What secret a literal URL carries, if any: a password, or a token-like query parameter."""
+    parts = urlsplit(url)
+    if parts.password:
+        return "a password"
+    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+        if value and SECRET_HEADER.search(key):
+            return f"query parameter `{key}`"
+    return None
+
+
 def check_secrets(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
-    """Literal credentials in `webhook_headers` and `agent_pin_jwt` (warnings)."""
+    """Literal credentials in `webhook_headers`, `webhook_url` and `agent_pin_jwt` (warnings)."""
     for item in module.items:
         if item.kind != "schedule":
             continue
@@ -36,6 +48,16 @@ def check_secrets(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
                         header=e.name,
                         help=f'use a reference resolved when the job runs: "{scheme}${{{env}}}"',
                     )
+        url = item.field("webhook_url")
+        if url is not None and isinstance(url.value, StringValue) and "${" not in url.value.value:
+            what = url_credential(url.value.value)
+            if what is not None:
+                yield codes.LITERAL_URL_CREDENTIAL.at(
+                    url.value.span,
+                    name="webhook_url",
+                    what=what,
+                    help='put the whole URL in the environment: `webhook_url: "${WEBHOOK_URL}"`',
+                )
         jwt = item.field("agent_pin_jwt")
         if (
             jwt is not None
