@@ -50,4 +50,4 @@ def test_spec_one_shot_example_is_in_the_past_today() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_examples_have_no_errors(path: Path) -> None:
     analysis = analyze([Source(path.name, path.read_text())], CheckContext(env=SPEC_ENV))
-    assert [d for d in analysis.diagnostics if d.is_error or d.severity.value == "warning"] == []
+    assert [d for d in analysis.diagnostics if d.is_error] == []  # `symbi check` exits 0
