@@ -312,9 +312,17 @@ def test_completion_of_environment_variables_after_dollar_brace(docs: Docs) -> N
 
 
 def test_no_completion_inside_a_plain_string_or_a_comment(docs: Docs) -> None:
-    doc = docs.open("a.symbi", 'schedule s {\n  input: "some text"\n  # note \n}\n')
+    text = (
+        'schedule s {\n  input: "some text"\n  # note \n  // other\n'
+        '  description: """\n    Words\n    ${HO\n  """\n}\n'
+    )
+    doc = docs.open("a.symbi", text)
     assert completions(doc, docs.analysis(), docs.offset(doc, "some", 2), {}) == []
     assert completions(doc, docs.analysis(), docs.offset(doc, "note", 2), {}) == []
+    assert completions(doc, docs.analysis(), docs.offset(doc, "other", 2), {}) == []
+    assert completions(doc, docs.analysis(), docs.offset(doc, "Words", 5), {}) == []
+    # inside a triple-quoted string, `${` still completes environment names
+    assert _labels(completions(doc, docs.analysis(), docs.offset(doc, "${HO", 4), {"HOME": "/h"})) == {"HOME"}
 
 
 # --- definition, symbols, formatting, quick fixes -----------------------------------------------------

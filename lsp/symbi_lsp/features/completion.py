@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from lsprotocol import types
 
-from symbi_lang.ast import Block
+from symbi_lang.ast import Block, StringValue
 from symbi_lang.schema import BLOCKS, Format, Shape, block_spec, field_spec
 from symbi_lsp.documents import ParsedDocument, WorkspaceAnalysis
 from symbi_lsp.locate import Cursor, locate, locate_while_typing, map_offset
@@ -34,18 +34,22 @@ def completions(
     syntax errors, whose block structure stands in for what a half-typed entry broke."""
     line0 = doc.lines.lsp_position_of_offset(offset).line
     prefix = doc.text[doc.lines.line_start(line0) : offset]
-    in_string = _in_string(prefix)
-    if in_string:
-        env_ref = _ENV_REF.search(prefix)
-        if env_ref is not None:
-            start = offset - len(env_ref.group(1))
-            return _env_items(doc, start, offset, env)
     if clean is not None and clean is not doc and any(d.is_error for d in doc.syntax):
         cursor = locate_while_typing(
             doc.module, offset, clean.module, map_offset(clean.text, doc.text, offset)
         )
     else:
         cursor = locate(doc.module, offset)
+    # the line's own quotes, or the parsed string around the cursor (a triple-quoted string spans lines)
+    in_string = _in_string(prefix) or (
+        isinstance(cursor.value, StringValue)
+        and cursor.value.span.start.offset < offset < cursor.value.span.end.offset
+    )
+    if in_string:
+        env_ref = _ENV_REF.search(prefix)
+        if env_ref is not None:
+            start = offset - len(env_ref.group(1))
+            return _env_items(doc, start, offset, env)
     value_of = _value_field(cursor, prefix)
     if value_of is not None:
         container, name = value_of
@@ -70,7 +74,7 @@ def _in_string(prefix: str) -> bool:
             continue
         if ch == '"':
             inside = not inside
-        elif not inside and ch == "#":
+        elif not inside and (ch == "#" or prefix.startswith("//", i)):
             return False
         i += 1
     return inside
