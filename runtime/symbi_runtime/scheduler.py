@@ -24,6 +24,7 @@ from symbi_runtime.config import SchedulerConfig
 from symbi_runtime.store import (
     FireClaim,
     JobRecord,
+    JobStatus,
     NewRun,
     RunRecord,
     RunStatus,
@@ -384,6 +385,20 @@ class CronScheduler:
                 await self._slots.acquire()
                 holds_slot = True
             if run.status != RunStatus.RUNNING:
+                # Time passed (jitter, a queue, an approval): the job may have been paused or removed.
+                current = self.store.get_job(job.id)
+                if current is None:
+                    return
+                if current.status not in (JobStatus.ACTIVE, JobStatus.COMPLETED):
+                    self.store.park_run(
+                        run.id,
+                        RunStatus.SKIPPED,
+                        now=self.clock.now(),
+                        error=f"job was {current.status} before the run started",
+                    )
+                    self.metrics.skipped(job.name)
+                    return
+                job = current
                 self.store.start_runs([run.id], now=self.clock.now())
                 run = self.store.get_run(run.id) or run
             if task is not None:

@@ -403,3 +403,17 @@ async def test_unknown_agent_fails_the_run_with_a_clear_error(engine_factory, jo
     run = await e.rt.run_job_now("x")
     assert run.status == "failed"
     assert run.error == "agent 'nobody' has no executor: define handler/command/endpoint or register it"
+
+
+async def test_pausing_a_job_while_its_run_waits_for_jitter_skips_that_run(engine_factory, job) -> None:
+    e = engine_factory(max_jitter_seconds=30)
+    e.rt.add_job(job("j"))
+    e.start()
+    await e.advance(60)
+    [run] = e.runs("j")
+    assert run.status == "pending"
+    e.store.set_job_status("j", "paused", now=e.clock.now())
+    e.clock.advance(run.jitter_seconds)
+    await e.wait(lambda: e.runs("j")[0].status == "skipped")
+    assert e.runs("j")[0].error == "job was paused before the run started"
+    assert e.calls == []
