@@ -21,6 +21,10 @@ def register(server: SymbiLanguageServer) -> None:
     def on_initialize(ls: SymbiLanguageServer, params: types.InitializeParams) -> None:
         ls.configure(params)
 
+    @server.feature(types.INITIALIZED)
+    async def on_initialized(ls: SymbiLanguageServer, params: types.InitializedParams) -> None:
+        await ls.watch_symbi_files()
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_open(ls: SymbiLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.cancel_diagnostics(params.text_document.uri)

@@ -27,6 +27,9 @@ DEFAULT_DEBOUNCE = 0.2
 #: `initializationOptions` key overriding the debounce, in milliseconds.
 DEBOUNCE_OPTION = "diagnosticsDebounceMs"
 
+#: The files whose changes on disk the server asks to hear about.
+WATCHED_FILES = "**/*.symbi"
+
 Clock = Callable[[], datetime]
 
 
@@ -62,6 +65,7 @@ class SymbiLanguageServer(LanguageServer):
         self.clock = clock
         self.related_information = True
         self.snippets = False
+        self.can_watch_files = False
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._published: dict[str, list[types.Diagnostic]] = {}
 
@@ -137,6 +141,9 @@ class SymbiLanguageServer(LanguageServer):
         completion = caps.completion if caps is not None else None
         item = completion.completion_item if completion is not None else None
         self.snippets = bool(item and item.snippet_support)
+        workspace = params.capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace is not None else None
+        self.can_watch_files = bool(watched and watched.dynamic_registration)
         folders = [f.uri for f in params.workspace_folders or []]
         if not folders and params.root_uri:
             folders = [params.root_uri]
@@ -144,6 +151,24 @@ class SymbiLanguageServer(LanguageServer):
         options = params.initialization_options
         if isinstance(options, dict):
             self._apply_options(options)
+
+    async def watch_symbi_files(self) -> None:
+        """Ask the client to report changes of `.symbi` files, so that cross-file checks see files
+        edited outside the editor (clients such as VS Code can do this without being asked)."""
+        if not self.can_watch_files:
+            return
+        watcher = types.FileSystemWatcher(glob_pattern=WATCHED_FILES)
+        registration = types.Registration(
+            id="symbi-watched-files",
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[watcher]),
+        )
+        try:
+            await self.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            )
+        except Exception as e:  # the client refused: cross-file checks then see disk files as first read
+            log.warning("could not register file watching: %s", e)
 
     def _apply_options(self, options: dict[str, Any]) -> None:
         raw = options.get(DEBOUNCE_OPTION)

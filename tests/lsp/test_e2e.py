@@ -35,6 +35,8 @@ class RecordingClient(LanguageClient):
         super().__init__(*args, **kwargs)
         self.published: list[types.PublishDiagnosticsParams] = []
         self._arrived = asyncio.Event()
+        self.registrations: list[types.Registration] = []
+        self.registered = asyncio.Event()
 
     def record(self, params: types.PublishDiagnosticsParams) -> None:
         self.diagnostics[params.uri] = params.diagnostics
@@ -60,9 +62,18 @@ def record_diagnostics(ls: RecordingClient, params: types.PublishDiagnosticsPara
     ls.record(params)
 
 
+def record_registration(ls: RecordingClient, params: types.RegistrationParams) -> None:
+    ls.registrations.extend(params.registrations)
+    ls.registered.set()
+
+
 def make_client() -> RecordingClient:
     client = RecordingClient(converter_factory=default_converter)
-    features = {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: record_diagnostics}
+    features = {
+        **DEFAULT_CLIENT_FEATURES,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: record_diagnostics,
+        types.CLIENT_REGISTER_CAPABILITY: record_registration,
+    }
     register_lsp_features(client, features)
     return client
 
@@ -292,6 +303,10 @@ async def test_definition_jumps_to_an_agent_in_another_workspace_file(client: Re
     )
     assert isinstance(result, types.Location)
     assert result.uri == _uri("agents.symbi")
+    # the server asked to hear about such files changing on disk
+    await asyncio.wait_for(client.registered.wait(), timeout=20)
+    [watch] = [r for r in client.registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+    assert watch.register_options == {"watchers": [{"globPattern": "**/*.symbi"}]}  # as received on the wire
     assert result.range == types.Range(
         start=types.Position(line=1, character=6), end=types.Position(line=1, character=15)
     )

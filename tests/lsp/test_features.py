@@ -526,3 +526,16 @@ def test_a_duplicate_of_a_workspace_file_is_reported_in_the_open_document(tmp_pa
     assert not [
         d for d in analysis.diagnostics_for(str(tmp_path / "z_on_disk.symbi")) if d.code == duplicate.code
     ]
+
+
+def test_new_workspace_files_are_listed_after_a_watched_files_notification(tmp_path: Path) -> None:
+    ws = Workspace(env={})
+    ws.set_folders([tmp_path.as_uri()])
+    assert ws.analysis().agent_names() == []
+    (tmp_path / "new.symbi").write_text('agent fresh {\n  command: ["cat"]\n}\n')
+    assert ws.analysis().agent_names() == []  # the listing is kept until the client reports a change
+    ws.files_changed()
+    assert ws.analysis().agent_names() == ["fresh"]
+    (tmp_path / "new.symbi").unlink()
+    ws.files_changed()
+    assert ws.analysis().agent_names() == []
