@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from symbi_lang.api import CheckContext, check, parse
-from symbi_lang.ast import Block, Module
+from symbi_lang.ast import Block, Module, value_text
 from symbi_lang.diagnostics import Diagnostic, sort_diagnostics
+from symbi_lang.span import Span
 from symbi_lsp.positions import UTF16, LineIndex
 from symbi_lsp.uris import path_to_uri, uri_to_path
 
@@ -66,13 +67,37 @@ class WorkspaceAnalysis:
                 yield doc, block
 
     def agent_names(self) -> list[str]:
-        return sorted({b.label for _, b in self.agents() if b.label})
+        return sorted({n for _, b in self.agents() if (n := block_name(b))})
 
     def find_agent(self, name: str) -> tuple[ParsedDocument, Block] | None:
         for doc, block in self.agents():
-            if block.label == name:
+            if block_name(block) == name:
                 return doc, block
         return None
+
+    def agent_uses(self, name: str) -> Iterable[tuple[ParsedDocument, Span]]:
+        """Every `agent: "name"` of a schedule in the workspace: the document and the value's span."""
+        for doc in self.documents.values():
+            for schedule in doc.module.schedules:
+                field = schedule.field("agent")
+                if field is not None and value_text(field.value) == name:
+                    yield doc, field.value.span
+
+
+def block_name(block: Block) -> str | None:
+    """The name a top-level block is known by: its label, else its `name:` string."""
+    if block.label:
+        return block.label
+    field = block.field("name")
+    return value_text(field.value) if field is not None else None
+
+
+def name_span(block: Block) -> Span:
+    """Where a top-level block's name is written (label or `name:` value), else its kind word."""
+    if block.label_span is not None:
+        return block.label_span
+    field = block.field("name")
+    return field.value.span if field is not None else block.kind_span
 
 
 class Workspace:

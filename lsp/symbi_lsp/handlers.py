@@ -7,10 +7,10 @@ from lsprotocol import types
 from symbi_lsp.features.code_actions import quick_fixes
 from symbi_lsp.features.code_lens import code_lenses
 from symbi_lsp.features.completion import TRIGGER_CHARACTERS, completions
-from symbi_lsp.features.definition import definition
+from symbi_lsp.features.definition import definition, references
 from symbi_lsp.features.formatting import format_document
 from symbi_lsp.features.hover import hover
-from symbi_lsp.features.symbols import document_symbols
+from symbi_lsp.features.symbols import document_symbols, workspace_symbols
 from symbi_lsp.server import SymbiLanguageServer
 
 
@@ -92,6 +92,20 @@ def register(server: SymbiLanguageServer) -> None:
         if doc is None:
             return None
         return definition(doc, ls.analysis(), doc.lines.offset(params.position))
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    def on_references(ls: SymbiLanguageServer, params: types.ReferenceParams) -> list[types.Location]:
+        doc = ls.document(params.text_document.uri)
+        if doc is None:
+            return []
+        offset = doc.lines.offset(params.position)
+        return references(doc, ls.analysis(), offset, include_declaration=params.context.include_declaration)
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    def on_workspace_symbols(
+        ls: SymbiLanguageServer, params: types.WorkspaceSymbolParams
+    ) -> list[types.WorkspaceSymbol]:
+        return workspace_symbols(ls.analysis(), params.query)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def on_symbols(ls: SymbiLanguageServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:

@@ -539,3 +539,48 @@ def test_new_workspace_files_are_listed_after_a_watched_files_notification(tmp_p
     (tmp_path / "new.symbi").unlink()
     ws.files_changed()
     assert ws.analysis().agent_names() == []
+
+
+def test_references_of_an_agent_from_its_definition_or_a_use(docs: Docs) -> None:
+    from symbi_lsp.features.definition import references
+
+    other = docs.open("b.symbi", 'schedule b {\n  agent: "reporter"\n  cron: "0 0 1 * * *"\n}\n')
+    doc = docs.open("a.symbi", SCHEDULES)
+    from_definition = references(
+        doc, docs.analysis(), docs.offset(doc, "reporter", 2), include_declaration=True
+    )
+    assert [(loc.uri, loc.range.start.line) for loc in from_definition] == [
+        (doc.uri, 0),  # the declaration first
+        (other.uri, 1),
+        (doc.uri, 6),
+        (doc.uri, 18),
+    ]
+    from_use = references(other, docs.analysis(), docs.offset(other, "reporter"), include_declaration=False)
+    assert [(loc.uri, loc.range.start.line) for loc in from_use] == [
+        (other.uri, 1),
+        (doc.uri, 6),
+        (doc.uri, 18),
+    ]
+    assert references(doc, docs.analysis(), docs.offset(doc, "Europe"), include_declaration=True) == []
+
+
+def test_agents_named_by_a_name_field_are_found_too(docs: Docs) -> None:
+    doc = docs.open(
+        "a.symbi", 'agent {\n  name: "scribe"\n  command: ["cat"]\n}\nschedule s {\n  agent: "scribe"\n}\n'
+    )
+    analysis = docs.analysis()
+    assert analysis.agent_names() == ["scribe"]
+    location = definition(doc, analysis, docs.offset(doc, '"scribe"\n}', 2))
+    assert location is not None and location.range.start == types.Position(line=1, character=8)
+
+
+def test_workspace_symbols_filter_by_name(docs: Docs) -> None:
+    from symbi_lsp.features.symbols import workspace_symbols
+
+    docs.open("a.symbi", SCHEDULES)
+    docs.open("b.symbi", 'schedule nightly_backup {\n  agent: "reporter"\n  cron: "0 0 1 * * *"\n}\n')
+    found = workspace_symbols(docs.analysis(), "")
+    assert sorted(s.name for s in found) == ["daily", "nightly_backup", "once", "reporter"]
+    assert [(s.name, s.container_name) for s in workspace_symbols(docs.analysis(), "BACK")] == [
+        ("nightly_backup", "schedule")
+    ]

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from symbi_lang.ast import Block, Field, StringValue
-from symbi_lsp.documents import ParsedDocument
+from symbi_lang.ast import Block, Field
+from symbi_lsp.documents import ParsedDocument, WorkspaceAnalysis, block_name, name_span
 
 _KIND = {"schedule": types.SymbolKind.Event, "agent": types.SymbolKind.Class}
-
-
-def block_name(block: Block) -> str | None:
-    """The name a top-level block is known by: its label or its `name:` field."""
-    if block.label:
-        return block.label
-    name = block.field("name")
-    if name is not None and isinstance(name.value, StringValue):
-        return name.value.value
-    return None
 
 
 def document_symbols(doc: ParsedDocument) -> list[types.DocumentSymbol]:
@@ -27,11 +17,7 @@ def document_symbols(doc: ParsedDocument) -> list[types.DocumentSymbol]:
 
 def _block_symbol(doc: ParsedDocument, block: Block, *, top: bool) -> types.DocumentSymbol:
     name = block_name(block) if top else None
-    selection = block.label_span or block.kind_span
-    if top and block.label is None:
-        field = block.field("name")
-        if field is not None:
-            selection = field.value.span
+    selection = name_span(block) if top else block.kind_span
     children = [
         _block_symbol(doc, e, top=False) if isinstance(e, Block) else _field_symbol(doc, e)
         for e in block.body
@@ -56,3 +42,23 @@ def _field_symbol(doc: ParsedDocument, field: Field) -> types.DocumentSymbol:
         range=doc.lines.lsp_range(field.span),
         selection_range=doc.lines.lsp_range(field.name_span),
     )
+
+
+def workspace_symbols(analysis: WorkspaceAnalysis, query: str) -> list[types.WorkspaceSymbol]:
+    """Schedules and agents of every workspace document whose name contains `query` (any case)."""
+    wanted = query.lower()
+    found: list[types.WorkspaceSymbol] = []
+    for doc in analysis.documents.values():
+        for block in doc.module.items:
+            name = block_name(block)
+            if name is None or wanted not in name.lower():
+                continue
+            found.append(
+                types.WorkspaceSymbol(
+                    name=name,
+                    kind=_KIND.get(block.kind, types.SymbolKind.Struct),
+                    container_name=block.kind,
+                    location=types.Location(uri=doc.uri, range=doc.lines.lsp_range(name_span(block))),
+                )
+            )
+    return found
