@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from symbi_lang.api import CheckContext, check, parse
@@ -55,7 +55,6 @@ class WorkspaceAnalysis:
 
     documents: Mapping[str, ParsedDocument]
     diagnostics: Mapping[str, tuple[Diagnostic, ...]]
-    uri_by_path: Mapping[str, str] = field(default_factory=dict)
 
     def diagnostics_for(self, path: str) -> tuple[Diagnostic, ...]:
         return self.diagnostics.get(path, ())
@@ -192,7 +191,6 @@ class Workspace:
         analysis = WorkspaceAnalysis(
             documents=documents,
             diagnostics={p: tuple(sort_diagnostics(ds)) for p, ds in found.items()},
-            uri_by_path={p: d.uri for p, d in documents.items()},
         )
         self._analysis, self._analysis_key = analysis, cache_key
         return analysis
