@@ -1,4 +1,4 @@
-"""End to end: the real server (`python -m symbi_lsp`, stdio) driven by pytest-lsp's real client."""
+"""End to end: the real server (`symbi lsp` on stdio) driven by pytest-lsp's real client."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ OPENED: list[str] = []
 @pytest_lsp.fixture(  # type: ignore[untyped-decorator]
     scope="module",
     config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "symbi_lsp"],
+        server_command=[sys.executable, "-m", "symbi_lang.cli.main", "lsp"],  # `symbi lsp`
         client_factory=make_client,
         server_env={"SYMBI_TEST_TOKEN": "x", "PATH": "/usr/bin:/bin"},
     ),
