@@ -230,3 +230,11 @@ def test_schema_rejects_bad_windows_versions_and_missing_keys() -> None:
     assert not VALIDATOR.is_valid({"ir_version": "2", "jobs": [], "agents": []})
     del job["source"]
     assert not VALIDATOR.is_valid({"ir_version": "1", "jobs": [job], "agents": []})
+
+
+def test_every_field_ir_snapshot(snapshot: SnapshotAssertion) -> None:
+    path = Path(__file__).parent / "checks" / "cases" / "clean.symbi"
+    jobset = lower_modules([_module(path.read_text(), "clean.symbi")])
+    VALIDATOR.validate(jobset.to_dict())
+    assert [j.name for j in jobset.jobs] == ["release", "release_watch", "one-shot-cleanup"]
+    assert jobset.to_json() == snapshot
