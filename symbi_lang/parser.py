@@ -417,6 +417,8 @@ class _Recovery:
             tok = toks[i]
             nxt = toks[i + 1] if i + 1 < len(toks) else end
             nxt2 = toks[i + 2] if i + 2 < len(toks) else end
+            if self._bare_field_name(tok, nxt):
+                continue
             if tok.type == "$END":
                 self._finish(tok)
                 break
@@ -482,6 +484,29 @@ class _Recovery:
             return False
         self._unclosed_error(self.open[-1], at_eof=False)
         self._close_all(tok)
+        return True
+
+    def _bare_field_name(self, tok: Any, nxt: Any) -> bool:
+        """A name alone on its line (`sess` while typing `session_mode: …`), before `}`, the end of the
+        file or a later `name:`: report it once and keep the block it is in."""
+        prev = self.prev
+        if prev is None or prev.type != "IDENT" or not self._accepts(["COLON"]):
+            return False
+        later_entry = tok.type == "IDENT" and nxt.type == "COLON" and tok.line > prev.line
+        if not (later_entry or tok.type in ("RBRACE", "$END")):
+            return False
+        name = str(prev)
+        colon_at = Span(self.path, self._tok_span(prev).end, self._tok_span(prev).end)
+        self._error(
+            codes.MISSING_COLON.at(
+                self._tok_span(prev),
+                name=name,
+                help=f"give `{name}` a value (`{name}: …`) or delete it",
+                fixes=[Fix(f"Insert `:` after `{name}`", (TextEdit(colon_at, ":"),))],
+            )
+        )
+        self._feed(self._synthetic("COLON", prev.end_pos))
+        self._feed(self._synthetic("ERROR_VALUE", prev.end_pos))
         return True
 
     def _missing_value_before_next_entry(self, tok: Any, nxt: Any) -> bool:
