@@ -49,6 +49,10 @@ def check_command(
         str | None, typer.Option("--stdin-filename", help="Name to report for `-` (stdin).")
     ] = None,
     color: Annotated[ColorMode, typer.Option("--color", help="Colour the text report.")] = ColorMode.AUTO,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="symbi.toml to read delivery defaults from (default: ./symbi.toml)."),
+    ] = None,
 ) -> None:
     """Check .symbi files and report every problem with its location."""
     if paths.count("-") > 1:
@@ -56,7 +60,7 @@ def check_command(
     if stdin_filename is not None and "-" not in paths:
         raise fail("--stdin-filename needs `-` among the paths")
     env = load_env(env_file)
-    analysis, sources = run_check(paths, CheckContext(env=env, strict=strict), stdin_filename)
+    analysis, sources = run_check(paths, build_context(env, strict=strict, config=config), stdin_filename)
     report = render(
         analysis.diagnostics,
         fmt,
@@ -68,6 +72,30 @@ def check_command(
     sys.stdout.write(report)
     sys.stdout.flush()
     raise typer.Exit(exit_code(analysis.diagnostics, strict=strict))
+
+
+def build_context(env: dict[str, str], *, strict: bool = False, config: Path | None = None) -> CheckContext:
+    """What checks may know beyond the files: the environment, delivery defaults from `symbi.toml`
+    (a Slack default channel makes `slack_channel` optional) and custom channels installed as
+    `symbi.delivery` entry points."""
+    import tomllib
+    from importlib.metadata import entry_points
+
+    path = config if config is not None else Path("symbi.toml")
+    slack_default = bool(env.get("SYMBI_SLACK_DEFAULT_CHANNEL"))
+    if config is not None or path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise fail(f"--config {path}: no such file") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise fail(f"{path}: cannot read configuration: {e}") from None
+        scheduler = data.get("scheduler", {})
+        delivery = scheduler.get("delivery", {}) if isinstance(scheduler, dict) else {}
+        if isinstance(delivery, dict) and delivery.get("slack_default_channel"):
+            slack_default = True
+    custom = frozenset(ep.name for ep in entry_points(group="symbi.delivery"))
+    return CheckContext(env=env, strict=strict, custom_channels=custom, slack_default_channel=slack_default)
 
 
 def run_check(

@@ -234,3 +234,32 @@ def test_check_does_not_import_the_runtime_the_lsp_or_http(files: Path) -> None:
     assert "symbi_lang.parser" in loaded  # the probe really ran a check
     forbidden = ("symbi_runtime", "symbi_lsp", "pygls", "lsprotocol", "httpx", "httpcore", "jinja2", "rich")
     assert sorted(m for m in loaded if m.split(".")[0] in forbidden) == []
+
+
+SLACK = """\
+agent a {
+  command: ["true"]
+}
+
+schedule s {
+  agent: "a"
+  cron: "0 * * * * *"
+  delivery: ["slack"]
+}
+"""
+
+
+def test_a_configured_slack_default_channel_makes_slack_channel_optional(symbi: Symbi, tmp_path: Path) -> None:
+    (tmp_path / "slack.symbi").write_text(SLACK)
+    r = symbi("check", "slack.symbi")
+    assert r.code == 1
+    assert "error[SYM304]" in r.out
+    (tmp_path / "symbi.toml").write_text('[scheduler.delivery]\nslack_default_channel = "#ops"\n')
+    assert symbi("check", "slack.symbi").code == 0
+    (tmp_path / "other.toml").write_text("[scheduler.delivery]\n")
+    assert symbi("check", "slack.symbi", "--config", "other.toml").code == 1
+    assert symbi("check", "slack.symbi", env={"SYMBI_SLACK_DEFAULT_CHANNEL": "#x"}).code == 0
+    (tmp_path / "broken.toml").write_text("bad = [\n")
+    r = symbi("check", "slack.symbi", "--config", "broken.toml")
+    assert r.code == 2
+    assert "broken.toml: cannot read configuration" in r.err
