@@ -249,7 +249,9 @@ schedule s {
 """
 
 
-def test_a_configured_slack_default_channel_makes_slack_channel_optional(symbi: Symbi, tmp_path: Path) -> None:
+def test_a_configured_slack_default_channel_makes_slack_channel_optional(
+    symbi: Symbi, tmp_path: Path
+) -> None:
     (tmp_path / "slack.symbi").write_text(SLACK)
     r = symbi("check", "slack.symbi")
     assert r.code == 1
