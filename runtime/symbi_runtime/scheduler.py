@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import logging
 import random
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from symbi_runtime.store import (
     JobRecord,
     JobStatus,
     NewRun,
+    RunOutcome,
     RunRecord,
     RunStatus,
     Store,
@@ -97,6 +100,38 @@ class _Slots:
         self.free += 1
 
 
+class _StartBatcher:
+    """Group commit for pending → running: runs that get their slot in one loop iteration share a
+    transaction. `start` returns the recorded start time, or None when the run was not startable."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._pending: list[tuple[str, asyncio.Future[datetime | None]]] = []
+
+    def request(self, run_id: str) -> asyncio.Future[datetime | None]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[datetime | None] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((run_id, future))
+        return future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        now = self._clock.now()
+        try:
+            started = self._store.start_runs([run_id for run_id, _ in batch], now=now)
+        except Exception as e:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(e)
+            return
+        for run_id, future in batch:
+            if not future.done():
+                future.set_result(now if run_id in started else None)
+
+
 class CronScheduler:
     """Claims due fires and runs them through `executor`; see the module docstring for the behaviours."""
 
@@ -124,6 +159,7 @@ class CronScheduler:
             enabled=config.enable_missed_run_catchup,
         )
         self._slots = _Slots(config.max_concurrent_jobs)
+        self._starter = _StartBatcher(store, clock)
         self._job_slots: dict[str, _Slots] = {}
         self._in_flight: dict[str, int] = {}
         self._waiting: set[asyncio.Task[None]] = set()  # claimed, not started: left `pending` on shutdown
@@ -399,8 +435,17 @@ class CronScheduler:
                     self.metrics.skipped(job.name)
                     return
                 job = current
-                self.store.start_runs([run.id], now=self.clock.now())
-                run = self.store.get_run(run.id) or run
+                request = self._starter.request(run.id)
+                try:
+                    started_at = await asyncio.shield(request)
+                except asyncio.CancelledError:
+                    # Shut down while the start was being recorded: a recorded start ends `cancelled`.
+                    request.add_done_callback(functools.partial(self._cancel_started, run.id))
+                    raise
+                if started_at is None:
+                    return  # decided or removed meanwhile
+                run = dataclasses.replace(run, status=RunStatus.RUNNING, started_at=started_at)
+                self.notify()
             if task is not None:
                 self._waiting.discard(task)
                 self._executing.add(task)
@@ -411,6 +456,15 @@ class CronScheduler:
             if holds_slot:
                 self._slots.release()
             self._untrack(run, job)
+
+    def _cancel_started(self, run_id: str, request: asyncio.Future[datetime | None]) -> None:
+        if request.cancelled() or request.exception() is not None or request.result() is None:
+            return
+        self.store.finish_runs(
+            [RunOutcome(run_id, RunStatus.CANCELLED, error="cancelled by runtime shutdown")],
+            now=self.clock.now(),
+            default_max_retries=self.config.default_max_retries,
+        )
 
     # --- sleeping and shutdown ----------------------------------------------------------------------
 

@@ -778,9 +778,10 @@ class Store:
             raise StoreError(f"job {job.name!r} already has a run for {new.scheduled_for.isoformat()}")
         return run
 
-    def start_runs(self, run_ids: Sequence[str], *, now: datetime) -> None:
-        """pending/approved → running (one transaction)."""
+    def start_runs(self, run_ids: Sequence[str], *, now: datetime) -> set[str]:
+        """pending/approved → running (one transaction); returns the ids that were started."""
         now_us = to_us(now)
+        started: set[str] = set()
         with self._tx() as cur:
             for run_id in run_ids:
                 cur.execute(
@@ -789,10 +790,10 @@ class Store:
                     (now_us, run_id),
                 )
                 if cur.rowcount == 1:
+                    started.add(run_id)
                     row = cur.execute(
-                        "SELECT r.job_id, j.name, r.scheduled_for, r.trigger FROM runs r JOIN jobs j "
-                        "ON j.id = "
-                        "r.job_id WHERE r.id = ?",
+                        "SELECT r.job_id, j.name, r.scheduled_for, r.trigger FROM runs r "
+                        "JOIN jobs j ON j.id = r.job_id WHERE r.id = ?",
                         (run_id,),
                     ).fetchone()
                     self._audit(
@@ -805,6 +806,7 @@ class Store:
                         run_id,
                         {"scheduled_for": from_us(row[2]).isoformat(), "trigger": row[3]},
                     )
+        return started
 
     def park_run(
         self,
