@@ -27,6 +27,9 @@ from symbi_lang.interpolation import UnresolvedVariable, resolve
 from symbi_runtime.agents.call import AgentCall, AgentError
 
 STDERR_EXCERPT_CHARS = 2000
+STDERR_KEPT_BYTES = 16 * 1024
+DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 class CommandFailed(AgentError):
@@ -40,12 +43,20 @@ class CommandFailed(AgentError):
 class CommandAgent:
     """Runs an argv list as a subprocess per call."""
 
-    def __init__(self, argv: Sequence[str], *, name: str, cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        name: str,
+        cwd: Path | None = None,
+        max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
+    ) -> None:
         if not argv:
             raise AgentError(f"agent {name!r}: command is empty")
         self.argv = tuple(argv)
         self.name = name
         self.cwd = cwd
+        self.max_output_bytes = max_output_bytes
 
     def _environment(self, call: AgentCall, messages_file: str) -> dict[str, str]:
         env = dict(call.env) if call.env else dict(os.environ)
@@ -89,7 +100,8 @@ class CommandAgent:
         except OSError as e:
             raise AgentError(f"agent {self.name!r}: cannot start {argv[0]}: {e}") from None
         try:
-            stdout, stderr = await proc.communicate(call.input.encode("utf-8"))
+            stdout, stderr = await self._exchange(proc, call.input.encode("utf-8"))
+            await proc.wait()
         except BaseException:
             await _kill_group(proc)
             raise
@@ -102,12 +114,60 @@ class CommandAgent:
                 out = out[:-1]
         return out
 
+    async def _exchange(self, proc: asyncio.subprocess.Process, data: bytes) -> tuple[bytes, bytes]:
+        """Feed stdin and read stdout (at most `max_output_bytes`) and the tail of stderr, concurrently."""
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
+        limit = self.max_output_bytes
+
+        async def feed() -> None:
+            try:
+                stdin.write(data)
+                await stdin.drain()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the command does not read its input: fine
+            finally:
+                stdin.close()
+
+        async def read_output() -> bytes:
+            buffer = bytearray()
+            while chunk := await stdout.read(_CHUNK):
+                buffer += chunk
+                if len(buffer) > limit:
+                    raise AgentError(
+                        f"agent {self.name!r}: output exceeds {limit} bytes; the command was killed"
+                    )
+            return bytes(buffer)
+
+        async def read_errors() -> bytes:
+            tail = bytearray()
+            while chunk := await stderr.read(_CHUNK):
+                tail += chunk
+                del tail[:-STDERR_KEPT_BYTES]
+            return bytes(tail)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(feed())
+                out = group.create_task(read_output())
+                err = group.create_task(read_errors())
+        except* AgentError as errors:
+            raise errors.exceptions[0] from None
+        return out.result(), err.result()
+
 
 async def _kill_group(proc: asyncio.subprocess.Process) -> None:
     """SIGKILL the process group and reap the child, even while being cancelled."""
     if proc.returncode is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
+    # Close our ends of the pipes: asyncio completes wait() only once every pipe is disconnected, and a
+    # pipe nobody reads any more is paused, never sees EOF, and would make wait() hang forever.
+    transport = getattr(proc, "_transport", None)
+    for fd in (0, 1, 2):
+        pipe = transport.get_pipe_transport(fd) if transport is not None else None
+        if pipe is not None:
+            pipe.close()
     # Shielded: the caller is usually being cancelled, and an unreaped child would become a zombie.
     with contextlib.suppress(ProcessLookupError):
         await asyncio.shield(proc.wait())

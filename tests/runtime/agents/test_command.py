@@ -149,3 +149,34 @@ async def test_timeout_kills_the_process(monkeypatch: pytest.MonkeyPatch) -> Non
         await asyncio.wait_for(agent("import time; time.sleep(120)").run(AgentCall("cmd", "")), 0.3)
     assert len(pids) == 1
     assert _state(pids[0]) is None
+
+
+async def test_output_over_the_limit_kills_the_command() -> None:
+    code = "import sys, time; sys.stdout.write('x' * 300_000); sys.stdout.flush(); time.sleep(120)"
+    a = CommandAgent([PY, "-c", code], name="big", max_output_bytes=100_000)
+    with pytest.raises(AgentError, match="output exceeds 100000 bytes; the command was killed"):
+        await asyncio.wait_for(a.run(AgentCall("big", "")), 30)
+
+
+async def test_cancelling_a_chatty_command_does_not_hang(tmp_path: Path) -> None:
+    # After cancellation nobody reads the pipe any more; reaping must not wait for it to drain.
+    fifo = tmp_path / "streaming"
+    os.mkfifo(fifo)
+    code = (
+        "import sys\n"
+        "for _ in range(32): sys.stdout.write('x' * 65536)\n"
+        "sys.stdout.flush()\n"
+        "open(sys.argv[1], 'w').write('streaming\\n')\n"
+        "while True: sys.stdout.write('x' * 65536)\n"
+    )
+    chatty = CommandAgent([PY, "-c", code, str(fifo)], name="chatty", max_output_bytes=10**12)
+    task = asyncio.create_task(chatty.run(AgentCall("chatty", "")))
+    assert await asyncio.wait_for(asyncio.to_thread(fifo.read_text), 30) == "streaming\n"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 30)
+
+
+async def test_large_input_to_a_command_that_does_not_read_it() -> None:
+    out = await agent("print('ignored my input')").run(AgentCall("cmd", "z" * 5_000_000))
+    assert out == "ignored my input"
