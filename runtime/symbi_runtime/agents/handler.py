@@ -4,21 +4,25 @@ Calling convention (the same for both):
 - a callable with no parameters is called with none;
 - a callable with one parameter annotated `str` receives the call's input text;
 - otherwise it receives the `AgentCall` (input, session messages, job, run, iteration, env).
-Coroutine functions are awaited on the event loop; plain functions run in a worker thread so they
-never block the scheduler (a thread cannot be killed: on cancellation the run ends, the thread finishes
-in the background). The return value becomes the output: `str` as is, `None` as "", bytes as UTF-8,
-JSON-serialisable values (dict, list, numbers, bools) as JSON; anything else is an error.
+Coroutine functions are awaited on the event loop; plain functions run in a daemon thread of their own
+so they never block the scheduler (a thread cannot be killed: on cancellation the run ends at once and
+the thread is abandoned; being a daemon, it never delays the process's exit).
+The return value becomes the output: `str` as is, `None` as "", bytes as UTF-8, JSON-serialisable
+values (dict, list, numbers, bools) as JSON; anything else is an error.
 Any exception the callable raises fails the run with "ExceptionType: message".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import importlib
 import inspect
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +55,7 @@ class CallableAgent:
             if self._is_async:
                 result = await self.fn(*args)
             else:
-                result = await asyncio.to_thread(self.fn, *args)
+                result = await run_in_daemon_thread(self.fn, *args, name=f"symbi-agent-{self.name}")
                 if inspect.isawaitable(result):  # a sync wrapper returning a coroutine
                     result = await result
         except AgentError:
@@ -59,6 +63,39 @@ class CallableAgent:
         except Exception as e:
             raise AgentError(f"{type(e).__name__}: {e}") from e
         return _as_output(result, self.name)
+
+
+async def run_in_daemon_thread(fn: Callable[..., Any], *args: Any, name: str) -> Any:
+    """Call `fn(*args)` in a new daemon thread and await its result.
+
+    Not `asyncio.to_thread`: the default executor's threads are joined when the event loop and the
+    interpreter shut down, so one stuck sync agent (cancelled at max_runtime) would block `symbi up`
+    from exiting. A daemon thread is abandoned on cancellation and never holds up the process.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(value: Any, error: BaseException | None) -> None:
+        if future.done():
+            return  # cancelled meanwhile
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def target() -> None:
+        value: Any = None
+        error: BaseException | None = None
+        try:
+            value = context.run(fn, *args)
+        except BaseException as e:  # handed to the awaiting task, which decides
+            error = e
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting any more
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=target, name=name, daemon=True).start()
+    return await future
 
 
 def load_handler(path: str, *, search_paths: Iterable[Path] = ()) -> Callable[..., Any]:

@@ -130,3 +130,35 @@ def test_load_handler_errors_are_clear(tmp_path: Path, path: str, message: str) 
     with pytest.raises(AgentError) as info:
         load_handler(path, search_paths=[tmp_path])
     assert message in str(info.value)
+
+
+def test_a_stuck_sync_agent_does_not_keep_the_process_alive(tmp_path: Path) -> None:
+    # After max_runtime cancels it, a blocked sync agent must not hold up the event loop's or the
+    # interpreter's shutdown (the default executor's threads would be joined).
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, threading\n"
+        "from symbi_runtime.agents import AgentCall, CallableAgent\n"
+        "def stuck(call):\n"
+        "    threading.Event().wait()\n"
+        "async def main():\n"
+        "    try:\n"
+        "        await asyncio.wait_for(CallableAgent(stuck).run(AgentCall('a', '')), 0.2)\n"
+        "    except TimeoutError:\n"
+        "        print('timed out')\n"
+        "asyncio.run(main())\n"
+        "print('exited')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["timed out", "exited"]
+
+
+async def test_sync_agents_see_context_variables() -> None:
+    import contextvars
+
+    request: contextvars.ContextVar[str] = contextvars.ContextVar("request")
+    request.set("r-42")
+    assert await CallableAgent(lambda: request.get()).run(call()) == "r-42"
