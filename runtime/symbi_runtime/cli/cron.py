@@ -193,8 +193,14 @@ def _require_job(store: Store, name: str) -> JobRecord:
 
 
 def _print(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`symbi cron list | head`): stop quietly, as other Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 # --- JSON shapes ----------------------------------------------------------------------------------
