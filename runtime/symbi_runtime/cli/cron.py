@@ -697,6 +697,11 @@ def _status_text(store: Store, name: str, history: int, fmt: SimpleFormat) -> st
         ("next run", _when(job.next_fire_at, now)),
         ("last run", _when(job.last_run_at, now) + (f" ({job.last_status})" if job.last_status else "")),
         ("failures", f"{job.consecutive_failures} consecutive (max_retries: {_max_retries(d)})"),
+    ]
+    latest = store.list_runs(job=job.id, limit=1)
+    if latest and latest[0].error and latest[0].status not in ("succeeded", "running", "pending"):
+        pairs.append(("last error", one_line(latest[0].error, 200)))
+    pairs += [
         ("runs", str(job.run_count)),
         ("session", str(d.session_mode)),
         ("delivery", ", ".join(d.delivery) or "-"),

@@ -259,6 +259,7 @@ def test_resume_of_a_dead_letter_job_points_at_reset(db: Path, store: Store) -> 
 
     result = cli(db, "resume", "flaky")
     assert result.exit_code == 1 and "use reset" in result.stderr
+    assert "last error      boom" in cli(db, "status", "flaky").stdout
     reset = cli(db, "reset", "flaky", "--format", "json")
     assert reset.exit_code == 0
     assert json.loads(reset.stdout)["status"] == "active"
@@ -321,6 +322,7 @@ def test_status_shows_details_and_history(db: Path, store: Store) -> None:
     assert "last run        2026-01-03 00:00:00Z" in text and "(succeeded)" in text
     assert ids[2][:8] in text and ids[1][:8] in text and ids[0][:8] not in text
     assert "error: database unreachable" in text
+    assert "last error" not in text  # the latest run succeeded
 
     doc = json.loads(cli(db, "status", "report", "--history", "10", "--format", "json").stdout)
     assert doc["job"]["name"] == "report" and doc["job"]["run_count"] == 3
