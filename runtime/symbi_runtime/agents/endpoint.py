@@ -20,7 +20,8 @@ import httpx
 from symbi_lang.interpolation import UnresolvedVariable, resolve
 from symbi_runtime.agents.call import AgentCall, AgentError
 
-DEFAULT_TIMEOUT_SECONDS = 120.0
+DEFAULT_TIMEOUT_SECONDS = 120.0  # per network operation (connect, each read); max_runtime bounds the whole
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 BODY_EXCERPT_CHARS = 300
 COMPLETIONS_PATH = "/chat/completions"
 
@@ -37,6 +38,7 @@ class EndpointAgent:
         system_prompt: str | None = None,
         api_key_env: str | None = None,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.endpoint = endpoint
@@ -45,6 +47,7 @@ class EndpointAgent:
         self.system_prompt = system_prompt
         self.api_key_env = api_key_env
         self.timeout_seconds = timeout_seconds
+        self.max_response_bytes = max_response_bytes
         self._transport = transport
 
     def url(self, env: dict[str, str] | None = None) -> str:
@@ -88,7 +91,12 @@ class EndpointAgent:
                 follow_redirects=False,
                 verify=_ssl_context(),
             ) as client:
-                response = await client.post(url, json=self.request_body(call), headers=headers)
+                request = client.build_request("POST", url, json=self.request_body(call), headers=headers)
+                response = await client.send(request, stream=True)
+                try:
+                    body = await _read_capped(response, self.max_response_bytes, self.name, shown)
+                finally:
+                    await response.aclose()
         except httpx.TimeoutException:
             raise AgentError(
                 f"agent {self.name!r}: {shown} did not answer within {self.timeout_seconds:g}s"
@@ -96,13 +104,14 @@ class EndpointAgent:
         except httpx.HTTPError as e:
             detail = _redact(str(e).replace(url, shown), secret) or type(e).__name__
             raise AgentError(f"agent {self.name!r}: request to {shown} failed: {detail}") from None
+        text = body.decode(response.encoding or "utf-8", errors="replace")
         if response.status_code >= 400:
-            excerpt = _excerpt(response.text, secret)
+            excerpt = _excerpt(text, secret)
             raise AgentError(
                 f"agent {self.name!r}: {shown} returned HTTP {response.status_code}"
                 + (f": {excerpt}" if excerpt else "")
             )
-        return _content(response, self.name, shown, secret)
+        return _content(body, text, self.name, shown, secret)
 
 
 @functools.cache
@@ -111,12 +120,21 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _content(response: httpx.Response, name: str, shown: str, secret: str | None) -> str:
+async def _read_capped(response: httpx.Response, limit: int, name: str, shown: str) -> bytes:
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise AgentError(f"agent {name!r}: {shown} sent a response over {limit} bytes")
+    return bytes(body)
+
+
+def _content(body: bytes, text: str, name: str, shown: str, secret: str | None) -> str:
     try:
-        data = response.json()
+        data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise AgentError(
-            f"agent {name!r}: {shown} returned invalid JSON: {_excerpt(response.text, secret)!r}"
+            f"agent {name!r}: {shown} returned invalid JSON: {_excerpt(text, secret)!r}"
         ) from None
     try:
         content = data["choices"][0]["message"]["content"]

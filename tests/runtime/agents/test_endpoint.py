@@ -143,3 +143,11 @@ async def test_errors_show_the_unresolved_url(httpserver: HTTPServer) -> None:
     with pytest.raises(AgentError) as info:
         await agent.run(AgentCall("llm", "x", env={"PREFIX": "v1"}))
     assert "${PREFIX}/chat/completions returned HTTP 401" in str(info.value)
+
+
+async def test_oversized_response_is_refused(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/chat/completions").respond_with_json(completion("z" * 50_000))
+    agent = make(httpserver, max_response_bytes=10_000)
+    with pytest.raises(AgentError, match=r"/v1/chat/completions sent a response over 10000 bytes"):
+        await agent.run(AgentCall("llm", "x", env=ENV))
+    assert await make(httpserver).run(AgentCall("llm", "x", env=ENV)) == "z" * 50_000
