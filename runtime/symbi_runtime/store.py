@@ -404,9 +404,11 @@ class Store:
         job_id: str | None,
         job_name: str | None,
         run_id: str | None,
-        details: Mapping[str, Any] | None,
+        details: Mapping[str, Any] | str | None,
     ) -> None:
-        row = (str(event_type), to_us(at), actor, job_id, job_name, run_id, _json(details or {}))
+        """Queue (or write) one audit row; `details` may be pre-encoded JSON text (hot paths)."""
+        text = details if isinstance(details, str) else _json(details or {})
+        row = (str(event_type), to_us(at), actor, job_id, job_name, run_id, text)
         if self._audit_rows is not None:
             self._audit_rows.append(row)
         else:
@@ -747,10 +749,13 @@ class Store:
             )
         event = RUN_EVENTS.get(new.status)
         if event is not None:
-            details: dict[str, Any] = {"scheduled_for": new.scheduled_for.isoformat(), "trigger": new.trigger}
-            details.update(detail)
-            if new.error:
-                details["reason"] = new.error
+            details: dict[str, Any] | str
+            if detail or new.error:
+                details = {"scheduled_for": new.scheduled_for.isoformat(), "trigger": new.trigger, **detail}
+                if new.error:
+                    details["reason"] = new.error
+            else:  # the per-fire common case, encoded by hand (ISO times and trigger names need no escaping)
+                details = f'{{"scheduled_for":"{new.scheduled_for.isoformat()}","trigger":"{new.trigger}"}}'
             self._audit(cur, event, from_us(now_us), "scheduler", job_id, job_name, run_id, details)
         return RunRecord(
             id=run_id,
@@ -939,9 +944,12 @@ class Store:
                     and state[1] >= max(1, limit)
                     and state[0] in (JobStatus.ACTIVE, JobStatus.COMPLETED)
                 )
-                details: dict[str, Any] = {"status": o.status, "duration_seconds": duration}
+                details: dict[str, Any] | str
                 if o.error:
-                    details["error"] = o.error[:500]
+                    details = {"status": o.status, "duration_seconds": duration, "error": o.error[:500]}
+                else:  # hot path: status names and a float need no escaping
+                    shown = "null" if duration is None else repr(duration)
+                    details = f'{{"status":"{o.status}","duration_seconds":{shown}}}'
                 event = RUN_EVENTS.get(o.status, o.status)
                 self._audit(cur, event, now, "scheduler", run.job_id, run.job_name, o.run_id, details)
                 if dead:
