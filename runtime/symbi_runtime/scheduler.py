@@ -255,8 +255,8 @@ class CronScheduler:
         """One pass: expire approvals, pick up approved runs, claim every due fire."""
         for run in self.store.expire_approvals(now=now):
             logger.info("approval for run %s of %s expired: missed", run.id, run.job_name)
-        for run in self.store.runs_to_resume():
-            if run.status == RunStatus.APPROVED and run.id not in self._tracked:
+        for run in self.store.runs_to_resume(approved_only=True):
+            if run.id not in self._tracked:
                 job = self.store.get_job(run.job_id)
                 if job is not None:
                     logger.info("run %s of %s approved by %s: executing", run.id, run.job_name, run.approver)

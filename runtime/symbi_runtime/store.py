@@ -1024,11 +1024,12 @@ class Store:
                 self._audit(cur, "CronJobAbandoned", now, "scheduler", row[0], row[1], run_id, {})
             return [r for r in (self._run(cur, i) for i in ids) if r is not None]
 
-    def runs_to_resume(self) -> list[RunRecord]:
+    def runs_to_resume(self, *, approved_only: bool = False) -> list[RunRecord]:
         """Runs claimed but not started (`pending`) and runs approved but not executed (`approved`)."""
+        statuses = "('approved')" if approved_only else "('pending', 'approved')"
         rows = self._read(
             f"SELECT {_RUN_COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id "
-            "WHERE r.status IN ('pending', 'approved') ORDER BY r.scheduled_for"
+            f"WHERE r.status IN {statuses} ORDER BY r.scheduled_for"
         )
         return [self._run_from_row(r) for r in rows]
 
