@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from symbi_lang.ir import JobDefinition
 from symbi_runtime import timing
+from symbi_runtime.audit import scrub_details
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
@@ -407,7 +408,8 @@ class Store:
         details: Mapping[str, Any] | str | None,
     ) -> None:
         """Queue (or write) one audit row; `details` may be pre-encoded JSON text (hot paths)."""
-        text = details if isinstance(details, str) else _json(details or {})
+        # Details built from run errors or callers' data go through the audit scrubber (no JWTs in the log).
+        text = details if isinstance(details, str) else _json(scrub_details(details or {}))
         row = (str(event_type), to_us(at), actor, job_id, job_name, run_id, text)
         if self._audit_rows is not None:
             self._audit_rows.append(row)

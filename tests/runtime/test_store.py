@@ -367,3 +367,21 @@ def test_cli_and_runtime_write_concurrently_without_lock_errors(db_path: Path, j
     assert len(store.list_audit(event_type="Probe", limit=1000)) == 300
     assert store.integrity_check() == "ok"
     store.close()
+
+
+def test_audit_details_never_keep_a_jwt(store: Store, job) -> None:
+    token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl"
+    rec, _ = store.upsert_job(job("a"), now=T0)
+    [[run]] = store.claim_fires(
+        [
+            FireClaim(
+                rec.id, rec.next_fire_at, T0 + timedelta(minutes=2), (NewRun(T0, "schedule", "running"),)
+            )
+        ],
+        now=T0,
+    )
+    store.finish_runs(
+        [RunOutcome(run.id, "failed", error=f"bad token {token}")], now=T0, default_max_retries=3
+    )
+    [failed] = store.list_audit(event_type="CronJobFailed")
+    assert token not in str(failed.details) and "redacted" in failed.details["error"]
