@@ -141,3 +141,23 @@ def test_up_loads_runs_serves_metrics_and_stops_gracefully(tmp_path: Path) -> No
     assert code == 0, err
     jobs = sqlite3.connect(db).execute("SELECT name FROM jobs").fetchall()
     assert jobs == [("greet",)]
+
+
+def test_environment_flag_reaches_the_policy_gate(tmp_path: Path) -> None:
+    schedule = SCHEDULE.replace(
+        'cron: "* * * * * *"',
+        'cron: "* * * * * *"\n  policy {\n    allowed_environments: ["production"]\n  }',
+    )
+    cwd = project(tmp_path, schedule)
+    db = tmp_path / "state.db"
+    up = Up(cwd, "greet.symbi", "--db", str(db), "--environment", "staging")
+    up.wait_for_line("running on")
+    [(error,)] = poll_db(
+        db, "SELECT error FROM runs WHERE status = 'denied' LIMIT 1", lambda rows: len(rows) == 1
+    )
+    assert "staging" in error
+    code, err = up.stop()
+    assert code == 0, err
+    assert (
+        sqlite3.connect(db).execute("SELECT count(*) FROM runs WHERE status = 'succeeded'").fetchone()[0] == 0
+    )
