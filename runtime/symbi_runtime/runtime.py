@@ -209,6 +209,7 @@ class Runtime:
     async def run(self, *, handle_signals: bool = False) -> None:
         """Run the scheduler until `stop()` (or SIGINT/SIGTERM when `handle_signals`), then shut down."""
         scheduler = self.scheduler
+        self.store.start_background_checkpoints()
         loop = asyncio.get_running_loop()
         installed: list[signal.Signals] = []
         if handle_signals:

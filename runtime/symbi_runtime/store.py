@@ -311,6 +311,7 @@ class Store:
         self._lock = threading.RLock()
         self._definitions: dict[tuple[str, int], JobDefinition] = {}
         self._audit_rows: list[tuple[Any, ...]] | None = None
+        self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -336,7 +337,38 @@ class Store:
             raise StoreError(f"cannot use database {p}: {e}") from None
         return store
 
+    def start_background_checkpoints(self, interval_seconds: float = 1.0) -> None:
+        """Move WAL checkpoints off the calling thread (the event loop): this connection stops
+        checkpointing at commit, and a daemon thread with its own connection checkpoints (PASSIVE)
+        every `interval_seconds`. Other processes' connections keep SQLite's default."""
+        if self._checkpointer is not None or str(self.path) == ":memory:":
+            return
+        stop = threading.Event()
+        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+        def loop() -> None:
+            try:
+                while not stop.wait(interval_seconds):
+                    try:
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    except sqlite3.Error:
+                        continue  # busy or locked: the next round catches up
+            finally:
+                conn.close()
+
+        thread = threading.Thread(target=loop, name="symbi-wal-checkpoint", daemon=True)
+        with self._lock:
+            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        thread.start()
+        self._checkpointer = (stop, thread)
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            stop, thread = self._checkpointer
+            stop.set()
+            thread.join(timeout=5)
+            self._checkpointer = None
         with self._lock:
             self._conn.close()
 
