@@ -194,13 +194,18 @@ class RunPipeline:
             )
             raise
         receipts: Sequence[Mapping[str, Any]] = ()
-        if definition.delivery:
-            receipts = await self._deliver(job, run, status, output, error, started)
-        if status == RunStatus.SUCCEEDED:
-            try:
-                await self.sessions.finish(definition, run.id, call_input, output or "")
-            except Exception as e:  # losing a session update must not fail a successful run
-                logger.error("run %s of %s: session not saved: %s", run.id, job.name, e)
+        try:
+            if definition.delivery:
+                receipts = await self._deliver(job, run, status, output, error, started)
+            if status == RunStatus.SUCCEEDED:
+                try:
+                    await self.sessions.finish(definition, run.id, call_input, output or "")
+                except Exception as e:  # losing a session update must not fail a successful run
+                    logger.error("run %s of %s: session not saved: %s", run.id, job.name, e)
+        except asyncio.CancelledError:
+            # Shut down after the agent answered: the run keeps its outcome (deliveries may be missing).
+            await self._finish(job, run, status, output, error, started, receipts)
+            raise
         return await self._finish(job, run, status, output, error, started, receipts)
 
     async def _invoke(

@@ -118,7 +118,8 @@ class Engine:
     def runs(self, job: str, status: str | None = None) -> list[Any]:
         return list(reversed(self.store.list_runs(job=job, status=status, limit=100_000)))
 
-    async def stop(self) -> None:
+    async def halt(self) -> None:
+        """Stop the scheduler (graceful shutdown, fake time moved as needed); the store stays open."""
         import asyncio
 
         if self.task is not None and not self.task.done():
@@ -131,6 +132,9 @@ class Engine:
                 self.clock.advance(3600)
                 await asyncio.wait({self.task}, timeout=0.01)
             await self.task
+
+    async def stop(self) -> None:
+        await self.halt()
         self.rt.close()
 
 

@@ -77,3 +77,23 @@ async def test_metrics_count_runs_by_status(engine_factory, job) -> None:
     assert 'symbiont_cron_runs_total{job_name="ok",status="succeeded"} 1.0' in text
     assert 'symbiont_cron_runs_total{job_name="bad",status="failed"} 1.0' in text
     assert "symbiont_cron_in_flight_jobs 0.0" in text
+
+
+async def test_shutdown_during_delivery_keeps_the_runs_outcome(engine_factory, job) -> None:
+    import asyncio
+
+    e = engine_factory(shutdown_timeout_seconds=5)
+    entered = asyncio.Event()
+
+    async def slow_channel(message: DeliveryMessage, settings: Any, env: Any) -> None:
+        entered.set()
+        await asyncio.Event().wait()
+
+    e.rt.register_channel("slow", slow_channel)
+    e.rt.add_job(job("r", input="x", delivery=("slow",)))
+    e.start()
+    await e.advance(60)
+    await asyncio.wait_for(entered.wait(), 5)
+    await e.halt()
+    [run] = e.store.list_runs(job="r")
+    assert (run.status, run.output) == ("succeeded", "echo: x")
