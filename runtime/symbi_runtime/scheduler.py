@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import logging
 import random
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -218,10 +219,17 @@ class CronScheduler:
         try:
             while not self._stopping:
                 now = self.clock.now()
-                self.tick(now)
+                try:
+                    self.tick(now)
+                    deadline = self._sleep_deadline(now)
+                except (sqlite3.Error, StoreError) as e:
+                    # A busy or failing database must not kill the loop: log, back off a tick, retry.
+                    logger.error("scheduler tick failed: %s: %s; retrying", type(e).__name__, e)
+                    deadline = now + timedelta(seconds=self.config.tick_interval_seconds)
+                    self.notify()
                 if self._stopping:
                     break
-                await self._sleep(self._sleep_deadline(now))
+                await self._sleep(deadline)
         finally:
             await self._shut_down()
 

@@ -417,3 +417,24 @@ async def test_pausing_a_job_while_its_run_waits_for_jitter_skips_that_run(engin
     await e.wait(lambda: e.runs("j")[0].status == "skipped")
     assert e.runs("j")[0].error == "job was paused before the run started"
     assert e.calls == []
+
+
+async def test_a_failing_tick_is_logged_and_retried(engine_factory, job, caplog) -> None:
+    import sqlite3
+
+    e = engine_factory()
+    e.rt.add_job(job("j"))
+    store = e.store
+    real = store.due_jobs
+    failures = [sqlite3.OperationalError("database is locked")]
+
+    def flaky(now, *, limit=1000):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        return real(now, limit=limit)
+
+    store.due_jobs = flaky  # type: ignore[method-assign]
+    e.start()
+    await e.wait(lambda: "scheduler tick failed: OperationalError: database is locked" in caplog.text)
+    await e.advance(60)
+    await e.wait(lambda: [r.status for r in e.runs("j")] == ["succeeded"])
