@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -72,6 +73,44 @@ PolicyGate = Callable[
 ]
 
 
+class SessionWriteBehind:
+    """The store as `SessionManager` sees it: session saves wait in memory (reads see them) and are
+    written in the transaction that records the run's outcome, instead of one transaction each.
+
+    Thread-safe: the session manager calls it from worker threads.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._pending: dict[str, list[dict[str, Any]]] = {}
+
+    def load_session(self, key: str) -> list[dict[str, Any]]:
+        with self._lock:
+            pending = self._pending.get(key)
+        return list(pending) if pending is not None else self._store.load_session(key)
+
+    def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None:
+        with self._lock:
+            self._pending[key] = list(messages)
+
+    def delete_session(self, key: str) -> None:
+        with self._lock:
+            self._pending.pop(key, None)
+        self._store.delete_session(key)
+
+    def drain(self) -> dict[str, list[dict[str, Any]]]:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        return pending
+
+    def restore(self, pending: dict[str, list[dict[str, Any]]]) -> None:
+        """Put back saves whose transaction failed (newer saves of the same key win)."""
+        with self._lock:
+            for key, messages in pending.items():
+                self._pending.setdefault(key, messages)
+
+
 class _FinishBatcher:
     """Group commit: outcomes finished in the same event-loop iteration share one transaction.
 
@@ -79,10 +118,13 @@ class _FinishBatcher:
     coroutine resumes), only the commit count drops when many runs end together.
     """
 
-    def __init__(self, store: Store, clock: Clock, default_max_retries: int) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, default_max_retries: int, sessions: SessionWriteBehind | None
+    ) -> None:
         self._store = store
         self._clock = clock
         self._default_max_retries = default_max_retries
+        self._sessions = sessions
         self._pending: list[tuple[RunOutcome, asyncio.Future[FinishResult | None]]] = []
 
     async def finish(self, outcome: RunOutcome) -> FinishResult | None:
@@ -95,11 +137,17 @@ class _FinishBatcher:
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
+        sessions = self._sessions.drain() if self._sessions is not None else {}
         try:
             results = self._store.finish_runs(
-                [o for o, _ in batch], now=self._clock.now(), default_max_retries=self._default_max_retries
+                [o for o, _ in batch],
+                now=self._clock.now(),
+                default_max_retries=self._default_max_retries,
+                sessions=sessions,
             )
         except Exception as e:
+            if self._sessions is not None:
+                self._sessions.restore(sessions)
             for _, future in batch:
                 if not future.done():
                     future.set_exception(e)
@@ -137,7 +185,13 @@ class RunPipeline:
         self.metrics: RunMetrics = metrics or NullMetrics()
         self.env = env
         self._agent_definitions = agent_definitions or (lambda name: None)
-        self._finisher = _FinishBatcher(store, clock, config.scheduler.default_max_retries)
+        write_behind = getattr(sessions, "store", None)
+        self._finisher = _FinishBatcher(
+            store,
+            clock,
+            config.scheduler.default_max_retries,
+            write_behind if isinstance(write_behind, SessionWriteBehind) else None,
+        )
 
     async def execute(self, run: RunRecord, job: JobRecord, *, approved: bool = False) -> RunRecord:
         """Take a `running` run to its final state and return the stored record."""

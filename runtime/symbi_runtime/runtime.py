@@ -31,7 +31,7 @@ from symbi_runtime.clock import Clock, SystemClock
 from symbi_runtime.config import Config, resolve_db_path
 from symbi_runtime.delivery import DeliveryRouter
 from symbi_runtime.metrics import Metrics
-from symbi_runtime.pipeline import NullMetrics, PolicyGate, RunPipeline
+from symbi_runtime.pipeline import NullMetrics, PolicyGate, RunPipeline, SessionWriteBehind
 from symbi_runtime.scheduler import CronScheduler
 from symbi_runtime.sessions import SessionManager
 from symbi_runtime.store import JobRecord, RunRecord, Store, StoreError
@@ -109,7 +109,7 @@ class Runtime:
             clock=self.clock,
             agents=self.agents,
             router=self.router,
-            sessions=SessionManager(self._store, clock=self.clock),
+            sessions=SessionManager(SessionWriteBehind(self._store), clock=self.clock),
             gate=self._gate or policy.evaluate,
             metrics=self.metrics,
             env=self.env,

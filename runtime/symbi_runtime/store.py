@@ -902,13 +902,25 @@ class Store:
         return record
 
     def finish_runs(
-        self, outcomes: Sequence[RunOutcome], *, now: datetime, default_max_retries: int
+        self,
+        outcomes: Sequence[RunOutcome],
+        *,
+        now: datetime,
+        default_max_retries: int,
+        sessions: Mapping[str, list[dict[str, Any]]] | None = None,
     ) -> list[FinishResult]:
         """Record how runs ended, in one transaction, with job counters: a success resets the failure
-        count; `max_retries` consecutive failures move the job to `dead_letter` in this same transaction."""
+        count; `max_retries` consecutive failures move the job to `dead_letter` in this same transaction.
+        `sessions` (key → messages) are saved in that transaction too."""
         results: list[FinishResult] = []
         now_us = to_us(now)
         with self._tx() as cur:
+            if sessions:
+                cur.executemany(
+                    "INSERT INTO sessions (key, messages, updated_at) VALUES (?,?,?) ON CONFLICT(key) "
+                    "DO UPDATE SET messages = excluded.messages, updated_at = excluded.updated_at",
+                    [(key, _json(messages), now_us) for key, messages in sessions.items()],
+                )
             full = [o.run_id for o in outcomes if o.run is None or o.definition is None]
             light = [o.run_id for o in outcomes if o.run is not None and o.definition is not None]
             rows: dict[str, Sequence[Any]] = {}

@@ -97,3 +97,15 @@ async def test_shutdown_during_delivery_keeps_the_runs_outcome(engine_factory, j
     await e.halt()
     [run] = e.store.list_runs(job="r")
     assert (run.status, run.output) == ("succeeded", "echo: x")
+
+
+async def test_session_is_stored_with_the_run_record(engine_factory, job) -> None:
+    from symbi_runtime.sessions import session_key
+
+    e = engine_factory()
+    e.rt.add_job(job("sum", input="first"))
+    run = await e.rt.run_job_now("sum")
+    [summary] = e.store.load_session(session_key("sum"))  # on disk once the run is recorded
+    assert (
+        summary["role"] == "system" and "echo: first" in summary["content"] and run.id in summary["content"]
+    )
