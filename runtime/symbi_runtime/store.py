@@ -309,7 +309,7 @@ class Store:
         self._conn = conn
         self.path = path
         self._lock = threading.RLock()
-        self._definitions: dict[tuple[str, int], JobDefinition] = {}
+        self._definitions: dict[tuple[str, str], JobDefinition] = {}
         self._audit_rows: list[tuple[Any, ...]] | None = None
         self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
 
@@ -449,8 +449,9 @@ class Store:
             cur.execute(_AUDIT_INSERT, row)
 
     def _definition(self, job_id: str, updated_at: int, text: str) -> JobDefinition:
-        """The parsed definition, cached by (job id, updated_at): parsing JSON per fire is not free."""
-        key = (job_id, updated_at)
+        """The parsed definition, cached by its stored text: parsing JSON per fire is not free, and two
+        edits within one timestamp must still not share an entry."""
+        key = (job_id, text)
         definition = self._definitions.get(key)
         if definition is None:
             definition = JobDefinition.from_dict(json.loads(text))
@@ -560,7 +561,7 @@ class Store:
                 (job_id, job.name, job.agent_id, definition, status, _opt_us(first), to_us(now), to_us(now)),
             )
             self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
-            self._definitions[(job_id, to_us(now))] = job
+            self._definitions[(job_id, definition)] = job
             at = from_us(to_us(now))
             created = JobRecord(job_id, job.name, job, status, first, 0, 0, at, at, None, None)
             return created, "created"

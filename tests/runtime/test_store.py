@@ -385,3 +385,11 @@ def test_audit_details_never_keep_a_jwt(store: Store, job) -> None:
     )
     [failed] = store.list_audit(event_type="CronJobFailed")
     assert token not in str(failed.details) and "redacted" in failed.details["error"]
+
+
+def test_two_edits_at_the_same_instant_are_both_seen(store: Store, job) -> None:
+    store.upsert_job(job("a", description="one"), now=T0)
+    edited, outcome = store.upsert_job(job("a", description="two"), now=T0)
+    assert outcome == "updated" and edited.definition.description == "two"
+    assert store.get_job("a").definition.description == "two"  # type: ignore[union-attr]
+    assert store.due_jobs(T0 + timedelta(minutes=1))[0].definition.description == "two"
