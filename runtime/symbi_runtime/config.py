@@ -90,6 +90,7 @@ _SCHEDULER_ALIASES: dict[str, str] = {
 _DELIVERY_ALIASES: dict[str, str] = {"webhook_timeout": "webhook_timeout_seconds"}
 # Delivery strings that are resolved at send time (they may hold secrets).
 _LATE_RESOLVED = {
+    "webhook_auth_header",
     "slack_api_token",
     "slack_webhook_url",
     "slack_default_channel",
@@ -281,9 +282,11 @@ def _apply_env(
             pin_changes[key] = Path(env[var])
     agentpin = replace(agentpin, **pin_changes)
 
+    # Kept as references: the channels resolve them from the environment when they send.
     if env.get("SYMBI_SLACK_TOKEN") and delivery.slack_api_token is None:
-        # Kept as a reference: the channel resolves it from the environment when it sends.
         delivery = replace(delivery, slack_api_token="${SYMBI_SLACK_TOKEN}")
+    if env.get("SYMBI_WEBHOOK_AUTH_HEADER") and delivery.webhook_auth_header is None:
+        delivery = replace(delivery, webhook_auth_header="${SYMBI_WEBHOOK_AUTH_HEADER}")
     return scheduler, delivery, agentpin
 
 

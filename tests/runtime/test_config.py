@@ -83,6 +83,7 @@ def test_env_overrides_and_spec_aliases(tmp_path: Path) -> None:
         "SYMBI_AGENTPIN_DOMAIN": "agent.example.com",
         "SYMBI_AGENTPIN_REQUIRED": "true",
         "SYMBI_SLACK_TOKEN": "xoxb-1",
+        "SYMBI_WEBHOOK_AUTH_HEADER": "Bearer secret-token",
     }
     config = load_config(p, env)
     assert config.scheduler.max_jitter_seconds == 30.0
@@ -91,6 +92,8 @@ def test_env_overrides_and_spec_aliases(tmp_path: Path) -> None:
     assert config.scheduler.environment == "production"
     assert config.agentpin.domain == "agent.example.com" and config.agentpin.required
     assert config.delivery.slack_api_token == "${SYMBI_SLACK_TOKEN}"
+    assert config.delivery.webhook_auth_header == "${SYMBI_WEBHOOK_AUTH_HEADER}"
+    assert "secret-token" not in repr(config)
 
 
 @pytest.mark.parametrize(
