@@ -255,8 +255,7 @@ def _apply_env(
         target = by_env.get(suffix)
         if target is None:
             raise ConfigError(
-                f"environment: {var}: unknown scheduler setting"
-                + _did_you_mean(suffix.lower(), list(known))
+                f"environment: {var}: unknown scheduler setting" + _did_you_mean(suffix.lower(), list(known))
             )
         changes[target] = _coerce(value, str(known[target].type), "environment", var, env, False)
     if env.get("SYMBI_ENVIRONMENT"):
