@@ -438,3 +438,14 @@ async def test_a_failing_tick_is_logged_and_retried(engine_factory, job, caplog)
     await e.wait(lambda: "scheduler tick failed: OperationalError: database is locked" in caplog.text)
     await e.advance(60)
     await e.wait(lambda: [r.status for r in e.runs("j")] == ["succeeded"])
+
+
+async def test_catchup_disabled_in_config_records_everything_missed(engine_factory, job) -> None:
+    e = engine_factory(enable_missed_run_catchup=False)
+    e.rt.add_job(job("m", catchup=Catchup.ALL))
+    e.clock.set(T0 + timedelta(minutes=30))
+    e.start()
+    await e.settle()
+    [summary] = e.runs("m")
+    assert summary.status == "missed" and summary.detail["missed_count"] == 30
+    assert summary.detail["catchup"] == "none"
