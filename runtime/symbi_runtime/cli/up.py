@@ -56,6 +56,11 @@ def up(
         str | None, typer.Option("--environment", help="The runtime's environment for allowed_environments.")
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")] = "info",
+    api: Annotated[
+        bool, typer.Option("--api", help="Serve the HTTP API (/api/v1/…); needs SYMBI_API_TOKEN.")
+    ] = False,
+    api_host: Annotated[str, typer.Option("--api-host", help="Address for the HTTP API.")] = "127.0.0.1",
+    api_port: Annotated[int, typer.Option("--api-port", help="Port for the HTTP API (0: any free).")] = 8080,
 ) -> None:
     """Load schedules and run the scheduler in the foreground until Ctrl-C or SIGTERM."""
     env = environment()
@@ -66,13 +71,30 @@ def up(
         )
     if metrics_port is not None and not 0 <= metrics_port <= 65535:
         fail("up", f"--metrics-port must be between 0 and 65535, got {metrics_port}")
+    api_token: str | None = None
+    if api:
+        api_token = env.get("SYMBI_API_TOKEN") or env.get("SYMBI_API_KEY")
+        if not api_token:
+            fail(
+                "up",
+                "--api needs a bearer token: set SYMBI_API_TOKEN (clients send `Authorization: Bearer …`)",
+            )
+        if not 0 <= api_port <= 65535:
+            fail("up", f"--api-port must be between 0 and 65535, got {api_port}")
     configure_logging(log_level)
     db_path = cli_db_path(db, cfg, env)
-    code = asyncio.run(_serve(cfg, db_path, list(paths or []), metrics_port))
+    api_opts = (api_host, api_port, api_token) if api_token else None
+    code = asyncio.run(_serve(cfg, db_path, list(paths or []), metrics_port, api_opts))
     raise typer.Exit(code)
 
 
-async def _serve(cfg: Config, db_path: Path, paths: list[Path], metrics_port: int | None) -> int:
+async def _serve(
+    cfg: Config,
+    db_path: Path,
+    paths: list[Path],
+    metrics_port: int | None,
+    api: tuple[str, int, str] | None = None,
+) -> int:
     try:
         rt = Runtime(cfg, db_path=db_path)
         rt.open()
@@ -103,6 +125,16 @@ async def _serve(cfg: Config, db_path: Path, paths: list[Path], metrics_port: in
             except (OSError, RuntimeError) as e:
                 fail("up", f"cannot serve metrics on port {port}: {e}")
             typer.echo(f"metrics: http://127.0.0.1:{server.port}/metrics")
+        api_server = None
+        if api is not None:
+            from symbi_runtime.http_api import API_PREFIX, serve_api
+
+            host, api_port, token = api
+            try:
+                api_server = await serve_api(rt, token=token, host=host, port=api_port)
+            except OSError as e:
+                fail("up", f"cannot serve the HTTP API: {e}")
+            typer.echo(f"api: {api_server.url}{API_PREFIX} (bearer token from SYMBI_API_TOKEN)")
         # Handlers go in before we say we are running, so a signal sent on that line is handled gracefully.
         installed = _install_signal_handlers(rt)
         try:
@@ -112,6 +144,8 @@ async def _serve(cfg: Config, db_path: Path, paths: list[Path], metrics_port: in
             loop = asyncio.get_running_loop()
             for sig in installed:
                 loop.remove_signal_handler(sig)
+            if api_server is not None:
+                await api_server.close()
         typer.echo("symbi up: stopped")
         return 0
     finally:

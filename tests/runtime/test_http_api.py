@@ -1,0 +1,170 @@
+"""The HTTP API served by uvicorn on loopback, driven by a real HTTP client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from symbi_runtime.agents import AgentCall
+from symbi_runtime.http_api import serve_api
+from symbi_runtime.runtime import Runtime
+
+TOKEN = "test-token-0123456789"
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with Runtime(db_path=tmp_path / "api.db", env={"SECRET_URL": "https://hidden.example"}) as rt:
+
+        async def reporter(call: AgentCall) -> str:
+            return f"report for {call.input or 'nothing'}"
+
+        rt.register_agent("reporter", reporter)
+        scheduler = asyncio.create_task(rt.run())
+        server = await serve_api(rt, token=TOKEN, port=0)
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=10) as client:
+            yield rt, client
+        await server.close()
+        rt.stop()
+        await scheduler
+
+
+JOB = {
+    "name": "hourly-report",
+    "agent_id": "reporter",
+    "cron_expr": "0 0 * * * *",
+    "session_mode": "ephemeral_with_summary",
+    "delivery": ["stdout"],
+    "webhook_url": "${SECRET_URL}",
+}
+
+
+async def test_every_request_needs_the_token(api: tuple[Runtime, httpx.AsyncClient]) -> None:
+    _, client = api
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
+        r = await client.get("/api/v1/schedule", headers={"Authorization": "", **headers})
+        assert r.status_code == 401
+        assert r.json() == {"error": "missing or invalid bearer token"}
+    assert (await client.get("/api/v1/health/scheduler", headers={"Authorization": ""})).status_code == 401
+
+
+async def test_schedule_lifecycle(api: tuple[Runtime, httpx.AsyncClient]) -> None:
+    rt, client = api
+    r = await client.post("/api/v1/schedule", json=JOB)
+    assert r.status_code == 201, r.text
+    job = r.json()
+    assert job["name"] == "hourly-report"
+    assert job["status"] == "active"
+    assert job["next_run"] is not None
+    assert job["definition"]["webhook_url"] == "${SECRET_URL}"  # never resolved in API output
+    job_id = job["id"]
+
+    assert (await client.post("/api/v1/schedule", json=JOB)).status_code == 409
+
+    listed = (
+        await client.get("/api/v1/schedule", params={"status": "active", "agent_id": "reporter"})
+    ).json()
+    assert [j["id"] for j in listed] == [job_id]
+    assert (await client.get("/api/v1/schedule", params={"agent_id": "nobody"})).json() == []
+
+    r = await client.put(f"/api/v1/schedule/{job_id}", json={"cron_expr": "0 0 */2 * * *"})
+    assert r.status_code == 200, r.text
+    assert r.json()["cron_expr"] == "0 0 */2 * * *"
+
+    paused = (await client.post(f"/api/v1/schedule/{job_id}/pause")).json()
+    assert paused["status"] == "paused"
+    resumed = (await client.post(f"/api/v1/schedule/{job_id}/resume")).json()
+    assert resumed["status"] == "active"
+
+    run = (
+        await client.post(f"/api/v1/schedule/{job_id}/run", json={"input": "Run with custom input"})
+    ).json()
+    assert run["status"] == "succeeded", run
+    assert run["output"] == "report for Run with custom input"
+    assert run["execution_time_ms"] >= 0
+
+    history = (await client.get(f"/api/v1/schedule/{job_id}/history", params={"limit": 20})).json()
+    assert [h["id"] for h in history] == [run["id"]]
+    failed = (await client.get(f"/api/v1/schedule/{job_id}/history", params={"status": "failed"})).json()
+    assert failed == []
+
+    nxt = (await client.get(f"/api/v1/schedule/{job_id}/next_run")).json()
+    assert nxt["next_run"] == resumed["next_run"]
+
+    health = (await client.get("/api/v1/health/scheduler")).json()
+    assert health["status"] == "healthy"
+    assert health["active_jobs"] == 1
+    assert health["metrics"]["runs_total"] == 1
+    assert health["metrics"]["runs_succeeded"] == 1
+
+    deleted = await client.delete(f"/api/v1/schedule/{job_id}")
+    assert deleted.json()["deleted"] is True
+    assert (await client.get(f"/api/v1/schedule/{job_id}")).status_code == 404
+    assert rt.store.get_job("hourly-report") is None
+
+
+async def test_bad_requests_get_clear_errors(api: tuple[Runtime, httpx.AsyncClient]) -> None:
+    _, client = api
+    r = await client.post("/api/v1/schedule", content=b"{not json")
+    assert r.status_code == 400 and "invalid JSON" in r.json()["error"]
+    r = await client.post("/api/v1/schedule", json={**JOB, "cron_expr": "0 0 25 * * *"})
+    assert r.status_code == 400 and "hour must be 0-23" in r.json()["error"]
+    r = await client.post("/api/v1/schedule", json={**JOB, "at": "2030-01-01T00:00:00Z"})
+    assert r.status_code == 400 and "exactly one of" in r.json()["error"]
+    r = await client.post("/api/v1/schedule", json={**JOB, "colour": "blue"})
+    assert r.status_code == 400 and "colour" in r.json()["error"]
+    r = await client.get("/api/v1/schedule/nope/history", params={"limit": "many"})
+    assert r.status_code == 404
+    assert (await client.post("/api/v1/runs/nope/approve")).status_code == 404
+
+
+def test_symbi_up_api_needs_a_token(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("SYMBI_API_TOKEN", "SYMBI_API_KEY")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "up", "--api", "--db", str(tmp_path / "x.db")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "SYMBI_API_TOKEN" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_symbi_up_serves_the_api_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = {**os.environ, "SYMBI_API_TOKEN": TOKEN}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "symbi_lang.cli.main", "up", "--api", "--api-port", "0", "--db", "api.db"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        url = None
+        for line in proc.stdout:
+            if line.startswith("api: "):
+                url = line.split()[1]
+                break
+        assert url is not None and url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{url}/health/scheduler", timeout=10).status_code == 401
+        r = httpx.get(f"{url}/health/scheduler", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        assert r.status_code == 200
+        assert r.json()["status"] == "healthy"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "symbi up: stopped" in out
