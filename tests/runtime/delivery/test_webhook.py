@@ -6,6 +6,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,12 @@ def stalled_server(httpserver: HTTPServer) -> Iterator[tuple[HTTPServer, threadi
     httpserver.expect_request("/slow").respond_with_handler(handler)
     yield httpserver, release
     release.set()
+    # The stalled request finishes on the server's thread after the test; wait for it to be logged and
+    # clear it, so it cannot land in the next test's `httpserver.log`.
+    deadline = time.monotonic() + 10
+    while not any(req.path == "/slow" for req, _ in httpserver.log) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    httpserver.clear()
 
 
 async def test_a_server_that_does_not_answer_times_out(
