@@ -59,7 +59,8 @@ schedule job_{i} {{
 
 def make_file(path: Path, n: int) -> None:
     agents = "".join(
-        f'\nagent agent_{a} {{\n  description: "Agent {a}"\n  command: ["echo", "{a}"]\n}}\n' for a in range(10)
+        f'\nagent agent_{a} {{\n  description: "Agent {a}"\n  command: ["echo", "{a}"]\n}}\n'
+        for a in range(10)
     )
     path.write_text(agents + "".join(schedule(i) for i in range(n)), encoding="utf-8")
 
@@ -88,8 +89,10 @@ def main() -> None:
             if code != 0:
                 sys.exit(f"check failed on the 20-schedule file (exit {code})")
             walls.append(wall)
-        print(f"cold `symbi check` on 20 schedules: median {statistics.median(walls) * 1000:.0f} ms "
-              f"(min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f}, {args.runs} runs; target <= 200 ms)")
+        print(
+            f"cold `symbi check` on 20 schedules: median {statistics.median(walls) * 1000:.0f} ms "
+            f"(min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f}, {args.runs} runs; target <= 200 ms)"
+        )
 
         big = Path(tmp) / "ten_thousand.symbi"
         make_file(big, 10_000)
@@ -97,8 +100,10 @@ def main() -> None:
         wall, code, rss_kib = run_check(big)
         if code != 0:
             sys.exit(f"check failed on the 10k-schedule file (exit {code})")
-        print(f"`symbi check` on 10,000 schedules ({size_mb:.2f} MB): {wall:.2f} s, "
-              f"{size_mb / wall:.2f} MB/s (target >= 0.5), peak RSS {rss_kib / 1024:.0f} MB (target < 400)")
+        print(
+            f"`symbi check` on 10,000 schedules ({size_mb:.2f} MB): {wall:.2f} s, "
+            f"{size_mb / wall:.2f} MB/s (target >= 0.5), peak RSS {rss_kib / 1024:.0f} MB (target < 400)"
+        )
 
 
 if __name__ == "__main__":

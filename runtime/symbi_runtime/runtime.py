@@ -12,6 +12,7 @@ jobs of every loaded file are upserted in one transaction.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import random
@@ -24,7 +25,7 @@ from types import TracebackType
 from typing import Any, Literal, TextIO
 
 from symbi_lang.diagnostics import Diagnostic
-from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet
+from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet, SourceRef
 from symbi_runtime import policy, timing
 from symbi_runtime.agents.registry import AgentRegistry
 from symbi_runtime.clock import Clock, SystemClock
@@ -169,7 +170,7 @@ class Runtime:
                 diagnostics=diagnostics,
                 rendered=rendered,
             )
-        return self.load_jobset(analysis.jobset())
+        return self.load_jobset(absolute_sources(analysis.jobset()))
 
     def load_jobset(self, jobset: JobSet) -> list[LoadedJob]:
         """Upsert every job of `jobset` (one transaction) and remember its agents."""
@@ -259,6 +260,25 @@ class Runtime:
 
 def _default_metrics(config: Config) -> Any:
     return Metrics() if config.scheduler.enable_metrics else NullMetrics()
+
+
+def absolute_sources(jobset: JobSet) -> JobSet:
+    """The jobset with every source file made absolute, so a stored job finds its `.symbi` file (handler
+    modules and `command` working directory are relative to it) whatever directory the runtime runs in."""
+
+    def fix(src: SourceRef) -> SourceRef:
+        if not src.file or src.file.startswith("<"):
+            return src
+        return dataclasses.replace(src, file=str(Path(src.file).resolve()))
+
+    def fix_agent(agent: AgentDefinition | None) -> AgentDefinition | None:
+        return None if agent is None else dataclasses.replace(agent, source=fix(agent.source))
+
+    jobs = tuple(
+        dataclasses.replace(j, source=fix(j.source), agent=fix_agent(j.agent)) for j in jobset.jobs
+    )
+    agents = tuple(dataclasses.replace(a, source=fix(a.source)) for a in jobset.agents)
+    return dataclasses.replace(jobset, jobs=jobs, agents=agents)
 
 
 def summarize_jobs(jobs: Iterable[LoadedJob]) -> list[str]:

@@ -459,7 +459,9 @@ def _jobs_from_files(files: Sequence[Path], schedule: str | None) -> list[JobDef
         shown = ", ".join(str(f) for f in files)
         s = "s" if len(errors) != 1 else ""
         raise CliFailure(f"{shown}: {len(errors)} error{s}; nothing added")
-    jobs = list(analysis.jobset().jobs)
+    from symbi_runtime.runtime import absolute_sources
+
+    jobs = list(absolute_sources(analysis.jobset()).jobs)
     shown = ", ".join(str(f) for f in files)
     if schedule is not None:
         chosen = [j for j in jobs if j.name == schedule]

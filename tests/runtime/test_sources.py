@@ -1,0 +1,66 @@
+"""A job added from a relative path still finds its files (handler modules, command working directory)
+when the runtime or CLI runs from another directory: stored source paths are absolute."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCHEDULES = """\
+agent from_handler {
+    handler: "local_agent:run"
+}
+
+agent from_command {
+    command: ["sh", "-c", "cat marker.txt"]
+}
+
+schedule handled {
+    agent: "from_handler"
+    cron: "0 0 * * * *"
+}
+
+schedule commanded {
+    agent: "from_command"
+    cron: "0 0 * * * *"
+}
+"""
+
+
+def symbi(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_relative_files_resolve_from_anywhere(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    jobs = project / "jobs"
+    jobs.mkdir(parents=True)
+    (jobs / "schedules.symbi").write_text(SCHEDULES)
+    (jobs / "local_agent.py").write_text("def run(call):\n    return 'handled next to the schedule'\n")
+    (jobs / "marker.txt").write_text("command ran in the schedule's directory")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    db = str(tmp_path / "state.db")
+
+    added = symbi("cron", "add", "--file", "jobs/schedules.symbi", "--db", db, cwd=project)
+    assert added.returncode == 0, added.stderr
+
+    for name, expected in (
+        ("handled", "handled next to the schedule"),
+        ("commanded", "command ran in the schedule's directory"),
+    ):
+        run = symbi("cron", "run", name, "--db", db, "--format", "json", cwd=elsewhere)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert json.loads(run.stdout)["output"] == expected
+
+    listed = json.loads(symbi("cron", "list", "--db", db, "--format", "json", cwd=elsewhere).stdout)
+    assert {j["name"] for j in listed} == {"handled", "commanded"}
