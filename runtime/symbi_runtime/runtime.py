@@ -111,7 +111,7 @@ class Runtime:
             agents=self.agents,
             router=self.router,
             sessions=SessionManager(SessionWriteBehind(self._store), clock=self.clock),
-            gate=self._gate or policy.evaluate,
+            gate=self._gate or policy.PolicyGate(),
             metrics=self.metrics,
             env=self.env,
             agent_definitions=self._agent_defs.get,

@@ -263,6 +263,7 @@ class CronScheduler:
         """One pass: expire approvals, pick up approved runs, claim every due fire."""
         for run in self.store.expire_approvals(now=now):
             logger.info("approval for run %s of %s expired: missed", run.id, run.job_name)
+            self.metrics.missed(run.job_name, 1)
         for run in self.store.runs_to_resume(approved_only=True):
             if run.id not in self._tracked:
                 job = self.store.get_job(run.job_id)
