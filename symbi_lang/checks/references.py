@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from symbi_lang import codes
 from symbi_lang.ast import Block, IdentValue, ListValue, MapValue, Module, StringValue
+from symbi_lang.capabilities import capability_covers
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import replace_fix, suggest
 from symbi_lang.checks.walk import block_name, index
@@ -105,18 +106,6 @@ def _check_capabilities(schedule: Block, agent: Block) -> Iterator[Diagnostic]:
                 help=f'add "{cap}" to the capabilities of agent `{name}` or drop it from the policy',
                 related=(Related(where, f"agent `{name}` declares its capabilities here"),),
             )
-
-
-def capability_covers(declared: str, required: str) -> bool:
-    """AgentPin `action:resource` rules, as the runtime's policy gate applies them: the same
-    capability, or the same action with resource `*` or a dotted parent (`read:data` ⊇ `read:data.users`)."""
-    if declared == required:
-        return True
-    d_action, d_sep, d_resource = declared.partition(":")
-    r_action, r_sep, r_resource = required.partition(":")
-    if not d_sep or not r_sep or d_action != r_action:
-        return False
-    return d_resource == "*" or r_resource.startswith(d_resource + ".")
 
 
 def _word(node: object) -> str:

@@ -1,5 +1,7 @@
 """AgentPin credential verification (ES256, offline discovery), per the AgentPin protocol."""
 
+from symbi_lang.capabilities import capability_covers
+
 from .credential import (
     ALGORITHM,
     CLOCK_SKEW_SECONDS,
@@ -7,7 +9,6 @@ from .credential import (
     MAX_TOKEN_CHARS,
     TOKEN_TYPE,
     VerificationResult,
-    capability_covers,
     verify_credential,
 )
 from .discovery import (

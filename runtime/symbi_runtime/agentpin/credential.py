@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.hashes import SHA256
 
+from symbi_lang.capabilities import capability_covers
+
 from .constraints import check_within, parse_constraints
 from .discovery import ACTIVE, DomainTrust, UnusableKey, VerificationKey
 from .encoding import b64url_decode, is_plain_domain, is_plain_key_id, load_json_object, short
@@ -298,18 +300,3 @@ def _check_times(claims: _Claims, now: int) -> None:
         raise AgentPinError(E.NOT_YET_VALID, "credential is not valid yet (nbf)")
     if claims.exp <= now - CLOCK_SKEW_SECONDS:
         raise AgentPinError(E.EXPIRED, "credential has expired")
-
-
-def capability_covers(declared: str, claimed: str) -> bool:
-    """Whether a declared capability covers a claimed one (AgentPin `action:resource` rules).
-
-    Same action and: resource `*`, the same resource, or a dotted sub-resource (`read:data` covers
-    `read:data.users`). Capabilities without a `:` only cover themselves.
-    """
-    if declared == claimed:
-        return True
-    d_action, d_sep, d_resource = declared.partition(":")
-    c_action, c_sep, c_resource = claimed.partition(":")
-    if not d_sep or not c_sep or d_action != c_action:
-        return False
-    return d_resource == "*" or c_resource.startswith(d_resource + ".")
