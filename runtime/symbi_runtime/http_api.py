@@ -280,6 +280,40 @@ class Api:
             raise ApiError(404, f"no run {request.path_params['run_id']!r}")
         return JSONResponse(run_body(run))
 
+    # --- audit --------------------------------------------------------------------------------------
+
+    async def audit(self, request: Request) -> Response:
+        q = request.query_params
+        since = None
+        if q.get("since"):
+            try:
+                since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
+            except ValueError:
+                raise ApiError(400, f"since must be an ISO 8601 date-time, got {q['since']!r}") from None
+            if since.tzinfo is None:
+                raise ApiError(400, "since needs a UTC offset (e.g. 2026-11-25T00:00:00Z)")
+        records = self.rt.store.list_audit(
+            event_type=q.get("type") or q.get("event_type"),
+            job=q.get("job") or q.get("job_id"),
+            since=since,
+            limit=self._limit(request, 200),
+        )
+        return JSONResponse(
+            [
+                {
+                    "id": r.id,
+                    "event_type": r.event_type,
+                    "at": _iso(r.at),
+                    "actor": r.actor,
+                    "job_id": r.job_id,
+                    "job_name": r.job_name,
+                    "run_id": r.run_id,
+                    "details": r.details,
+                }
+                for r in records
+            ]
+        )
+
     # --- health -------------------------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
@@ -324,6 +358,7 @@ def create_app(runtime: Runtime, token: str) -> Starlette:
         Route(f"{p}/runs/{{run_id}}", g(api.get_run), methods=["GET"]),
         Route(f"{p}/runs/{{run_id}}/approve", g(api.approve), methods=["POST"]),
         Route(f"{p}/runs/{{run_id}}/deny", g(api.deny), methods=["POST"]),
+        Route(f"{p}/audit", g(api.audit), methods=["GET"]),
         Route(f"{p}/health/scheduler", g(api.health), methods=["GET"]),
     ]
     return Starlette(routes=routes)

@@ -168,3 +168,20 @@ def test_symbi_up_serves_the_api_and_stops_on_sigterm(tmp_path: Path) -> None:
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "symbi up: stopped" in out
+
+
+async def test_audit_events_over_the_api(api: tuple[Runtime, httpx.AsyncClient]) -> None:
+    _, client = api
+    job_id = (await client.post("/api/v1/schedule", json=JOB)).json()["id"]
+    await client.post(f"/api/v1/schedule/{job_id}/pause")
+    events = (await client.get("/api/v1/audit", params={"job": "hourly-report"})).json()
+    types = [e["event_type"] for e in events]
+    assert types[0] == "CronJobPaused"  # newest first
+    assert "CronJobCreated" in types
+    only = (await client.get("/api/v1/audit", params={"type": "CronJobCreated"})).json()
+    assert {e["event_type"] for e in only} == {"CronJobCreated"}
+    assert all(e["job_name"] == "hourly-report" for e in only)
+    later = (await client.get("/api/v1/audit", params={"since": "2999-01-01T00:00:00Z"})).json()
+    assert later == []
+    bad = await client.get("/api/v1/audit", params={"since": "yesterday"})
+    assert bad.status_code == 400
