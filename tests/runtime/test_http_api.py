@@ -185,3 +185,59 @@ async def test_audit_events_over_the_api(api: tuple[Runtime, httpx.AsyncClient])
     assert later == []
     bad = await client.get("/api/v1/audit", params={"since": "yesterday"})
     assert bad.status_code == 400
+
+
+def _spec_python_sdk_example(base_url: str) -> dict[str, object]:
+    """The spec's Python SDK example, against our server (import path aside)."""
+    from symbi_runtime.client import ApiError, SymbiontClient
+
+    seen: dict[str, object] = {}
+    with SymbiontClient(base_url=base_url, api_key=TOKEN) as client:
+        job = client.schedule.create(
+            name="hourly-metrics",
+            agent_id="reporter",
+            cron_expr="0 0 * * * *",
+            session_mode="ephemeral_with_summary",
+            delivery=["log_file"],
+        )
+        seen["created"] = job.id
+        seen["listed"] = [j.name for j in client.schedule.list(agent_id="reporter")]
+        details = client.schedule.get(job.id)
+        seen["cron"] = details.cron_expr
+        seen["next_run"] = details.next_run
+        client.schedule.update(job.id, cron_expr="0 */30 * * * *")
+        seen["updated_cron"] = client.schedule.get(job.id).cron_expr
+        run = client.schedule.run_now(job.id, input="Generate metrics report")
+        seen["run_output"] = run.output
+        client.schedule.pause(job.id)
+        seen["paused"] = client.schedule.get(job.id).status
+        seen["failures"] = [
+            r.error_message for r in client.schedule.get_history(job.id, status="failed", limit=5)
+        ]
+        client.schedule.resume(job.id)
+        health = client.schedule.health()
+        seen["health"] = (health.status, health.active_jobs, health.in_flight_jobs)
+        seen["audit"] = [e.event_type for e in client.audit(job="hourly-metrics")][-1]
+        try:
+            client.schedule.get("no-such-job")
+        except ApiError as e:
+            seen["missing"] = (e.status, e.message)
+    return seen
+
+
+async def test_the_python_client_runs_the_spec_sdk_example(
+    api: tuple[Runtime, httpx.AsyncClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, client = api
+    monkeypatch.chdir(tmp_path)  # log_file delivery writes under ./.symbi/logs
+    seen = await asyncio.to_thread(_spec_python_sdk_example, str(client.base_url).removesuffix("/"))
+    assert seen["listed"] == ["hourly-metrics"]
+    assert seen["cron"] == "0 0 * * * *"
+    assert seen["next_run"] is not None
+    assert seen["updated_cron"] == "0 */30 * * * *"
+    assert seen["run_output"] == "report for Generate metrics report"
+    assert seen["paused"] == "paused"
+    assert seen["failures"] == []
+    assert seen["health"] == ("healthy", 1, 0)
+    assert seen["audit"] == "CronJobCreated"
+    assert seen["missing"] == (404, "no job 'no-such-job'")
