@@ -35,6 +35,9 @@ logger = logging.getLogger("symbi_runtime.http_api")
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1_000_000
 MAX_HISTORY = 1000
+MIN_TOKEN_CHARS = 16
+# Agent fields that make the runtime execute something: never accepted over the API (remote code execution).
+EXECUTOR_KEYS = ("handler", "command", "endpoint")
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -98,8 +101,9 @@ class Api:
     """Route handlers bound to one runtime."""
 
     def __init__(self, runtime: Runtime, token: str) -> None:
-        if not token:
-            raise ValueError("the HTTP API needs a non-empty token")
+        token = token.strip()
+        if len(token) < MIN_TOKEN_CHARS:
+            raise ValueError(f"the HTTP API token must be at least {MIN_TOKEN_CHARS} characters")
         self.rt = runtime
         self._token = token.encode()
 
@@ -159,6 +163,13 @@ class Api:
                 raise ApiError(400, f"'{key}' must be a non-empty string")
         if (data.get("cron_expr") is None) == (data.get("at") is None):
             raise ApiError(400, "give exactly one of 'cron_expr' and 'at'")
+        agent = data.get("agent")
+        if isinstance(agent, dict) and any(agent.get(k) for k in EXECUTOR_KEYS):
+            raise ApiError(
+                400,
+                "an API job cannot define how its agent runs (handler, command, endpoint); "
+                "refer to an agent loaded from .symbi files or registered in-process by 'agent_id'",
+            )
         try:
             return JobDefinition.from_dict(data)
         except (ValueError, TypeError, KeyError) as e:

@@ -121,6 +121,9 @@ async def test_bad_requests_get_clear_errors(api: tuple[Runtime, httpx.AsyncClie
     assert r.status_code == 400 and "exactly one of" in r.json()["error"]
     r = await client.post("/api/v1/schedule", json={**JOB, "colour": "blue"})
     assert r.status_code == 400 and "colour" in r.json()["error"]
+    inline = {**JOB, "agent": {"name": "x", "command": ["sh", "-c", "id"]}}
+    r = await client.post("/api/v1/schedule", json=inline)
+    assert r.status_code == 400 and "cannot define how its agent runs" in r.json()["error"]
     r = await client.get("/api/v1/schedule/nope/history", params={"limit": "many"})
     assert r.status_code == 404
     assert (await client.post("/api/v1/runs/nope/approve")).status_code == 404
@@ -139,6 +142,16 @@ def test_symbi_up_api_needs_a_token(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "SYMBI_API_TOKEN" in proc.stderr
     assert "Traceback" not in proc.stderr
+    short = subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "up", "--api", "--db", str(tmp_path / "x.db")],
+        capture_output=True,
+        text=True,
+        env={**env, "SYMBI_API_TOKEN": "abc"},
+        timeout=60,
+        check=False,
+    )
+    assert short.returncode == 2
+    assert "too short" in short.stderr
 
 
 def test_symbi_up_serves_the_api_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -74,6 +74,13 @@ def up(
     api_token: str | None = None
     if api:
         api_token = env.get("SYMBI_API_TOKEN") or env.get("SYMBI_API_KEY")
+        api_token = (api_token or "").strip()
+        if api_token and len(api_token) < 16:
+            fail(
+                "up",
+                "SYMBI_API_TOKEN is too short: use at least 16 random characters "
+                "(e.g. `openssl rand -hex 24`)",
+            )
         if not api_token:
             fail(
                 "up",
