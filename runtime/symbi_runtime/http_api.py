@@ -157,13 +157,17 @@ class Api:
             raise ApiError(400, "expected a JSON object body")
         return data
 
-    def _definition(self, data: dict[str, Any]) -> JobDefinition:
+    def _definition(
+        self, data: dict[str, Any], *, from_client: dict[str, Any] | None = None
+    ) -> JobDefinition:
+        """Validate a job body. `from_client` is the part the client sent (default: all of `data`);
+        only that part may not bind an executor (a stored job from files keeps its own agent)."""
         for key in ("name", "agent_id"):
             if not isinstance(data.get(key), str) or not data[key].strip():
                 raise ApiError(400, f"'{key}' must be a non-empty string")
         if (data.get("cron_expr") is None) == (data.get("at") is None):
             raise ApiError(400, "give exactly one of 'cron_expr' and 'at'")
-        agent = data.get("agent")
+        agent = (data if from_client is None else from_client).get("agent")
         if isinstance(agent, dict) and any(agent.get(k) for k in EXECUTOR_KEYS):
             raise ApiError(
                 400,
@@ -221,7 +225,7 @@ class Api:
             merged["at"] = None
         if "at" in changes and changes["at"] is not None:
             merged["cron_expr"] = None
-        return JSONResponse(job_body(self._save(self._definition(merged))))
+        return JSONResponse(job_body(self._save(self._definition(merged, from_client=changes))))
 
     async def delete(self, request: Request) -> Response:
         job = self._job(request)

@@ -254,3 +254,22 @@ async def test_the_python_client_runs_the_spec_sdk_example(
     assert seen["health"] == ("healthy", 1, 0)
     assert seen["audit"] == "CronJobCreated"
     assert seen["missing"] == (404, "no job 'no-such-job'")
+
+
+async def test_a_job_loaded_from_files_can_be_updated_over_the_api(
+    api: tuple[Runtime, httpx.AsyncClient], tmp_path: Path
+) -> None:
+    rt, client = api
+    source = tmp_path / "jobs.symbi"
+    source.write_text(
+        'agent echoer {\n    command: ["cat"]\n}\n\n'
+        'schedule echo_job {\n    agent: "echoer"\n    cron: "0 0 * * * *"\n}\n'
+    )
+    rt.load_file(source)
+    r = await client.put("/api/v1/schedule/echo_job", json={"cron_expr": "0 30 * * * *"})
+    assert r.status_code == 200, r.text
+    assert r.json()["definition"]["agent"]["command"] == ["cat"]
+    r = await client.put("/api/v1/schedule/echo_job", json={"agent": {"name": "echoer", "command": ["id"]}})
+    assert r.status_code == 400
+    run = (await client.post("/api/v1/schedule/echo_job/run", json={"input": "still mine"})).json()
+    assert run["output"] == "still mine"
