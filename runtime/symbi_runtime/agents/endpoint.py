@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 
-from symbi_lang.interpolation import UnresolvedVariable, resolve
+from symbi_lang.interpolation import UnresolvedVariable, references, resolve
 from symbi_runtime.agents.call import AgentCall, AgentError
+from symbi_runtime.delivery.redaction import Secrets
 
 DEFAULT_TIMEOUT_SECONDS = 120.0  # per network operation (connect, each read); max_runtime bounds the whole
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -52,8 +53,13 @@ class EndpointAgent:
 
     def url(self, env: dict[str, str] | None = None) -> str:
         """The request URL; with `env=None` the unresolved form (`${VAR}` kept) used in messages."""
-        base = (self.endpoint if env is None else resolve(self.endpoint, env)).rstrip("/")
-        return base if base.endswith(COMPLETIONS_PATH) else base + COMPLETIONS_PATH
+        raw = self.endpoint if env is None else resolve(self.endpoint, env)
+        # The suffix goes on the path, before any query string (`…/v1?api-version=…`).
+        base, sep, query = raw.partition("?")
+        base = base.rstrip("/")
+        if not base.endswith(COMPLETIONS_PATH):
+            base += COMPLETIONS_PATH
+        return base + sep + query
 
     def request_body(self, call: AgentCall) -> dict[str, Any]:
         """The JSON document POSTed for `call` (documented above; pinned by tests)."""
@@ -83,7 +89,13 @@ class EndpointAgent:
                     "(its api_key_env) is not set"
                 )
             headers["Authorization"] = f"Bearer {secret}"
-        shown = _redact(self.url(), secret)  # the unresolved URL: a `${VAR}` in it may be a secret
+        # Every value resolved into the URL, and the key, are scrubbed from anything we report.
+        hidden = Secrets()
+        for ref in references(self.endpoint):
+            hidden.add(env.get(ref.name))
+        hidden.add(secret)
+        secret_values = hidden
+        shown = _redact(self.url(), secret_values)  # the unresolved URL: a `${VAR}` in it may be a secret
         try:
             async with httpx.AsyncClient(
                 timeout=self.timeout_seconds,
@@ -102,16 +114,16 @@ class EndpointAgent:
                 f"agent {self.name!r}: {shown} did not answer within {self.timeout_seconds:g}s"
             ) from None
         except httpx.HTTPError as e:
-            detail = _redact(str(e).replace(url, shown), secret) or type(e).__name__
+            detail = _redact(str(e).replace(url, shown), secret_values) or type(e).__name__
             raise AgentError(f"agent {self.name!r}: request to {shown} failed: {detail}") from None
         text = body.decode(response.encoding or "utf-8", errors="replace")
         if response.status_code >= 400:
-            excerpt = _excerpt(text, secret)
+            excerpt = _excerpt(text, secret_values)
             raise AgentError(
                 f"agent {self.name!r}: {shown} returned HTTP {response.status_code}"
                 + (f": {excerpt}" if excerpt else "")
             )
-        return _content(body, text, self.name, shown, secret)
+        return _content(body, text, self.name, shown, secret_values)
 
 
 @functools.cache
@@ -129,7 +141,7 @@ async def _read_capped(response: httpx.Response, limit: int, name: str, shown: s
     return bytes(body)
 
 
-def _content(body: bytes, text: str, name: str, shown: str, secret: str | None) -> str:
+def _content(body: bytes, text: str, name: str, shown: str, secret: Secrets) -> str:
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -150,10 +162,10 @@ def _content(body: bytes, text: str, name: str, shown: str, secret: str | None) 
     return content
 
 
-def _redact(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
+def _redact(text: str, secrets: Secrets) -> str:
+    return secrets.scrub(text)
 
 
-def _excerpt(text: str, secret: str | None) -> str:
+def _excerpt(text: str, secret: Secrets) -> str:
     text = _redact(" ".join(text.split()), secret)
     return text if len(text) <= BODY_EXCERPT_CHARS else text[:BODY_EXCERPT_CHARS] + "…"

@@ -10,7 +10,7 @@ import functools
 import json
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -60,12 +60,13 @@ class PostOutcome:
     response: httpx.Response | None
     transport_error: str | None
 
-    def failure(self, where: str) -> str:
-        """Why the POST counts as failed when the caller rejects it (for the receipt's error)."""
+    def failure(self, where: str, scrub: Callable[[str], str] = str) -> str:
+        """Why the POST counts as failed when the caller rejects it (for the receipt's error). `scrub`
+        removes secrets from the response body before it is cut short (a cut secret would not match)."""
         tries = f" after {self.attempts} attempts" if self.attempts > 1 else ""
         if self.response is None:
             return f"{self.transport_error}{tries}"
-        return f"HTTP {self.response.status_code} from {where}{tries}{_body_hint(self.response)}"
+        return f"HTTP {self.response.status_code} from {where}{tries}{_body_hint(self.response, scrub)}"
 
 
 @functools.cache
@@ -185,7 +186,7 @@ def _describe(exc: httpx.TransportError, where: str) -> str:
     return f"{type(exc).__name__} talking to {where}: {exc}"
 
 
-def _body_hint(response: httpx.Response) -> str:
+def _body_hint(response: httpx.Response, scrub: Callable[[str], str] = str) -> str:
     """A short, single-line excerpt of an error body (Slack says `invalid_token`, `no_service`…)."""
-    text = " ".join(response.text.split())[:200]
+    text = " ".join(scrub(response.text).split())[:200]
     return f": {text}" if text else ""

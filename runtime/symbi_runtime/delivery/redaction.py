@@ -7,8 +7,9 @@ webhook URLs (Slack's in particular) are credentials.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from symbi_lang.interpolation import references, resolve
 
@@ -25,9 +26,13 @@ class Secrets:
         self._values: set[str] = set()
 
     def add(self, value: str | None) -> None:
-        """Remember `value` as secret."""
-        if value is not None and len(value) >= _MIN_SECRET_LENGTH:
-            self._values.add(value)
+        """Remember `value` as secret, with the forms it takes when echoed back in JSON or in a URL."""
+        if value is None or len(value) < _MIN_SECRET_LENGTH:
+            return
+        self._values.add(value)
+        for form in (json.dumps(value)[1:-1], quote(value, safe=""), quote(value, safe="/:=&?@")):
+            if len(form) >= _MIN_SECRET_LENGTH:
+                self._values.add(form)
 
     def add_url(self, url: str) -> None:
         """Remember a URL whose path and query are secret (a Slack webhook, a tokenised endpoint)."""

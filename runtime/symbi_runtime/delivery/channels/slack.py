@@ -137,7 +137,7 @@ class SlackChannel:
     ) -> DeliveryReceipt:
         response = outcome.response
         detail = "not delivered" if response is None else f"HTTP {response.status_code}"
-        text = error if error is not None else outcome.failure(redact_url(url))
+        text = error if error is not None else outcome.failure(redact_url(url), secrets.scrub)
         return failed(self.name, self._clock, secrets.scrub(text), attempts=outcome.attempts, detail=detail)
 
 

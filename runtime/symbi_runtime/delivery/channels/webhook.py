@@ -71,7 +71,7 @@ class WebhookChannel:
         return failed(
             self.name,
             self._clock,
-            secrets.scrub(outcome.failure(where)),
+            secrets.scrub(outcome.failure(where, secrets.scrub)),
             attempts=outcome.attempts,
             detail=detail,
         )
