@@ -60,3 +60,18 @@ def test_escaped_and_encoded_forms_of_a_secret_are_scrubbed() -> None:
     secrets.add(value)
     assert secrets.scrub('{"echo": "hdr\\"secret\\\\quote with space"}') == '{"echo": "***"}'
     assert secrets.scrub("/x?v=hdr%22secret%5Cquote%20with%20space") == "/x?v=***"
+
+
+async def test_command_agents_do_not_get_the_runtime_credentials() -> None:
+    from symbi_runtime.agents import CommandAgent
+
+    agent = CommandAgent(
+        ["sh", "-c", 'echo "api=$SYMBI_API_TOKEN slack=$SYMBI_SLACK_TOKEN mine=$MINE"'], name="nosy"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SYMBI_API_TOKEN": "api-token-secret",
+        "SYMBI_SLACK_TOKEN": "xoxb-1",
+        "MINE": "ok",
+    }
+    assert await agent.run(AgentCall("nosy", "", env=env)) == "api= slack= mine=ok"

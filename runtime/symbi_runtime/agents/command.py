@@ -40,6 +40,16 @@ class CommandFailed(AgentError):
         self.returncode = returncode
 
 
+# Credentials of the runtime itself, removed from a command agent's environment. (Variables that a job or
+# `symbi.toml` references stay: the schedule author put them there; see the README on secrets.)
+RUNTIME_SECRETS = (
+    "SYMBI_API_TOKEN",
+    "SYMBI_API_KEY",
+    "SYMBI_SLACK_TOKEN",
+    "SYMBI_WEBHOOK_AUTH_HEADER",
+)
+
+
 class CommandAgent:
     """Runs an argv list as a subprocess per call."""
 
@@ -60,6 +70,8 @@ class CommandAgent:
 
     def _environment(self, call: AgentCall, messages_file: str) -> dict[str, str]:
         env = dict(call.env) if call.env else dict(os.environ)
+        for name in RUNTIME_SECRETS:  # the runtime's own credentials are not the agent's business
+            env.pop(name, None)
         env["SYMBI_AGENT_ID"] = call.agent_id
         env["SYMBI_JOB_NAME"] = call.job_name or ""
         env["SYMBI_RUN_ID"] = call.run_id or ""
