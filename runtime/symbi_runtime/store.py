@@ -11,6 +11,7 @@ transaction that inserts the run. Jobs are upserted, never replaced, so their hi
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -319,7 +320,12 @@ class Store:
         p = Path(path)
         try:
             if str(p) != ":memory:":
-                p.parent.mkdir(parents=True, exist_ok=True)
+                # Run outputs and errors live here: private to the user (0700 dir we create, 0600 file;
+                # SQLite gives the -wal and -shm files the database file's mode).
+                if not p.parent.exists():
+                    p.parent.mkdir(parents=True, mode=0o700)
+                if not p.exists():
+                    os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             conn = sqlite3.connect(
                 str(p), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
             )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -75,3 +77,13 @@ async def test_command_agents_do_not_get_the_runtime_credentials() -> None:
         "MINE": "ok",
     }
     assert await agent.run(AgentCall("nosy", "", env=env)) == "api= slack= mine=ok"
+
+
+def test_a_new_job_store_is_private_to_its_user(tmp_path: Path) -> None:
+    from symbi_runtime.store import Store
+
+    db = tmp_path / "state" / "symbi.db"
+    store = Store.open(db)
+    store.close()
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
