@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TextIO
 
+from symbi_lang.checks import CheckContext
 from symbi_lang.diagnostics import Diagnostic
 from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet, SourceRef
 from symbi_runtime import policy, timing
@@ -159,7 +160,7 @@ class Runtime:
         from symbi_lang.render import Format, render
 
         sources, problems = collect_sources(list(paths))
-        analysis = analyze(sources)
+        analysis = analyze(sources, self.check_context())
         diagnostics = [*problems, *analysis.diagnostics]
         errors = [d for d in diagnostics if d.is_error]
         if errors:
@@ -171,6 +172,15 @@ class Runtime:
                 rendered=rendered,
             )
         return self.load_jobset(absolute_sources(analysis.jobset()))
+
+    def check_context(self) -> CheckContext:
+        """What `symbi check` would know here: this runtime's environment, its Slack default channel
+        and every delivery channel it can reach, so loading accepts exactly what checks clean."""
+        return CheckContext(
+            env=dict(self.env),
+            slack_default_channel=bool(self.config.delivery.slack_default_channel),
+            custom_channels=self.router.channel_names(),
+        )
 
     def load_jobset(self, jobset: JobSet) -> list[LoadedJob]:
         """Upsert every job of `jobset` (one transaction) and remember its agents."""

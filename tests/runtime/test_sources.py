@@ -64,3 +64,15 @@ def test_relative_files_resolve_from_anywhere(tmp_path: Path) -> None:
 
     listed = json.loads(symbi("cron", "list", "--db", db, "--format", "json", cwd=elsewhere).stdout)
     assert {j["name"] for j in listed} == {"handled", "commanded"}
+
+
+def test_loading_accepts_what_symbi_check_accepts_with_the_same_config(tmp_path: Path) -> None:
+    (tmp_path / "symbi.toml").write_text('[scheduler.delivery]\nslack_default_channel = "#ops"\n')
+    (tmp_path / "s.symbi").write_text(
+        'agent a {\n    command: ["true"]\n}\n\n'
+        'schedule s {\n    agent: "a"\n    cron: "0 0 * * * *"\n    delivery: ["slack"]\n}\n'
+    )
+    assert symbi("check", "s.symbi", cwd=tmp_path).returncode == 0
+    added = symbi("cron", "add", "--file", "s.symbi", "--db", "x.db", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "created" in added.stdout

@@ -410,7 +410,7 @@ def add(
         _fail("--schedule selects a schedule from --file", EXIT_USAGE)
     with _errors():
         if files:
-            jobs = _jobs_from_files(files, schedule)
+            jobs = _jobs_from_files(files, schedule, _config(config))
         else:
             assert json_text is not None
             jobs = _jobs_from_json(sys.stdin.read() if json_text == "-" else json_text)
@@ -446,10 +446,19 @@ def add(
                 _print(f"{r['outcome']:<9} {r['name']}  (next run: {nxt})\n")
 
 
-def _jobs_from_files(files: Sequence[Path], schedule: str | None) -> list[JobDefinition]:
-    from symbi_lang.api import analyze_paths
+def _jobs_from_files(files: Sequence[Path], schedule: str | None, cfg: Config) -> list[JobDefinition]:
+    from importlib.metadata import entry_points
 
-    analysis = analyze_paths(list(files))
+    from symbi_lang.api import CheckContext, analyze_paths
+
+    # Check with what `symbi check` and the runtime know: the environment, the configured Slack default
+    # channel and the installed custom channels.
+    ctx = CheckContext(
+        env=dict(os.environ),
+        slack_default_channel=bool(cfg.delivery.slack_default_channel),
+        custom_channels=frozenset(ep.name for ep in entry_points(group="symbi.delivery")),
+    )
+    analysis = analyze_paths(list(files), ctx)
     errors = [d for d in analysis.diagnostics if d.is_error]
     warnings = [d for d in analysis.diagnostics if not d.is_error]
     if warnings and not errors:

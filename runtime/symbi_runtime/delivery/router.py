@@ -106,6 +106,10 @@ class DeliveryRouter:
             )
         return receipt
 
+    def channel_names(self) -> frozenset[str]:
+        """Every channel name this router can deliver to (built-in, registered, entry points)."""
+        return frozenset(self._builtin) | frozenset(self._registered) | frozenset(self._discovered())
+
     def _receipt_from(self, name: str, result: object) -> DeliveryReceipt:
         if result is None:
             return succeeded(name, self._clock, "delivered")
