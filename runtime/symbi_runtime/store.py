@@ -11,6 +11,7 @@ transaction that inserts the run. Jobs are upserted, never replaced, so their hi
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -31,6 +32,8 @@ from symbi_runtime.audit import scrub_details
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 
+
+logger = logging.getLogger("symbi_runtime.store")
 
 class StoreError(Exception):
     """A store request that cannot be carried out; the message says why in the user's words."""
@@ -284,6 +287,17 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _json_or(text: str | None, default: Any, *, what: str, run_id: str) -> Any:
+    """A JSON column, or `default` (with a warning) when it is empty or damaged."""
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        logger.warning("run %s: stored %s are unreadable (%s); showing none", run_id, what, e)
+        return default
+
+
 def to_us(t: datetime) -> int:
     """Aware datetime → integer microseconds since the epoch."""
     if t.tzinfo is None:
@@ -311,6 +325,8 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._definitions: dict[tuple[str, str], JobDefinition] = {}
+        # Jobs whose stored definition cannot be read, with the reason (they are shown as `failed`).
+        self.unreadable_jobs: dict[str, str] = {}
         self._audit_rows: list[tuple[Any, ...]] | None = None
         self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
 
@@ -467,13 +483,25 @@ class Store:
         return definition
 
     def _job_from_row(self, row: Sequence[Any]) -> JobRecord:
-        definition = self._definition(row[0], row[8], row[2])
+        status, next_fire = row[3], _opt_dt(row[4])
+        try:
+            definition = self._definition(row[0], row[8], row[2])
+            self.unreadable_jobs.pop(row[0], None)
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            # A damaged row must not take the scheduler or the listings down with it: the job shows as
+            # `failed` with the reason, never fires, and keeps its row and run history for inspection.
+            reason = f"stored definition is unreadable: {type(e).__name__}: {e}"
+            if row[0] not in self.unreadable_jobs:
+                logger.warning("job %s (%s): %s", row[1], row[0], reason)
+            self.unreadable_jobs[row[0]] = reason
+            definition = JobDefinition(name=row[1], agent_id="", description=reason)
+            status, next_fire = JobStatus.FAILED.value, None
         return JobRecord(
             id=row[0],
             name=row[1],
             definition=definition,
-            status=row[3],
-            next_fire_at=_opt_dt(row[4]),
+            status=status,
+            next_fire_at=next_fire,
             consecutive_failures=row[5],
             run_count=row[6],
             created_at=from_us(row[7]),
@@ -484,6 +512,8 @@ class Store:
 
     @staticmethod
     def _run_from_row(row: Sequence[Any]) -> RunRecord:
+        receipts = _json_or(row[13], [], what="receipts", run_id=row[0])
+        detail = _json_or(row[18], {}, what="detail", run_id=row[0])
         return RunRecord(
             id=row[0],
             job_id=row[1],
@@ -498,12 +528,12 @@ class Store:
             output=row[10],
             error=row[11],
             duration_seconds=row[12],
-            receipts=json.loads(row[13]) if row[13] else [],
+            receipts=receipts,
             decision=row[14],
             decision_reason=row[15],
             approver=row[16],
             expires_at=_opt_dt(row[17]),
-            detail=json.loads(row[18]) if row[18] else {},
+            detail=detail,
         )
 
     def _job_row(self, cur: sqlite3.Cursor | sqlite3.Connection, name_or_id: str) -> Sequence[Any] | None:
@@ -718,7 +748,14 @@ class Store:
             "ORDER BY next_fire_at LIMIT ?",
             (to_us(now), limit),
         )
-        return [self._job_from_row(r) for r in rows]
+        jobs = [self._job_from_row(r) for r in rows]
+        for job in jobs:
+            if job.id in self.unreadable_jobs and job.status == JobStatus.FAILED:
+                try:  # persist it, so the job stops being due (its row and runs are kept)
+                    self.mark_job_failed(job.id, self.unreadable_jobs[job.id], now=now)
+                except (StoreError, sqlite3.Error) as e:
+                    logger.warning("could not mark job %s failed: %s", job.name, e)
+        return [j for j in jobs if j.id not in self.unreadable_jobs]
 
     def claim_fires(self, claims: Sequence[FireClaim], *, now: datetime) -> list[list[RunRecord]]:
         """Apply claims in one transaction: advance each job (compare-and-set on its next fire) and
