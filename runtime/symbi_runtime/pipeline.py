@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from symbi_lang.interpolation import UnresolvedVariable, resolve
 from symbi_lang.ir import AgentDefinition, JobDefinition
 from symbi_runtime import audit, policy
 from symbi_runtime.agents.call import AgentCall, AgentError
@@ -232,16 +233,26 @@ class RunPipeline:
                     expires_at=expires,
                     detail={"approval_reason": decision.reason, "policy_id": decision.policy_id},
                 )
+            # Input typed for a manual run is taken as given; the schedule's own `input` may hold `${VAR}`s,
+            # resolved only now and only for the agent (the run record and sessions keep the template).
             call_input = run.input if run.input is not None else (definition.input or "")
-            call = AgentCall(
-                agent_id=definition.agent_id,
-                input=call_input,
-                messages=messages,
-                job_name=job.name,
-                run_id=run.id,
-                env=self.env,
-            )
-            status, output, error = await self._invoke(definition, agent_def, call, started)
+            try:
+                from_schedule = run.input is None or run.input == definition.input
+                agent_input = resolve(call_input, self.env) if from_schedule else call_input
+            except UnresolvedVariable as e:
+                status: str = RunStatus.FAILED
+                output: str | None = None
+                error: str | None = f"input: {e}"
+            else:
+                call = AgentCall(
+                    agent_id=definition.agent_id,
+                    input=agent_input,
+                    messages=messages,
+                    job_name=job.name,
+                    run_id=run.id,
+                    env=self.env,
+                )
+                status, output, error = await self._invoke(definition, agent_def, call, started)
         except asyncio.CancelledError:
             await self._finish(
                 job, run, RunStatus.CANCELLED, None, "cancelled by runtime shutdown", started, ()

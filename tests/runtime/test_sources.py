@@ -76,3 +76,20 @@ def test_loading_accepts_what_symbi_check_accepts_with_the_same_config(tmp_path:
     added = symbi("cron", "add", "--file", "s.symbi", "--db", "x.db", cwd=tmp_path)
     assert added.returncode == 0, added.stderr
     assert "created" in added.stdout
+
+
+async def test_schedule_input_resolves_variables_only_for_the_agent(tmp_path: Path) -> None:
+    from symbi_runtime.runtime import Runtime
+
+    from symbi_lang.ir import JobDefinition
+
+    async with Runtime(db_path=tmp_path / "x.db", env={"WHO": "world"}) as rt:
+        rt.register_agent("echo", lambda call: f"got {call.input}")
+        rt.add_job(JobDefinition(name="j", agent_id="echo", cron_expr="0 0 * * * *", input="hello ${WHO}"))
+        rt.add_job(JobDefinition(name="k", agent_id="echo", cron_expr="0 0 * * * *", input="hi ${NOPE}"))
+        ok = await rt.run_job_now("j")
+        assert (ok.status, ok.output, ok.input) == ("succeeded", "got hello world", "hello ${WHO}")
+        typed = await rt.run_job_now("j", input="literal ${WHO}")
+        assert typed.output == "got literal ${WHO}"  # what a person types for a manual run is not expanded
+        bad = await rt.run_job_now("k")
+        assert (bad.status, bad.error) == ("failed", "input: environment variable NOPE is not set")
