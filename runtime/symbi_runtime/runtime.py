@@ -24,8 +24,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TextIO
 
+from symbi_lang.ast import Module, StringValue
 from symbi_lang.checks import CheckContext
-from symbi_lang.diagnostics import Diagnostic
+from symbi_lang.diagnostics import Diagnostic, Severity
 from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet, SourceRef
 from symbi_runtime import policy, timing
 from symbi_runtime.agents.registry import AgentRegistry
@@ -161,7 +162,11 @@ class Runtime:
 
         sources, problems = collect_sources(list(paths))
         analysis = analyze(sources, self.check_context())
-        diagnostics = [*problems, *analysis.diagnostics]
+        diagnostics = tolerate_passed_times(
+            [*problems, *analysis.diagnostics],
+            analysis.modules,
+            lambda name: self.store.get_job(name) is not None,
+        )
         errors = [d for d in diagnostics if d.is_error]
         if errors:
             rendered = render(diagnostics, Format.TEXT, sources={s.path: s.text for s in sources})
@@ -272,6 +277,37 @@ def _default_metrics(config: Config) -> Any:
     return Metrics() if config.scheduler.enable_metrics else NullMetrics()
 
 
+def tolerate_passed_times(
+    diagnostics: Sequence[Diagnostic], modules: Sequence[Module], is_stored: Callable[[str], bool]
+) -> list[Diagnostic]:
+    """Loading is idempotent: a file whose one-shot `at` has passed (SYM209) or whose cron has run out
+    (SYM203) since its job was stored must load again (the job stays completed), and a new past `at`
+    goes to the scheduler's catch-up rule (run once within the window, else `missed`). Those errors
+    become warnings when loading; an expression that never fires at all still refuses to load."""
+    kept: list[Diagnostic] = []
+    for d in diagnostics:
+        if d.is_error and (
+            d.code == "SYM209" or (d.code == "SYM203" and is_stored(_schedule_name_at(d, modules) or ""))
+        ):
+            d = dataclasses.replace(d, severity=Severity.WARNING)
+        kept.append(d)
+    return kept
+
+
+def _schedule_name_at(d: Diagnostic, modules: Sequence[Module]) -> str | None:
+    """The name of the schedule block that holds diagnostic `d`."""
+    for module in modules:
+        if module.path != d.span.path:
+            continue
+        for block in module.schedules:
+            if block.span.start.offset <= d.span.start.offset < block.span.end.offset:
+                field = block.field("name")
+                if field is not None and isinstance(field.value, StringValue):
+                    return field.value.value
+                return block.label
+    return None
+
+
 def absolute_sources(jobset: JobSet) -> JobSet:
     """The jobset with every source file made absolute, so a stored job finds its `.symbi` file (handler
     modules and `command` working directory are relative to it) whatever directory the runtime runs in."""
@@ -284,9 +320,7 @@ def absolute_sources(jobset: JobSet) -> JobSet:
     def fix_agent(agent: AgentDefinition | None) -> AgentDefinition | None:
         return None if agent is None else dataclasses.replace(agent, source=fix(agent.source))
 
-    jobs = tuple(
-        dataclasses.replace(j, source=fix(j.source), agent=fix_agent(j.agent)) for j in jobset.jobs
-    )
+    jobs = tuple(dataclasses.replace(j, source=fix(j.source), agent=fix_agent(j.agent)) for j in jobset.jobs)
     agents = tuple(dataclasses.replace(a, source=fix(a.source)) for a in jobset.agents)
     return dataclasses.replace(jobset, jobs=jobs, agents=agents)
 

@@ -93,3 +93,29 @@ async def test_schedule_input_resolves_variables_only_for_the_agent(tmp_path: Pa
         assert typed.output == "got literal ${WHO}"  # what a person types for a manual run is not expanded
         bad = await rt.run_job_now("k")
         assert (bad.status, bad.error) == ("failed", "input: environment variable NOPE is not set")
+
+
+def test_a_file_whose_one_shot_already_fired_loads_again(tmp_path: Path) -> None:
+    """`symbi up FILE` must be restartable after the file's `at` job ran, and a new past `at` is caught up."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = tmp_path / "once.symbi"
+    source.write_text(
+        'agent ok {\n    command: ["sh", "-c", "echo ran"]\n}\n\n'
+        f'schedule once {{\n    agent: "ok"\n    at: "{soon}"\n}}\n'
+    )
+    assert symbi("cron", "add", "--file", "once.symbi", "--db", "x.db", cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "x.db") as conn:  # as if it fired: completed, one succeeded run
+        conn.execute("UPDATE jobs SET status = 'completed', next_fire_at = NULL")
+    import time
+
+    time.sleep(3)  # the `at` is now in the past
+    check = symbi("check", "once.symbi", cwd=tmp_path)
+    assert check.returncode == 1 and "SYM209" in check.stdout  # `symbi check` still says so
+    again = symbi("cron", "add", "--file", "once.symbi", "--db", "x.db", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged" in again.stdout and "completed" in symbi(
+        "cron", "list", "--db", "x.db", cwd=tmp_path
+    ).stdout

@@ -410,7 +410,7 @@ def add(
         _fail("--schedule selects a schedule from --file", EXIT_USAGE)
     with _errors():
         if files:
-            jobs = _jobs_from_files(files, schedule, _config(config))
+            jobs = _jobs_from_files(files, schedule, _config(config), _stored_names(db, config))
         else:
             assert json_text is not None
             jobs = _jobs_from_json(sys.stdin.read() if json_text == "-" else json_text)
@@ -446,7 +446,18 @@ def add(
                 _print(f"{r['outcome']:<9} {r['name']}  (next run: {nxt})\n")
 
 
-def _jobs_from_files(files: Sequence[Path], schedule: str | None, cfg: Config) -> list[JobDefinition]:
+def _stored_names(db: Path | None, config: Path | None) -> frozenset[str]:
+    """Names of the jobs already in the store (none when there is no store yet)."""
+    cfg = _config(config)
+    if not _db_path(db, cfg).exists():
+        return frozenset()
+    with _store(db, config) as store:
+        return frozenset(j.name for j in store.list_jobs())
+
+
+def _jobs_from_files(
+    files: Sequence[Path], schedule: str | None, cfg: Config, stored: frozenset[str] = frozenset()
+) -> list[JobDefinition]:
     from importlib.metadata import entry_points
 
     from symbi_lang.api import CheckContext, analyze_paths
@@ -459,12 +470,15 @@ def _jobs_from_files(files: Sequence[Path], schedule: str | None, cfg: Config) -
         custom_channels=frozenset(ep.name for ep in entry_points(group="symbi.delivery")),
     )
     analysis = analyze_paths(list(files), ctx)
-    errors = [d for d in analysis.diagnostics if d.is_error]
-    warnings = [d for d in analysis.diagnostics if not d.is_error]
+    from symbi_runtime.runtime import tolerate_passed_times
+
+    diagnostics = tolerate_passed_times(analysis.diagnostics, analysis.modules, stored.__contains__)
+    errors = [d for d in diagnostics if d.is_error]
+    warnings = [d for d in diagnostics if not d.is_error]
     if warnings and not errors:
         typer.echo(render_diagnostics(warnings), err=True)
     if errors:
-        typer.echo(render_diagnostics(list(analysis.diagnostics)), err=True)
+        typer.echo(render_diagnostics(diagnostics), err=True)
         shown = ", ".join(str(f) for f in files)
         s = "s" if len(errors) != 1 else ""
         raise CliFailure(f"{shown}: {len(errors)} error{s}; nothing added")
