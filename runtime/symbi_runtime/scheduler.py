@@ -325,6 +325,8 @@ class CronScheduler:
     def _claim(self, due: list[JobRecord], now: datetime) -> None:
         claims: list[FireClaim] = []
         plans: list[FirePlan] = []
+        # Runs of these jobs in flight anywhere (other runtimes, `symbi cron run`), not only here.
+        elsewhere = self.store.count_in_flight_many([j.id for j in due])
         for job in due:
             assert job.next_fire_at is not None
             try:
@@ -332,7 +334,7 @@ class CronScheduler:
                     job.definition,
                     job.next_fire_at,
                     now,
-                    in_flight=self.in_flight_for(job.id),
+                    in_flight=max(self.in_flight_for(job.id), elsewhere.get(job.id, 0)),
                     settings=self.catchup,
                     rng=self.rng,
                 )

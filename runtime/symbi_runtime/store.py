@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import sqlite3
 import threading
 import uuid
@@ -29,7 +30,7 @@ from symbi_lang.ir import JobDefinition
 from symbi_runtime import timing
 from symbi_runtime.audit import scrub_details
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -266,7 +267,12 @@ _SCHEMA = [
     "CREATE INDEX audit_by_job ON audit(job_name, at)",
 ]
 # Migrations: version -> statements taking the schema from version-1 to version.
-_MIGRATIONS: dict[int, list[str]] = {1: _SCHEMA}
+_MIGRATIONS: dict[int, list[str]] = {
+    1: _SCHEMA,
+    # The process that claimed or started a run ("host:pid:start-time"): at start-up only runs whose
+    # owner is gone become `abandoned`, not those of a `symbi cron run` or another runtime still alive.
+    2: ["ALTER TABLE runs ADD COLUMN owner TEXT"],
+}
 
 _AUDIT_INSERT = (
     "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) VALUES (?,?,?,?,?,?,?)"
@@ -285,6 +291,48 @@ _RUN_COLUMNS = (
 def new_id() -> str:
     """A random UUID: short prefixes of it (as the CLI shows them) stay unique."""
     return str(uuid.uuid4())
+
+
+def _process_start(pid: int) -> str | None:
+    """A process's start time (Linux /proc), so a reused pid is not mistaken for the old process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+# Owners of the Store instances open in this process (a run's owner may be another instance here).
+_LIVE_OWNERS: set[str] = set()
+
+
+def _process_owner(pid: int) -> str:
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid) or ''}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """Whether the process recorded as a run's owner still runs (on this host; other hosts: no)."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text, _, rest = rest.partition(":")
+    started, _, _token = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return owner in _LIVE_OWNERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, owned by another user
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return True  # no /proc: trust kill(0)
+    return fields[0] != "Z" and (not started or fields[19] == started)  # a zombie or a reused pid is gone
 
 
 def _json_or(text: str | None, default: Any, *, what: str, run_id: str) -> Any:
@@ -325,6 +373,8 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._definitions: dict[tuple[str, str], JobDefinition] = {}
+        self.owner = f"{_process_owner(os.getpid())}:{uuid.uuid4().hex[:12]}"
+        _LIVE_OWNERS.add(self.owner)
         # Jobs whose stored definition cannot be read, with the reason (they are shown as `failed`).
         self.unreadable_jobs: dict[str, str] = {}
         self._audit_rows: list[tuple[Any, ...]] | None = None
@@ -386,6 +436,7 @@ class Store:
         self._checkpointer = (stop, thread)
 
     def close(self) -> None:
+        _LIVE_OWNERS.discard(self.owner)
         if self._checkpointer is not None:
             stop, thread = self._checkpointer
             stop.set()
@@ -803,7 +854,8 @@ class Store:
         try:
             cur.execute(
                 "INSERT INTO runs (id, job_id, scheduled_for, trigger, started_at, finished_at, "
-                "jitter_seconds, status, input, error, detail, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "jitter_seconds, status, input, error, detail, seq, owner) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     run_id,
                     job_id,
@@ -817,6 +869,7 @@ class Store:
                     new.error,
                     _json(detail) if detail else None,
                     secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
+                    self.owner,
                 ),
             )
         except sqlite3.IntegrityError:
@@ -868,9 +921,9 @@ class Store:
         with self._tx() as cur:
             for run_id in run_ids:
                 cur.execute(
-                    "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? "
+                    "UPDATE runs SET status = 'running', started_at = ?, owner = ? WHERE id = ? "
                     "AND status IN ('pending', 'approved')",
-                    (now_us, run_id),
+                    (now_us, self.owner, run_id),
                 )
                 if cur.rowcount == 1:
                     started.add(run_id)
@@ -1094,9 +1147,11 @@ class Store:
         return results
 
     def abandon_running(self, *, now: datetime) -> list[RunRecord]:
-        """Runs left `running` by a crash become `abandoned` (at start-up, before any new run)."""
+        """Runs left `running` by a crash become `abandoned` (at start-up, before any new run). Runs whose
+        owning process (another runtime, a `symbi cron run`) is still alive are left alone."""
         with self._tx() as cur:
-            ids = [r[0] for r in cur.execute("SELECT id FROM runs WHERE status = 'running'").fetchall()]
+            rows = cur.execute("SELECT id, owner FROM runs WHERE status = 'running'").fetchall()
+            ids = [run_id for run_id, owner in rows if owner == self.owner or not _owner_alive(owner)]
             for run_id in ids:
                 cur.execute(
                     "UPDATE runs SET status = 'abandoned', finished_at = ?, error = coalesce(error, "
@@ -1141,6 +1196,20 @@ class Store:
                 "SELECT count(*) FROM runs WHERE job_id = ? AND status IN ('pending', 'running')", (job_id,)
             )[0][0]
         )
+
+    def count_in_flight_many(self, job_ids: Sequence[str]) -> dict[str, int]:
+        """Pending or running runs per job (jobs with none are absent), in one read for a batch."""
+        counts: dict[str, int] = {}
+        for start in range(0, len(job_ids), 500):
+            chunk = list(job_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(
+                f"SELECT job_id, count(*) FROM runs WHERE job_id IN ({marks}) "
+                "AND status IN ('pending', 'running') GROUP BY job_id",
+                chunk,
+            )
+            counts.update({r[0]: int(r[1]) for r in rows})
+        return counts
 
     def job_counts(self) -> dict[str, int]:
         """Number of jobs per status."""

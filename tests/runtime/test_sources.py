@@ -116,6 +116,32 @@ def test_a_file_whose_one_shot_already_fired_loads_again(tmp_path: Path) -> None
     assert check.returncode == 1 and "SYM209" in check.stdout  # `symbi check` still says so
     again = symbi("cron", "add", "--file", "once.symbi", "--db", "x.db", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert "unchanged" in again.stdout and "completed" in symbi(
-        "cron", "list", "--db", "x.db", cwd=tmp_path
-    ).stdout
+    assert (
+        "unchanged" in again.stdout
+        and "completed" in symbi("cron", "list", "--db", "x.db", cwd=tmp_path).stdout
+    )
+
+
+async def test_max_concurrent_counts_runs_of_other_processes(engine_factory, job) -> None:  # type: ignore[no-untyped-def]
+    """A run in flight from another process (e.g. `symbi cron run`) makes a scheduled fire `skipped`."""
+    import os
+    import sqlite3
+
+    from symbi_runtime.store import NewRun, _process_owner
+
+    e = engine_factory()
+    e.rt.add_job(job("j", max_concurrent=1))
+    other = e.store.insert_run(
+        "j", NewRun(scheduled_for=e.clock.now(), trigger="manual", status="running"), now=e.clock.now()
+    )
+    # Owned by another live process (our parent), as a `symbi cron run` would be: not abandoned at start-up.
+    with sqlite3.connect(e.store.path) as conn:
+        conn.execute(
+            "UPDATE runs SET owner = ? WHERE id = ?", (f"{_process_owner(os.getppid())}:cli", other.id)
+        )
+    e.start()
+    await e.advance(60)
+    await e.wait(lambda: any(r.status == "skipped" for r in e.runs("j")))
+    statuses = {r.id: r.status for r in e.runs("j")}
+    assert statuses[other.id] == "running"
+    assert sorted(statuses.values()) == ["running", "skipped"]

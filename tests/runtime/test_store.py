@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from symbi_runtime.store import (
+    SCHEMA_VERSION,
     FireClaim,
     NewRun,
     RunOutcome,
@@ -23,13 +24,13 @@ T0 = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 def test_open_creates_directory_schema_and_wal(db_path: Path) -> None:
     store = Store.open(db_path)
     assert db_path.exists()
-    assert store.schema_version() == 1
+    assert store.schema_version() == SCHEMA_VERSION
     mode = sqlite3.connect(db_path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     store.close()
     # Re-opening migrates nothing and keeps the version.
     again = Store.open(db_path)
-    assert again.schema_version() == 1
+    assert again.schema_version() == SCHEMA_VERSION
     again.close()
 
 
