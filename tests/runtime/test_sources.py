@@ -145,3 +145,43 @@ async def test_max_concurrent_counts_runs_of_other_processes(engine_factory, job
     statuses = {r.id: r.status for r in e.runs("j")}
     assert statuses[other.id] == "running"
     assert sorted(statuses.values()) == ["running", "skipped"]
+
+
+def test_sigterm_cancels_a_manual_run_and_its_agent(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    (tmp_path / "slow.symbi").write_text(
+        'agent slow {\n    command: ["sh", "-c", "echo $$ > agent.pid; exec sleep 30"]\n}\n\n'
+        'schedule p {\n    agent: "slow"\n    cron: "0 0 0 1 1 *"\n}\n'
+    )
+    assert symbi("cron", "add", "--file", "slow.symbi", "--db", "x.db", cwd=tmp_path).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "symbi_lang.cli.main", "cron", "run", "p", "--db", "x.db"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    pid_file = tmp_path / "agent.pid"
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    agent_pid = int(pid_file.read_text())
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "terminated" in err
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("cancelled",)]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the agent's process group was killed, not orphaned
+        try:
+            os.kill(agent_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"agent process {agent_pid} still running after SIGTERM")

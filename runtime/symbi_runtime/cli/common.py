@@ -7,12 +7,15 @@ never a traceback.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 
@@ -58,3 +61,42 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
+
+
+T = TypeVar("T")
+
+
+class Terminated(Exception):
+    """The command was asked to stop by SIGTERM (its work was cancelled cleanly)."""
+
+
+def run_cancellable(coro: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(coro)`, with SIGTERM cancelling it like Ctrl-C does: the run pipeline then records
+    the run as cancelled and kills a command agent's process group instead of orphaning it."""
+
+    async def main() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        terminated = False
+
+        def on_term() -> None:
+            nonlocal terminated
+            terminated = True
+            if task is not None:
+                task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_term)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signal support
+            pass
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            if terminated:
+                raise Terminated() from None
+            raise
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGTERM)
+
+    return asyncio.run(main())

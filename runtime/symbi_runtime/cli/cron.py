@@ -823,7 +823,6 @@ def run_now(
     config: ConfigOption = None,
 ) -> None:
     """Run a job now through the full pipeline (policy, agent, delivery); the schedule is unchanged."""
-    import asyncio
 
     with _errors():
         cfg = _config(config)
@@ -843,11 +842,16 @@ def run_now(
                 done = await rt.run_job_now(job, input=input_text, force=force)
                 return done, rt.store.list_iterations(done.id)
 
+        from symbi_runtime.cli.common import Terminated, run_cancellable
+
         try:
-            run, iterations = asyncio.run(go())
+            run, iterations = run_cancellable(go())
         except KeyboardInterrupt:
             typer.echo("symbi cron: interrupted", err=True)
             raise typer.Exit(130) from None
+        except Terminated:
+            typer.echo("symbi cron: terminated (SIGTERM): the run was cancelled", err=True)
+            raise typer.Exit(143) from None
     _print_run(run, fmt, iterations)
     if run.status not in ("succeeded", "awaiting_approval", "approved", "pending"):
         raise typer.Exit(EXIT_FAILED)

@@ -22,6 +22,7 @@ import typer
 
 from symbi_lang.ir import AgentDefinition
 from symbi_runtime.agents import AgentCall, AgentError, AgentRegistry
+from symbi_runtime.cli.common import Terminated, run_cancellable
 from symbi_runtime.cli.output import render_diagnostics
 
 EXIT_FAILED = 1
@@ -112,7 +113,7 @@ def run_command(
     text = sys.stdin.read() if input_text == "-" else (input_text or "")
     started = time.monotonic()
     try:
-        output = asyncio.run(run_agent(definition, agent, text, env=env, limit_seconds=timeout))
+        output = run_cancellable(run_agent(definition, agent, text, env=env, limit_seconds=timeout))
     except AgentError as e:
         message = str(e)
         if not message.startswith(("agent ", "handler ")):
@@ -121,6 +122,9 @@ def run_command(
     except KeyboardInterrupt:
         typer.echo("symbi run: interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Terminated:
+        typer.echo("symbi run: terminated (SIGTERM)", err=True)
+        raise typer.Exit(143) from None
     duration = time.monotonic() - started
     if fmt is RunFormat.JSON:
         document = {"agent": agent, "output": output, "duration_seconds": round(duration, 6)}
