@@ -715,6 +715,7 @@ class Store:
             if row is None:
                 return False
             cur.execute("DELETE FROM jobs WHERE id = ?", (row[0],))
+            cur.execute("DELETE FROM sessions WHERE key = ?", (f"job:{row[1]}",))  # its context goes too
             self._audit(cur, "CronJobDeleted", at, actor, row[0], row[1], None, {})
         return True
 
@@ -1013,10 +1014,13 @@ class Store:
         now_us = to_us(now)
         with self._tx() as cur:
             if sessions:
+                # Only for jobs that still exist: a run finishing after its job was removed must not
+                # recreate the session a new job of the same name would then inherit.
                 cur.executemany(
-                    "INSERT INTO sessions (key, messages, updated_at) VALUES (?,?,?) ON CONFLICT(key) "
+                    "INSERT INTO sessions (key, messages, updated_at) SELECT ?, ?, ? WHERE substr(?, 1, 4) "
+                    "!= 'job:' OR EXISTS (SELECT 1 FROM jobs WHERE name = substr(?, 5)) ON CONFLICT(key) "
                     "DO UPDATE SET messages = excluded.messages, updated_at = excluded.updated_at",
-                    [(key, _json(messages), now_us) for key, messages in sessions.items()],
+                    [(key, _json(messages), now_us, key, key) for key, messages in sessions.items()],
                 )
             full = [o.run_id for o in outcomes if o.run is None or o.definition is None]
             light = [o.run_id for o in outcomes if o.run is not None and o.definition is not None]

@@ -49,3 +49,22 @@ def test_an_unreadable_definition_fails_only_its_job(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "broken" in out.stdout and "failed" in out.stdout
+
+
+def test_a_removed_job_takes_its_session_along(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.db")
+    store.upsert_job(JobDefinition(name="sp", agent_id="a", cron_expr="0 * * * * *"), now=T0)
+    store.save_session("job:sp", [{"role": "user", "content": "old-secret"}], now=T0)
+    assert store.remove_job("sp")
+    assert store.load_session("job:sp") == []
+    # A run finishing after its job was removed does not bring the session back.
+    store.finish_runs(
+        [], now=T0, default_max_retries=3, sessions={"job:sp": [{"role": "user", "content": "x"}]}
+    )
+    assert store.load_session("job:sp") == []
+    store.upsert_job(JobDefinition(name="sp", agent_id="a", cron_expr="0 * * * * *"), now=T0)
+    store.finish_runs(
+        [], now=T0, default_max_retries=3, sessions={"job:sp": [{"role": "user", "content": "y"}]}
+    )
+    assert store.load_session("job:sp") == [{"role": "user", "content": "y"}]
+    store.close()
