@@ -776,7 +776,9 @@ class Store:
                 "SELECT 1 FROM runs WHERE job_id = ? AND trigger != 'manual' AND status != 'missed' LIMIT 1",
                 (job.id,),
             ).fetchone()
-            nxt = None if done else timing.next_fire_after(d, now)
+            # One that never ran waits for its `at` even when it passed while paused: the scheduler then
+            # applies the catch-up window to it (run once, or record `missed`), so the outcome is visible.
+            nxt = None if done else timing.first_fire(d, now)
         else:
             nxt = timing.next_fire_after(d, now)
         status = JobStatus.ACTIVE if nxt is not None else JobStatus.COMPLETED

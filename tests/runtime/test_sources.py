@@ -185,3 +185,21 @@ def test_sigterm_cancels_a_manual_run_and_its_agent(tmp_path: Path) -> None:
         time.sleep(0.05)
     else:
         raise AssertionError(f"agent process {agent_pid} still running after SIGTERM")
+
+
+async def test_a_one_shot_whose_time_passed_while_paused_is_caught_up_on_resume(engine_factory, job) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    e = engine_factory()
+    at = (e.clock.now() + timedelta(seconds=30)).isoformat()
+    e.rt.add_job(job("once", cron=None, at=at))
+    e.store.set_job_status("once", "paused", now=e.clock.now())
+    e.start()
+    await e.advance(60)  # the `at` passes while the job is paused: nothing runs
+    assert e.runs("once") == []
+    resumed = e.store.set_job_status("once", "active", now=e.clock.now())
+    assert resumed.status == "active" and resumed.next_fire_at is not None
+    e.rt.scheduler.wake()
+    await e.advance(1)
+    await e.wait(lambda: [r.status for r in e.runs("once")] == ["succeeded"])
+    assert e.store.get_job("once").status == "completed"  # type: ignore[union-attr]
