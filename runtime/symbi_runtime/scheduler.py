@@ -182,7 +182,12 @@ class CronScheduler:
         self._wake.set()
 
     def stop(self) -> None:
-        """Ask the loop to stop claiming and shut down gracefully (see `run`)."""
+        """Ask the loop to stop claiming and shut down gracefully (see `run`). Asked again while
+        shutting down (a second Ctrl-C), it stops waiting: executing runs are cancelled now."""
+        if self._stopping and self._executing:
+            logger.warning("stopping now: cancelling %d run(s)", len(self._executing))
+            for task in list(self._executing):
+                task.cancel()
         self._stopping = True
         self._wake.set()
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCHEDULES = """\
 agent from_handler {
     handler: "local_agent:run"
@@ -203,3 +205,53 @@ async def test_a_one_shot_whose_time_passed_while_paused_is_caught_up_on_resume(
     await e.advance(1)
     await e.wait(lambda: [r.status for r in e.runs("once")] == ["succeeded"])
     assert e.store.get_job("once").status == "completed"  # type: ignore[union-attr]
+
+
+async def test_a_stopped_command_agent_gets_sigterm_before_sigkill(tmp_path: Path) -> None:
+    import asyncio
+
+    from symbi_runtime.agents import AgentCall, CommandAgent
+
+    marker = tmp_path / "got-term"
+    script = f"trap 'echo cleaned > {marker}; exit 0' TERM; echo ready; while :; do sleep 0.1; done"
+    agent = CommandAgent(["sh", "-c", script], name="polite")
+    task = asyncio.create_task(agent.run(AgentCall("polite", "")))
+    await asyncio.sleep(0.5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert marker.read_text().strip() == "cleaned"
+
+
+def test_a_second_ctrl_c_stops_symbi_up_without_waiting_for_runs(tmp_path: Path) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    (tmp_path / "slow.symbi").write_text(
+        'agent slow {\n    command: ["sleep", "60"]\n}\n\n'
+        'schedule s {\n    agent: "slow"\n    cron: "* * * * * *"\n}\n'
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "symbi_lang.cli.main", "up", "slow.symbi", "--db", "x.db"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    running = False
+    while not running and time.monotonic() < deadline:
+        time.sleep(0.1)
+        if (tmp_path / "x.db").exists():
+            with sqlite3.connect(tmp_path / "x.db") as conn:
+                running = bool(conn.execute("SELECT 1 FROM runs WHERE status = 'running'").fetchone())
+    assert running
+    proc.send_signal(signal.SIGINT)  # graceful: would wait shutdown_timeout_seconds (60 s) for the run
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)  # again: stop now
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        statuses = {r[0] for r in conn.execute("SELECT status FROM runs")}
+    assert "running" not in statuses and "cancelled" in statuses

@@ -40,6 +40,9 @@ class CommandFailed(AgentError):
         self.returncode = returncode
 
 
+# How long an agent's process group gets between SIGTERM and SIGKILL when its run is stopped.
+KILL_GRACE_SECONDS = 3.0
+
 # Credentials of the runtime itself, removed from a command agent's environment. (Variables that a job or
 # `symbi.toml` references stay: the schedule author put them there; see the README on secrets.)
 RUNTIME_SECRETS = (
@@ -169,20 +172,34 @@ class CommandAgent:
 
 
 async def _kill_group(proc: asyncio.subprocess.Process) -> None:
-    """SIGKILL the process group and reap the child, even while being cancelled."""
+    """Stop the process group — SIGTERM, then SIGKILL after `KILL_GRACE_SECONDS` — and reap the child,
+    even while being cancelled (an agent may clean up on SIGTERM; one that ignores it is killed)."""
     if proc.returncode is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    # Close our ends of the pipes: asyncio completes wait() only once every pipe is disconnected, and a
-    # pipe nobody reads any more is paused, never sees EOF, and would make wait() hang forever.
-    transport = getattr(proc, "_transport", None)
-    for fd in (0, 1, 2):
-        pipe = transport.get_pipe_transport(fd) if transport is not None else None
-        if pipe is not None:
-            pipe.close()
-    # Shielded: the caller is usually being cancelled, and an unreaped child would become a zombie.
+            os.killpg(proc.pid, signal.SIGTERM)
+    # The pipes stay open during the grace period (an agent writing while it cleans up would otherwise
+    # die of SIGPIPE). Shielded: the caller is usually being cancelled, and an unreaped child would
+    # become a zombie; cancelled again during the grace period, it gets no more grace.
+    waiting = asyncio.ensure_future(proc.wait())
+    done: set[asyncio.Future[int]] = set()
+    try:
+        done, _ = await asyncio.shield(asyncio.wait({waiting}, timeout=KILL_GRACE_SECONDS))
+    finally:
+        if not done:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        # Close our ends of the pipes: asyncio completes wait() only once every pipe is disconnected,
+        # and a pipe nobody reads any more is paused, never sees EOF, and would make wait() hang forever.
+        transport = getattr(proc, "_transport", None)
+        for fd in (0, 1, 2):
+            pipe = transport.get_pipe_transport(fd) if transport is not None else None
+            if pipe is not None:
+                pipe.close()
     with contextlib.suppress(ProcessLookupError):
-        await asyncio.shield(proc.wait())
+        await asyncio.shield(waiting)
+    # The group may outlive its leader (children that ignore SIGTERM): make sure none are left.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
     # Grandchildren that left the group are not ours to chase; the group kill covered the rest.
 
 
