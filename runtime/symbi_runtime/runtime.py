@@ -176,7 +176,26 @@ class Runtime:
                 diagnostics=diagnostics,
                 rendered=rendered,
             )
-        return self.load_jobset(absolute_sources(analysis.jobset()))
+        jobset = absolute_sources(analysis.jobset())
+        loaded = self.load_jobset(jobset)
+        self._warn_about_orphans(
+            {str(Path(s.path).resolve()) for s in sources}, {j.name for j in jobset.jobs}
+        )
+        return loaded
+
+    def _warn_about_orphans(self, files: set[str], names: set[str]) -> None:
+        """Stored jobs that came from a loaded file which no longer defines them keep running: say so."""
+        for record in self.store.list_jobs():
+            source = record.definition.source.file
+            if source in files and record.name not in names and record.status in ("active", "paused"):
+                logger.warning(
+                    "job %s came from %s, which no longer defines it; it is still %s "
+                    "(remove it with `symbi cron remove %s`)",
+                    record.name,
+                    source,
+                    record.status,
+                    record.name,
+                )
 
     def check_context(self) -> CheckContext:
         """What `symbi check` would know here: this runtime's environment, its Slack default channel

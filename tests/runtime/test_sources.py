@@ -255,3 +255,23 @@ def test_a_second_ctrl_c_stops_symbi_up_without_waiting_for_runs(tmp_path: Path)
     with sqlite3.connect(tmp_path / "x.db") as conn:
         statuses = {r[0] for r in conn.execute("SELECT status FROM runs")}
     assert "running" not in statuses and "cancelled" in statuses
+
+
+async def test_loading_a_file_that_dropped_a_schedule_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from symbi_runtime.runtime import Runtime
+
+    source = tmp_path / "jobs.symbi"
+    body = (
+        'agent a {\n    command: ["true"]\n}\n\nschedule NAME {\n    agent: "a"\n    cron: "0 0 * * * *"\n}\n'
+    )
+    source.write_text(body.replace("NAME", "report_v1"))
+    async with Runtime(db_path=tmp_path / "x.db", env={}) as rt:
+        rt.load_file(source)
+        source.write_text(body.replace("NAME", "report_v2"))
+        with caplog.at_level("WARNING", logger="symbi_runtime"):
+            rt.load_file(source)
+    assert any(
+        "report_v1" in r.getMessage() and "no longer defines it" in r.getMessage() for r in caplog.records
+    )
