@@ -83,6 +83,15 @@ def collect_sources(paths: Sequence[str | Path]) -> tuple[list[Source], list[Dia
     """Read files and directories (recursively, `*.symbi`); unreadable paths become diagnostics."""
     sources: list[Source] = []
     problems: list[Diagnostic] = []
+    seen: set[Path] = set()  # a file reached twice (a directory and a glob) is read once
+
+    def first_time(q: Path) -> bool:
+        key = q.resolve()
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for raw in paths:
         p = Path(raw)
         shown = str(raw)
@@ -91,9 +100,11 @@ def collect_sources(paths: Sequence[str | Path]) -> tuple[list[Source], list[Dia
             if not found:
                 problems.append(codes.NO_FILES.at(_file_span(shown), path=shown))
             for q in found:
-                _read(q, str(q), sources, problems)
+                if first_time(q):
+                    _read(q, str(q), sources, problems)
         elif p.exists():
-            _read(p, shown, sources, problems)
+            if first_time(p):
+                _read(p, shown, sources, problems)
         else:
             problems.append(codes.FILE_NOT_FOUND.at(_file_span(shown), path=shown))
     return sources, problems

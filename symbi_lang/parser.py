@@ -449,6 +449,18 @@ class _Recovery:
             self._unclosed_error(innermost, at_eof=True)
         self._close_all(end)
         if not self._accepts(["$END"]):
+            prev = self.prev
+            if not self.swallowed_rest and prev is not None and prev.type == "IDENT":
+                # `schedule nightly` (or a stray word) at the end of the file: say so, never drop it
+                # silently (the formatter would otherwise delete the words).
+                self._error(
+                    codes.MISSING_BLOCK_BODY.at(
+                        self._tok_span(prev),
+                        kind=self._block_kind(),
+                        help="a block needs a body: `schedule NAME { … }`, `agent NAME { … }`",
+                    )
+                )
+                self._mark_error(prev.start_pos)
             self._pop_until(["$END"])
         from lark.exceptions import UnexpectedToken
 

@@ -265,3 +265,19 @@ def test_a_configured_slack_default_channel_makes_slack_channel_optional(
     r = symbi("check", "slack.symbi", "--config", "broken.toml")
     assert r.code == 2
     assert "broken.toml: cannot read configuration" in r.err
+
+
+def test_words_after_the_last_block_are_an_error_and_fmt_keeps_them(symbi: Symbi, tmp_path: Path) -> None:
+    text = CLEAN + "\nschedule nightly\n"
+    (tmp_path / "tail.symbi").write_text(text)
+    r = symbi("check", "tail.symbi")
+    assert r.code == 1
+    assert "error[SYM011]" in r.out and " --> tail.symbi:11:1" in r.out
+    assert symbi("fmt", "tail.symbi").code == 1
+    assert (tmp_path / "tail.symbi").read_text() == text  # nothing deleted
+
+
+def test_a_file_named_twice_is_checked_once(symbi: Symbi, files: Path) -> None:
+    r = symbi("check", ".", "./clean.symbi", "clean.symbi", "--format", "json")
+    codes = {d["code"] for d in json.loads(r.out)["diagnostics"]}
+    assert "SYM701" not in codes and "SYM702" not in codes
