@@ -223,7 +223,8 @@ def job_json(job: JobRecord) -> dict[str, Any]:
         "cron_expr": d.cron_expr,
         "at": d.at,
         "timezone": d.timezone,
-        "next_fire_at": iso(job.next_fire_at),
+        # Only an active job fires: a paused (or finished) one shows no next run.
+        "next_fire_at": iso(job.next_fire_at) if job.status == "active" else None,
         "last_run_at": iso(job.last_run_at),
         "last_status": job.last_status,
         "consecutive_failures": job.consecutive_failures,
@@ -719,7 +720,7 @@ def _status_text(store: Store, name: str, history: int, fmt: SimpleFormat) -> st
         ("agent", d.agent_id),
         ("status", job.status),
         ("schedule", schedule_text(d)),
-        ("next run", _when(job.next_fire_at, now)),
+        ("next run", _when(job.next_fire_at if job.status == "active" else None, now)),
         ("last run", _when(job.last_run_at, now) + (f" ({job.last_status})" if job.last_status else "")),
         ("failures", f"{job.consecutive_failures} consecutive (max_retries: {_max_retries(d)})"),
     ]
