@@ -161,3 +161,21 @@ def test_environment_flag_reaches_the_policy_gate(tmp_path: Path) -> None:
     assert (
         sqlite3.connect(db).execute("SELECT count(*) FROM runs WHERE status = 'succeeded'").fetchone()[0] == 0
     )
+
+
+def test_up_refuses_paths_that_load_nothing_with_exit_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    (tmp_path / "empty").mkdir()
+    for target in ("empty", "missing.symbi"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "symbi_lang.cli.main", "up", target, "--db", "x.db"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "not started" in proc.stderr

@@ -19,6 +19,7 @@ import typer
 
 from symbi_runtime.cli.common import (
     EXIT_PROBLEMS,
+    EXIT_USAGE,
     cli_db_path,
     configure_logging,
     environment,
@@ -109,12 +110,19 @@ async def _serve(
         fail("up", str(e))
     try:
         if paths:
+            empty = [p for p in paths if p.is_dir() and not any(p.rglob("*.symbi"))]
+            if empty:
+                shown = ", ".join(str(p) for p in empty)
+                typer.echo(f"symbi up: no .symbi files found under {shown}; not started", err=True)
+                return EXIT_USAGE
             try:
                 loaded = rt.load_paths(paths)
             except LoadError as e:
                 typer.echo(e.rendered.rstrip("\n"), err=True)
                 typer.echo(f"symbi up: not started: {e}", err=True)
-                return EXIT_PROBLEMS
+                errors = [d for d in e.diagnostics if d.is_error]
+                io_only = bool(errors) and all(d.code.startswith("SYM9") for d in errors)
+                return EXIT_USAGE if io_only else EXIT_PROBLEMS
             counts = {
                 o: sum(1 for j in loaded if j.outcome == o) for o in ("created", "updated", "unchanged")
             }
