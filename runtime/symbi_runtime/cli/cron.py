@@ -829,7 +829,7 @@ def run_now(
         cfg = _config(config)
         path = _db_path(db, cfg)
         with _store(db, config) as store:
-            _require_job(store, job)
+            delivered_to_stdout = "stdout" in _require_job(store, job).definition.delivery
         try:
             from symbi_runtime.runtime import Runtime
         except ImportError as e:
@@ -853,12 +853,15 @@ def run_now(
         except Terminated:
             typer.echo("symbi cron: terminated (SIGTERM): the run was cancelled", err=True)
             raise typer.Exit(143) from None
-    _print_run(run, fmt, iterations)
+    _print_run(run, fmt, iterations, output_shown=delivered_to_stdout)
     if run.status not in ("succeeded", "awaiting_approval", "approved", "pending"):
         raise typer.Exit(EXIT_FAILED)
 
 
-def _print_run(run: RunRecord, fmt: SimpleFormat, iterations: Sequence[Mapping[str, Any]]) -> None:
+def _print_run(
+    run: RunRecord, fmt: SimpleFormat, iterations: Sequence[Mapping[str, Any]], *, output_shown: bool = False
+) -> None:
+    """The run's outcome; its output too unless the job's `stdout` channel already printed it."""
     if fmt is SimpleFormat.JSON:
         _print(to_json(run_json(run, iterations)))
         return
@@ -876,8 +879,8 @@ def _print_run(run: RunRecord, fmt: SimpleFormat, iterations: Sequence[Mapping[s
             + "\n"
         )
     if run.error:
-        _print(f"error: {run.error}\n")
-    if run.output:
+        typer.echo(f"error: {run.error}", err=True)
+    if run.output and not output_shown:
         _print(run.output if run.output.endswith("\n") else run.output + "\n")
 
 

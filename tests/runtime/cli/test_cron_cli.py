@@ -638,7 +638,8 @@ def test_run_failure_exits_1_with_the_error(db: Path) -> None:
     result = cli(db, "run", "echo-job")
     assert result.exit_code == 1
     assert "failed" in result.stdout.splitlines()[0]
-    assert "error: disk full" in result.stdout
+    assert "error: disk full" in result.stderr  # errors go to stderr
+    assert "disk full" not in result.stdout
 
 
 def test_run_needing_approval_waits_for_approve(db: Path) -> None:
