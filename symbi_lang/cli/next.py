@@ -59,6 +59,9 @@ def next_command(
         sys.stdout.write(json.dumps(strip_private(entry), indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(_text_entry(entry, start))
+    if not entry["next"]:  # like `symbi check`'s SYM203: an expression that never fires is a problem
+        typer.echo(f"error: {target!r} never fires after {start.isoformat()}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 def _zone(name: str) -> tzinfo:
@@ -157,21 +160,26 @@ def _file_entries(path: Path, n: int, start: datetime, tz: str | None) -> list[d
     return entries
 
 
-def _relative(t: datetime, start: datetime) -> str:
-    seconds = int((t - start).total_seconds())
+def _relative(t: datetime, now: datetime) -> str:
+    """`in 3h 2m` or, for a time already past (with `--after` in the past), `2d 4h ago`."""
+    total = int((t - now).total_seconds())
+    seconds = abs(total)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"in {days}d {hours}h"
-    if hours:
-        return f"in {hours}h {minutes}m"
-    if minutes:
-        return f"in {minutes}m {secs}s"
-    return f"in {secs}s"
+        span = f"{days}d {hours}h"
+    elif hours:
+        span = f"{hours}h {minutes}m"
+    elif minutes:
+        span = f"{minutes}m {secs}s"
+    else:
+        span = f"{secs}s"
+    return f"in {span}" if total >= 0 else f"{span} ago"
 
 
 def _text_entry(entry: dict[str, Any], start: datetime) -> str:
+    now = datetime.now(UTC)
     zone = ZoneInfo(entry["timezone"])
     what = entry.get("expression") or entry.get("at")
     head = f"{entry['schedule']}: " if "schedule" in entry else ""
@@ -181,7 +189,7 @@ def _text_entry(entry: dict[str, Any], start: datetime) -> str:
     for iso in entry["next"]:
         t = datetime.fromisoformat(iso)
         local = t.astimezone(zone)
-        lines.append(f"  {local:%a %Y-%m-%d %H:%M:%S} {local.tzname()}  {_relative(t, start)}")
+        lines.append(f"  {local:%a %Y-%m-%d %H:%M:%S} {local.tzname()}  {_relative(t, now)}")
     return "\n".join(lines) + "\n"
 
 

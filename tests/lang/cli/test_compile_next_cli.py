@@ -112,12 +112,18 @@ def test_next_for_a_file_lists_every_schedule(symbi: Symbi, files: Path) -> None
 
 
 def test_next_text_output(symbi: Symbi, files: Path) -> None:
-    r = symbi("next", "0 0 9 * * 1-5", "-n", "2", "--after", "2026-11-24T10:00:00Z")
+    r = symbi("next", "0 0 9 * * 1-5", "-n", "2", "--after", "2036-11-24T10:00:00Z")
     assert r.code == 0
     lines = r.out.splitlines()
-    assert lines[0].startswith("0 0 9 * * 1-5 (UTC): ")
-    assert lines[1].startswith("  Wed 2026-11-25 09:00:00 UTC  in 23h")
-    assert lines[2].startswith("  Thu 2026-11-26 09:00:00 UTC")
+    assert lines[0] == "0 0 9 * * 1-5 (UTC): at 09:00:00, Monday through Friday"
+    assert lines[1].startswith("  Tue 2036-11-25 09:00:00 UTC  in ")  # relative to now
+    assert lines[2].startswith("  Wed 2036-11-26 09:00:00 UTC  in ")
+    past = symbi("next", "0 0 9 * * 1-5", "-n", "1", "--after", "2020-01-01T00:00:00Z")
+    assert past.out.splitlines()[1].startswith("  Wed 2020-01-01 09:00:00 UTC  ")
+    assert past.out.rstrip().endswith(" ago")
+    never = symbi("next", "0 0 0 30 2 *")
+    assert never.code == 1
+    assert "never fires" in never.err
 
 
 def test_next_rejects_bad_input_clearly(symbi: Symbi, files: Path) -> None:
