@@ -355,6 +355,14 @@ LITERAL_URL_CREDENTIAL = _code(
     "A URL with a password or a token in it is a secret; keep it in a `${VAR}` reference.",
 )
 
+SHELL_STYLE_VARIABLE = _code(
+    "SYM507",
+    "shell-style-variable",
+    W,
+    "`${name}` is not interpolated: write `${{{name}}}`",
+    "Only `${VAR}` references are resolved; `$VAR` is sent as those characters.",
+)
+
 # --- SYM6xx: heartbeat and sessions ---------------------------------------------------------------
 HEARTBEAT_NEEDS_CRON = _code(
     "SYM601",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from symbi_lang import codes
@@ -9,7 +10,7 @@ from symbi_lang.ast import Block, ListValue, MapValue, Module, StringValue
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import inner_span
 from symbi_lang.checks.walk import entries, known_entries_in
-from symbi_lang.diagnostics import Diagnostic, Severity
+from symbi_lang.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from symbi_lang.interpolation import InterpolationError, scan
 from symbi_lang.schema import FieldSpec
 
@@ -39,10 +40,43 @@ def _check_item(module: Module, item: Block, ctx: CheckContext) -> Iterator[Diag
                     yield from _check_string(module, entry.node, fs, ctx)
 
 
+# Fields whose value is data, not a shell script or prose: a `$NAME` there is almost surely a `${NAME}`
+# that was meant (commands, prompts and inputs may hold `$` legitimately).
+SHELL_STYLE_FIELDS = frozenset(
+    {
+        "webhook_url",
+        "webhook_headers",
+        "slack_channel",
+        "email_recipients",
+        "agent_pin_jwt",
+        "endpoint",
+        "model",
+        "api_key_env",
+        "approver",
+    }
+)
+_SHELL_VAR = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _shell_style(module: Module, value: StringValue) -> Iterator[Diagnostic]:
+    for m in _SHELL_VAR.finditer(value.value):
+        span = inner_span(module, value, m.start(), m.end())
+        name = m.group(1)
+        fix = Fix(f"Write `${{{name}}}`", (TextEdit(span, f"${{{name}}}"),)) if value.verbatim else None
+        yield codes.SHELL_STYLE_VARIABLE.at(
+            span,
+            name=name,
+            help=f"symbi resolves `${{{name}}}` when the job runs; `${name}` would be sent literally",
+            fixes=[fix] if fix else (),
+        )
+
+
 def _check_string(
     module: Module, value: StringValue, fs: FieldSpec, ctx: CheckContext
 ) -> Iterator[Diagnostic]:
     text = value.value
+    if fs.name in SHELL_STYLE_FIELDS and "$" in text:
+        yield from _shell_style(module, value)
     if "${" not in text:
         return
     for ref in scan(text):

@@ -29,6 +29,9 @@ def url_credential(url: str) -> str | None:
     return None
 
 
+SHELL_STYLE_ONLY = re.compile(r"(?:\w+ )?\$[A-Za-z_][A-Za-z0-9_]*")
+
+
 def check_secrets(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
     """Literal credentials in `webhook_headers`, `webhook_url` and `agent_pin_jwt` (warnings)."""
     for item in module.items:
@@ -40,6 +43,8 @@ def check_secrets(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
                 node = e.node
                 if not isinstance(node, StringValue) or not node.value.strip() or "${" in node.value:
                     continue
+                if SHELL_STYLE_ONLY.fullmatch(node.value.strip()):
+                    continue  # `$API_KEY`: a reference written wrong (SYM507 says so), not a literal secret
                 if SECRET_HEADER.search(e.name) or SECRET_VALUE.match(node.value):
                     env = re.sub(r"[^A-Z0-9]+", "_", e.name.upper()).strip("_") or "SECRET"
                     scheme = node.value.split()[0] + " " if SECRET_VALUE.match(node.value) else ""
