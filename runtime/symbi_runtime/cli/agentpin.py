@@ -58,6 +58,10 @@ def _read_credential(value: str) -> str:
     except (OSError, ValueError):  # a token is no file name (too long, odd characters)
         is_file = False
     if not is_file:
+        # A JWT is three base64url segments with no `/`; anything path-like that is not a file is a
+        # mistyped file name, not a malformed token.
+        if "/" in value or value.endswith((".jwt", ".txt", ".json", ".token")):
+            _usage(f"no such credential file: {value}")
         return value
     try:
         with Path(value).open("rb") as f:

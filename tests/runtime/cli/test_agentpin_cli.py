@@ -264,3 +264,27 @@ def test_a_credential_issued_by_the_upstream_agentpin_package_verifies(tmp_path:
         "agent_id": AGENT,
         "issuer": DOMAIN,
     }
+
+
+def test_a_mistyped_credential_file_name_is_a_usage_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symbi_lang.cli.main",
+            "agentpin",
+            "verify",
+            "--credential",
+            "nofile.jwt",
+            "--domain",
+            "example.com",
+            "--discovery-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "no such credential file: nofile.jwt" in result.stderr
