@@ -36,6 +36,7 @@ MISSING_COMMA = _code("SYM008", "missing-comma", E, "expected `,` between {what}
 UNCLOSED_BRACKET = _code("SYM009", "unclosed-bracket", E, "unclosed `{open}`: expected `{close}`")
 BAD_ESCAPE = _code("SYM010", "bad-escape", E, "unknown escape sequence `{escape}`")
 MISSING_BLOCK_BODY = _code("SYM011", "missing-block-body", E, "expected `{{` to open the `{kind}` block")
+SINGLE_QUOTES = _code("SYM012", "single-quotes", E, "strings use double quotes, not single quotes")
 
 # --- SYM1xx: fields and structure -----------------------------------------------------------------
 UNKNOWN_BLOCK = _code(

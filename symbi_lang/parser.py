@@ -387,6 +387,11 @@ class _Recovery:
                     tok.end_line, tok.end_column, tok.end_pos = ctr.line, ctr.column, ctr.char_pos
                     out.append(tok)
                     continue
+                if text[pos] == "'":
+                    single = self._single_quoted(pos, ctr)
+                    if single is not None:
+                        out.append(single)
+                        continue
                 self._error(codes.BAD_CHARACTER.at(self._span(pos, pos + 1), char=_show_char(text[pos])))
                 ctr.feed(text[pos])
                 continue
@@ -401,6 +406,31 @@ class _Recovery:
                 continue
             out.append(tok)
         return out
+
+    def _single_quoted(self, pos: int, ctr: Any) -> Any:
+        """`'text'` on one line: one error with a fix, read as the string it was meant to be (so the
+        field keeps its value and no cascade follows). None when it cannot be read that way."""
+        text = self.text
+        eol = text.find("\n", pos)
+        eol = len(text) if eol == -1 else eol
+        close = text.find("'", pos + 1, eol)
+        if close == -1:
+            return None
+        inner = text[pos + 1 : close]
+        if '"' in inner or "\\" in inner:
+            return None
+        span = self._span(pos, close + 1)
+        self._error(
+            codes.SINGLE_QUOTES.at(
+                span,
+                help=f'write "{inner}"',
+                fixes=[Fix('Use double quotes', (TextEdit(span, f'"{inner}"'),))],
+            )
+        )
+        tok = self.Token("STRING", f'"{inner}"', pos, ctr.line, ctr.column)
+        ctr.feed(text[pos : close + 1])
+        tok.end_line, tok.end_column, tok.end_pos = ctr.line, ctr.column, ctr.char_pos
+        return tok
 
     def _unterminated_triple(self, pos: int) -> None:
         """An unclosed triple quote swallows the rest of the file: one error, no cascade after it."""

@@ -307,6 +307,7 @@ def test_comments_are_collected_in_order_with_positions() -> None:
 EXPECTED: dict[str, list[tuple[str, str]]] = {
     "bad_character": [("SYM007", "3:3-3:4")],
     "bad_escape": [("SYM010", "2:15-2:17")],
+    "single_quotes": [("SYM012", "2:10-2:18"), ("SYM012", "4:14-4:22")],
     "extra_value": [("SYM001", "2:13-2:16")],
     "four_mistakes": [
         ("SYM002", "2:8-2:15"),

@@ -281,3 +281,17 @@ def test_a_file_named_twice_is_checked_once(symbi: Symbi, files: Path) -> None:
     r = symbi("check", ".", "./clean.symbi", "clean.symbi", "--format", "json")
     codes = {d["code"] for d in json.loads(r.out)["diagnostics"]}
     assert "SYM701" not in codes and "SYM702" not in codes
+
+
+def test_single_quotes_are_one_error_whose_fix_repairs_the_file() -> None:
+    from symbi_lang.parser import parse
+
+    text = "schedule s {\n  agent: 'worker'\n  cron: \"0 0 9 * * *\"\n}\n"
+    result = parse(text, path="q.symbi")
+    assert [d.code for d in result.diagnostics] == ["SYM012"]
+    [edit] = result.diagnostics[0].fixes[0].edits
+    fixed = text[: edit.span.start.offset] + edit.new_text + text[edit.span.end.offset :]
+    assert fixed == 'schedule s {\n  agent: "worker"\n  cron: "0 0 9 * * *"\n}\n'
+    assert parse(fixed, path="q.symbi").ok
+    [schedule] = result.module.schedules
+    assert schedule.field("agent").value.value == "worker"  # type: ignore[union-attr]
