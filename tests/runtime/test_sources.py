@@ -275,3 +275,15 @@ async def test_loading_a_file_that_dropped_a_schedule_warns(
     assert any(
         "report_v1" in r.getMessage() and "no longer defines it" in r.getMessage() for r in caplog.records
     )
+
+
+def test_symbi_run_is_not_stopped_by_errors_in_an_unrelated_file(tmp_path: Path) -> None:
+    (tmp_path / "good.symbi").write_text('agent greeter {\n    command: ["echo", "hi"]\n}\n')
+    (tmp_path / "broken.symbi").write_text('schedule x {\n    agent: "a"\n    cron: "0 0 25 * * *"\n}\n')
+    ok = symbi("run", "greeter", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "hi"
+    (tmp_path / "good.symbi").write_text('agent greeter {\n    command: ["echo", "hi"]\n    model: 5\n}\n')
+    refused = symbi("run", "greeter", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "good.symbi" in refused.stderr and "broken.symbi" not in refused.stderr

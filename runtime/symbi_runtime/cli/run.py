@@ -41,15 +41,21 @@ class AgentLookupError(Exception):
     """The agent is not defined in the files (or the files do not check)."""
 
 
-def load_agents(paths: Sequence[Path]) -> dict[str, AgentDefinition]:
-    """The agents defined in `paths`; files with errors raise `AgentLookupError` with the diagnostics."""
+def load_agents(paths: Sequence[Path], wanted: str | None = None) -> dict[str, AgentDefinition]:
+    """The agents defined in `paths`. Errors refuse (`AgentLookupError` with the diagnostics) when they
+    are in the file that defines `wanted` — or anywhere, when `wanted` is None or not found — so one
+    broken file in a folder does not stop running an agent defined in a sound one."""
     from symbi_lang.api import analyze_paths
 
     analysis = analyze_paths(list(paths))
     errors = [d for d in analysis.diagnostics if d.is_error]
+    agents = {a.name: a for a in analysis.jobset().agents}
     if errors:
-        raise AgentLookupError(render_diagnostics(errors))
-    return {a.name: a for a in analysis.jobset().agents}
+        found = agents.get(wanted) if wanted is not None else None
+        relevant = errors if found is None else [d for d in errors if d.span.path == found.source.file]
+        if relevant:
+            raise AgentLookupError("\n" + render_diagnostics(relevant))
+    return agents
 
 
 def default_paths(cwd: Path) -> list[Path]:
@@ -102,7 +108,7 @@ def run_command(
     if not paths:
         raise _fail("no .symbi files in the working directory; pass --file", EXIT_USAGE)
     try:
-        agents = load_agents(paths)
+        agents = load_agents(paths, agent)
     except AgentLookupError as e:
         raise _fail(str(e), EXIT_FAILED) from None
     definition = agents.get(agent)
