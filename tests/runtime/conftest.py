@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -153,3 +155,33 @@ async def engine_factory(db_path: Path, clock: FakeClock) -> Any:
     yield make
     for e in made:
         await e.stop()
+
+
+PollDb = Callable[..., list[tuple[Any, ...]]]
+
+
+def _poll_db(
+    db: Path, sql: str, predicate: Callable[[list[tuple[Any, ...]]], bool], limit: float = 30.0
+) -> list[tuple[Any, ...]]:
+    """Query `db` until `predicate(rows)` holds (read-only connection; another process keeps writing)."""
+    deadline = time.monotonic() + limit
+    rows: list[tuple[Any, ...]] = []
+    while time.monotonic() < deadline:
+        if db.exists():
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+            try:
+                rows = conn.execute(sql).fetchall()
+            except sqlite3.OperationalError:
+                rows = []
+            finally:
+                conn.close()
+            if predicate(rows):
+                return rows
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met; last rows: {rows!r}")
+
+
+@pytest.fixture
+def poll_db() -> PollDb:
+    """`poll_db(db, sql, predicate, limit=30.0)`: wait for a database written by a subprocess."""
+    return _poll_db

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 SCHEDULE = """
 agent worker {
@@ -36,24 +37,6 @@ def run(text: str) -> str:
 """
 
 
-def poll(db: Path, sql: str, predicate, limit: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + limit
-    rows: list[tuple] = []
-    while time.monotonic() < deadline:
-        if db.exists():
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-            try:
-                rows = conn.execute(sql).fetchall()
-            except sqlite3.OperationalError:
-                rows = []
-            finally:
-                conn.close()
-            if predicate(rows):
-                return rows
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met; last rows: {rows!r}")
-
-
 def start(cwd: Path, db: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "symbi_lang.cli.main", "up", "work.symbi", "--db", str(db)],
@@ -65,7 +48,7 @@ def start(cwd: Path, db: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def test_sigkill_mid_run_then_restart(tmp_path: Path) -> None:
+def test_sigkill_mid_run_then_restart(tmp_path: Path, poll_db: Any) -> None:
     (tmp_path / "work.symbi").write_text(SCHEDULE)
     (tmp_path / "workmod.py").write_text(WORKMOD)
     db = tmp_path / "state.db"
@@ -73,7 +56,7 @@ def test_sigkill_mid_run_then_restart(tmp_path: Path) -> None:
 
     first = start(tmp_path, db, env)
     try:
-        [(killed_id, killed_fire)] = poll(
+        [(killed_id, killed_fire)] = poll_db(
             db, "SELECT id, scheduled_for FROM runs WHERE status = 'running'", lambda rows: len(rows) == 1
         )
         deadline = time.monotonic() + 30
@@ -91,8 +74,10 @@ def test_sigkill_mid_run_then_restart(tmp_path: Path) -> None:
 
     second = start(tmp_path, db, env)
     try:
-        poll(db, f"SELECT status FROM runs WHERE id = '{killed_id}'", lambda rows: rows == [("abandoned",)])
-        later = poll(
+        poll_db(
+            db, f"SELECT status FROM runs WHERE id = '{killed_id}'", lambda rows: rows == [("abandoned",)]
+        )
+        later = poll_db(
             db,
             "SELECT scheduled_for FROM runs WHERE status = 'succeeded' AND trigger = 'schedule' "
             f"AND scheduled_for > {int(killed_fire)}",

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -223,7 +224,7 @@ async def test_a_stopped_command_agent_gets_sigterm_before_sigkill(tmp_path: Pat
     assert marker.read_text().strip() == "cleaned"
 
 
-def test_a_second_ctrl_c_stops_symbi_up_without_waiting_for_runs(tmp_path: Path) -> None:
+def test_a_second_ctrl_c_stops_symbi_up_without_waiting_for_runs(tmp_path: Path, poll_db: Any) -> None:
     import signal
     import sqlite3
     import time
@@ -239,14 +240,7 @@ def test_a_second_ctrl_c_stops_symbi_up_without_waiting_for_runs(tmp_path: Path)
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    running = False
-    while not running and time.monotonic() < deadline:
-        time.sleep(0.1)
-        if (tmp_path / "x.db").exists():
-            with sqlite3.connect(tmp_path / "x.db") as conn:
-                running = bool(conn.execute("SELECT 1 FROM runs WHERE status = 'running'").fetchone())
-    assert running
+    poll_db(tmp_path / "x.db", "SELECT 1 FROM runs WHERE status = 'running'", bool)
     proc.send_signal(signal.SIGINT)  # graceful: would wait shutdown_timeout_seconds (60 s) for the run
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)  # again: stop now

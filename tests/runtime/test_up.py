@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -63,25 +64,6 @@ class Up:
         return self.proc.returncode, err
 
 
-def poll_db(db: Path, sql: str, predicate, limit: float = 20.0):  # type: ignore[no-untyped-def]
-    """Query `db` until `predicate(rows)` holds (read-only connection; the runtime keeps writing)."""
-    deadline = time.monotonic() + limit
-    rows: list[tuple] = []
-    while time.monotonic() < deadline:
-        if db.exists():
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-            try:
-                rows = conn.execute(sql).fetchall()
-            except sqlite3.OperationalError:
-                rows = []
-            finally:
-                conn.close()
-            if predicate(rows):
-                return rows
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met; last rows: {rows!r}")
-
-
 def project(tmp_path: Path, schedule: str = SCHEDULE) -> Path:
     (tmp_path / "greet.symbi").write_text(schedule)
     (tmp_path / "greetmod.py").write_text(GREETMOD)
@@ -119,7 +101,7 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_up_loads_runs_serves_metrics_and_stops_gracefully(tmp_path: Path) -> None:
+def test_up_loads_runs_serves_metrics_and_stops_gracefully(tmp_path: Path, poll_db: Any) -> None:
     cwd = project(tmp_path)
     db = tmp_path / "state.db"
     up = Up(cwd, "greet.symbi", "--db", str(db), "--metrics-port", "0")
@@ -143,7 +125,7 @@ def test_up_loads_runs_serves_metrics_and_stops_gracefully(tmp_path: Path) -> No
     assert jobs == [("greet",)]
 
 
-def test_environment_flag_reaches_the_policy_gate(tmp_path: Path) -> None:
+def test_environment_flag_reaches_the_policy_gate(tmp_path: Path, poll_db: Any) -> None:
     schedule = SCHEDULE.replace(
         'cron: "* * * * * *"',
         'cron: "* * * * * *"\n  policy {\n    allowed_environments: ["production"]\n  }',
