@@ -200,11 +200,7 @@ class Runtime:
     def check_context(self) -> CheckContext:
         """What `symbi check` would know here: this runtime's environment, its Slack default channel
         and every delivery channel it can reach, so loading accepts exactly what checks clean."""
-        return CheckContext(
-            env=dict(self.env),
-            slack_default_channel=bool(self.config.delivery.slack_default_channel),
-            custom_channels=self.router.channel_names(),
-        )
+        return check_context_for(self.config, self.env, self.router.channel_names())
 
     def load_jobset(self, jobset: JobSet) -> list[LoadedJob]:
         """Upsert every job of `jobset` (one transaction) and remember its agents."""
@@ -294,6 +290,24 @@ class Runtime:
 
 def _default_metrics(config: Config) -> Any:
     return Metrics() if config.scheduler.enable_metrics else NullMetrics()
+
+
+def check_context_for(
+    config: Config, env: Mapping[str, str], channels: Iterable[str] = ()
+) -> CheckContext:
+    """The context loaders check files with, so they accept exactly what `symbi check` accepts here: the
+    environment, the configured Slack default channel, and the delivery channels that exist (`channels`
+    plus those installed as `symbi.delivery` entry points)."""
+    from importlib.metadata import entry_points
+
+    from symbi_runtime.delivery import ENTRY_POINT_GROUP
+
+    installed = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return CheckContext(
+        env=dict(env),
+        slack_default_channel=bool(config.delivery.slack_default_channel),
+        custom_channels=frozenset(channels) | frozenset(installed),
+    )
 
 
 def tolerate_passed_times(

@@ -459,20 +459,11 @@ def _stored_names(db: Path | None, config: Path | None) -> frozenset[str]:
 def _jobs_from_files(
     files: Sequence[Path], schedule: str | None, cfg: Config, stored: frozenset[str] = frozenset()
 ) -> list[JobDefinition]:
-    from importlib.metadata import entry_points
+    """The jobs of `files`, checked as the runtime would load them (refusing files with errors)."""
+    from symbi_lang.api import analyze_paths
+    from symbi_runtime.runtime import check_context_for, tolerate_passed_times
 
-    from symbi_lang.api import CheckContext, analyze_paths
-
-    # Check with what `symbi check` and the runtime know: the environment, the configured Slack default
-    # channel and the installed custom channels.
-    ctx = CheckContext(
-        env=dict(os.environ),
-        slack_default_channel=bool(cfg.delivery.slack_default_channel),
-        custom_channels=frozenset(ep.name for ep in entry_points(group="symbi.delivery")),
-    )
-    analysis = analyze_paths(list(files), ctx)
-    from symbi_runtime.runtime import tolerate_passed_times
-
+    analysis = analyze_paths(list(files), check_context_for(cfg, os.environ))
     diagnostics = tolerate_passed_times(analysis.diagnostics, analysis.modules, stored.__contains__)
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]
