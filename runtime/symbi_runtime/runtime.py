@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TextIO
 
+from symbi_lang import codes
 from symbi_lang.ast import Module, StringValue
 from symbi_lang.checks import CheckContext
 from symbi_lang.diagnostics import Diagnostic, Severity
@@ -292,9 +293,7 @@ def _default_metrics(config: Config) -> Any:
     return Metrics() if config.scheduler.enable_metrics else NullMetrics()
 
 
-def check_context_for(
-    config: Config, env: Mapping[str, str], channels: Iterable[str] = ()
-) -> CheckContext:
+def check_context_for(config: Config, env: Mapping[str, str], channels: Iterable[str] = ()) -> CheckContext:
     """The context loaders check files with, so they accept exactly what `symbi check` accepts here: the
     environment, the configured Slack default channel, and the delivery channels that exist (`channels`
     plus those installed as `symbi.delivery` entry points)."""
@@ -320,7 +319,8 @@ def tolerate_passed_times(
     kept: list[Diagnostic] = []
     for d in diagnostics:
         if d.is_error and (
-            d.code == "SYM209" or (d.code == "SYM203" and is_stored(_schedule_name_at(d, modules) or ""))
+            d.code == codes.AT_PAST.code
+            or (d.code == codes.CRON_NEVER_FIRES.code and is_stored(_schedule_name_at(d, modules) or ""))
         ):
             d = dataclasses.replace(d, severity=Severity.WARNING)
         kept.append(d)

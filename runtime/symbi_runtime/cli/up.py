@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from symbi_lang.cli.common import is_io_problem
 from symbi_runtime.cli.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
@@ -121,7 +122,7 @@ async def _serve(
                 typer.echo(e.rendered.rstrip("\n"), err=True)
                 typer.echo(f"symbi up: not started: {e}", err=True)
                 errors = [d for d in e.diagnostics if d.is_error]
-                io_only = bool(errors) and all(d.code.startswith("SYM9") for d in errors)
+                io_only = bool(errors) and all(is_io_problem(d) for d in errors)
                 return EXIT_USAGE if io_only else EXIT_PROBLEMS
             counts = {
                 o: sum(1 for j in loaded if j.outcome == o) for o in ("created", "updated", "unchanged")
