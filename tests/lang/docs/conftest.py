@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from symbi_lang.api import analyze_paths
+from symbi_lang.checks.context import CheckContext
 from symbi_lang.ir import JobSet
 
 HERE = Path(__file__).parent
@@ -51,6 +52,6 @@ def now() -> datetime:
 @pytest.fixture(scope="session")
 def fleet() -> JobSet:
     """The fixture schedules, lowered through the real pipeline."""
-    analysis = analyze_paths([FIXTURES / "fleet.symbi"])
+    analysis = analyze_paths([FIXTURES / "fleet.symbi"], CheckContext(now=NOW))
     assert analysis.ok, analysis.diagnostics
     return analysis.jobset()
