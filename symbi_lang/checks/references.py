@@ -68,14 +68,14 @@ def check_agent_references(modules: Sequence[Module], ctx: CheckContext) -> Iter
         # next to `heartbeat_monitor`): only then is it a warning.
         guess = suggest(name, agents, cutoff=TYPO_CUTOFF) if agents else None
         if guess is not None:  # a likely typo: a warning at every use, each with its fix
-            for ref in uses:
+            for use in uses:
                 yield codes.AGENT_LIKELY_TYPO.at(
-                    ref.span,
+                    use.span,
                     name=name,
                     guess=guess,
                     help=f"`{guess}` is defined; if `{name}` is really registered with the runtime "
                     "in-process, ignore this",
-                    fixes=replace_fix(ref.span, f'"{guess}"', f"Change to `{guess}`"),
+                    fixes=replace_fix(use.span, f'"{guess}"', f"Change to `{guess}`"),
                 )
         else:
             yield _not_defined(uses, suggest(name, agents) if agents else None)

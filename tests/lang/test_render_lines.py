@@ -3,9 +3,9 @@ file per diagnostic made `symbi check` quadratic in the number of diagnostics)."
 
 from __future__ import annotations
 
+from symbi_lang import codes
 from symbi_lang.diagnostics import Diagnostic
 from symbi_lang.render import render_text
-from symbi_lang import codes
 from symbi_lang.span import span_of
 
 
