@@ -1,5 +1,6 @@
-"""Agent references across files: a likely typo is a warning with a fix; an agent defined nowhere (to be
-registered in-process) is one note per agent name, however many schedules use it."""
+"""Names the user probably mistyped: an agent reference close to a defined agent is a warning with a fix
+(an agent defined nowhere, to be registered in-process, is one note per agent name however many
+schedules use it); a city alone as a time zone suggests its IANA name."""
 
 from __future__ import annotations
 
@@ -48,3 +49,17 @@ def test_thousands_of_schedules_of_an_undefined_agent_give_one_note_with_the_cou
     assert notes[0].span.start.line == 2  # at the first use
     assert notes[0].help is not None and notes[0].help.startswith("2000 schedules use it (this is the first)")
     assert notes[1].help is not None and "schedules use it" not in notes[1].help
+
+
+def test_a_city_alone_suggests_its_iana_zone() -> None:
+    from symbi_lang.checks.timing import suggest_zone
+
+    text = 'schedule s {\n  agent: "reporter"\n  cron: "0 0 9 * * *"\n  timezone: "berlin"\n}\n' + AGENT
+    (d,) = analyze([Source("a.symbi", text)], CheckContext()).diagnostics
+    assert d.code == "SYM210" and d.help == "did you mean `Europe/Berlin`?"
+    assert d.fixes[0].edits[0].new_text == '"Europe/Berlin"'
+    assert suggest_zone("new york") == "America/New_York"
+    assert suggest_zone("Tokyo") == "Asia/Tokyo"
+    assert suggest_zone("utc") == "UTC"
+    assert suggest_zone("Europe/Pariss") == "Europe/Paris"
+    assert suggest_zone("qwxz") is None
