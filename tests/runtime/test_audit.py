@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from symbi_runtime import store as store_module
 from symbi_runtime.audit import REDACTED_CREDENTIAL, AuditEvent, SecurityEventType, scrub_details, write
-from symbi_runtime.store import Store
+from symbi_runtime.store import SqliteStore, Store
 
 from symbi_lang.ir import JobDefinition
 
@@ -19,7 +19,7 @@ JWT = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.MEUCIQDx-sig_part"
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "audit.db")
+    s = SqliteStore.open(tmp_path / "audit.db")
     yield s
     s.close()
 
