@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root (this file runs from runtime/clients/typescript/dist/test/). */
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../..");
+/** The repository root (this file runs from runtime/clients/typescript/dist/test/); SYMBI_REPO overrides it. */
+export const REPO = process.env.SYMBI_REPO ?? resolve(dirname(fileURLToPath(import.meta.url)), "../../../../..");
 
 export const TOKEN = "test-token-0123456789abcdef";
 export const READ_TOKEN = "read-only-token-0123456789";
@@ -58,13 +58,21 @@ export class WebhookReceiver {
 }
 
 const AGENTS = `
-agent backup_agent {
+agent {
+    name: "backup-agent"
     description: "Pretends to back up a database: echoes its input"
     command: ["sh", "-c", "echo \\"backed up: $(cat)\\""]
 }
 
-agent failing_agent {
+agent {
+    name: "failing-agent"
     command: ["sh", "-c", "echo 'disk full' >&2; exit 3"]
+}
+
+schedule {
+    name: "nightly-from-file"
+    agent: "backup-agent"
+    cron: "0 0 3 * * *"
 }
 `;
 
