@@ -203,3 +203,108 @@ def test_generated_valid_files_format_and_round_trip(text: str) -> None:
     assert structure(parse(result.output, path="g.symbi").module) == structure(parsed.module)
     assert format_text(result.output).output == result.output
     analyze([Source("g.symbi", text)])  # checks never raise on odd but well-formed files either
+
+
+# --- every entry point, on the inputs that used to raise or blow up ------------------------------------
+
+HUGE = st.one_of(
+    st.integers(19, 6000).map(lambda n: "9" * n),
+    st.integers(1, 500).map(lambda n: "1" * n + "." + "5" * n),
+    st.integers(310, 2000).map(lambda n: "-" + "1" * n + ".0"),
+)
+EDGE_TOKENS = [*TOKENS, "[" * 50, "{ k: " * 20, "disk-heartbeat", "schedule a-b {", "agent x-y {"]
+
+
+@st.composite
+def edge_text(draw: st.DrawFn) -> str:
+    """Valid files with a huge number or a bracket run spliced in, or soup of edge tokens."""
+    if draw(st.booleans()):
+        text = draw(st.sampled_from(VALID_TEXTS))
+        at = draw(st.integers(0, len(text)))
+        piece = draw(st.one_of(HUGE, st.sampled_from(EDGE_TOKENS)))
+        return text[:at] + piece + text[at:]
+    tokens = draw(st.lists(st.one_of(st.sampled_from(EDGE_TOKENS), HUGE), max_size=40))
+    return " ".join(tokens)
+
+
+def every_stage(text: str) -> None:
+    """parse → check → lower (when clean) → fmt → render, and the editor's features, never raise."""
+    from datetime import UTC, datetime
+
+    from symbi_lang.api import CheckContext
+    from symbi_lang.render import render
+
+    analysis = analyze([Source("x.symbi", text)], CheckContext(now=datetime(2026, 6, 1, tzinfo=UTC)))
+    if analysis.ok:
+        analysis.jobset().to_json()
+    survives(text)
+    for fmt in ("text", "json", "github", "sarif"):
+        render(list(analysis.diagnostics), fmt, sources={"x.symbi": text}, files_checked=1)
+
+
+def lsp_features(text: str, root: Path) -> None:
+    from datetime import UTC, datetime
+
+    from lsprotocol import types
+    from symbi_lsp.documents import Workspace
+    from symbi_lsp.features.code_actions import quick_fixes
+    from symbi_lsp.features.code_lens import code_lenses
+    from symbi_lsp.features.completion import completions
+    from symbi_lsp.features.definition import definition, references
+    from symbi_lsp.features.diagnostics import lsp_diagnostics
+    from symbi_lsp.features.formatting import format_document
+    from symbi_lsp.features.hover import hover
+    from symbi_lsp.features.symbols import document_symbols
+
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    workspace = Workspace(env={})
+    doc = workspace.open((root / "x.symbi").as_uri(), text, 1)
+    analysis = workspace.analysis()
+    lsp_diagnostics(doc, analysis)
+    document_symbols(doc)
+    code_lenses(doc, now)
+    format_document(doc)
+    whole = types.Range(types.Position(0, 0), types.Position(len(text.splitlines()) + 1, 0))
+    quick_fixes(doc, analysis, whole)
+    for offset in sorted({0, len(text) // 3, len(text) // 2, max(0, len(text) - 1), len(text)}):
+        hover(doc, analysis, offset, now, {})
+        completions(doc, analysis, offset, {})
+        definition(doc, analysis, offset)
+        references(doc, analysis, offset, include_declaration=True)
+
+
+@FAST
+@given(edge_text())
+def test_every_entry_point_survives_huge_numbers_bracket_runs_and_hyphenated_labels(text: str) -> None:
+    every_stage(text)
+
+
+@settings(FAST, max_examples=60)
+@given(st.one_of(edge_text(), token_soup(), mutated()))
+def test_the_editor_features_never_raise(text: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as root:
+        lsp_features(text, Path(root))
+
+
+def test_a_4301_digit_literal_through_the_cli_is_a_diagnostic_not_exit_70(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "big.symbi").write_text(
+        'schedule s {\n  agent: "a"\n  cron: "0 0 9 * * *"\n  max_retries: ' + "9" * 4301 + "\n}\n"
+        'agent a {\n  command: ["true"]\n}\n'
+    )
+    for command in (["check"], ["fmt", "--check"], ["compile"], ["next"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "symbi_lang.cli.main", *command, "big.symbi"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode in (1, 2), (command, proc.returncode, proc.stderr[-300:])
+        assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+        assert "number too large" in proc.stdout + proc.stderr, command
