@@ -242,50 +242,10 @@ def every_stage(text: str) -> None:
         render(list(analysis.diagnostics), fmt, sources={"x.symbi": text}, files_checked=1)
 
 
-def lsp_features(text: str, root: Path) -> None:
-    from datetime import UTC, datetime
-
-    from lsprotocol import types
-    from symbi_lsp.documents import Workspace
-    from symbi_lsp.features.code_actions import quick_fixes
-    from symbi_lsp.features.code_lens import code_lenses
-    from symbi_lsp.features.completion import completions
-    from symbi_lsp.features.definition import definition, references
-    from symbi_lsp.features.diagnostics import lsp_diagnostics
-    from symbi_lsp.features.formatting import format_document
-    from symbi_lsp.features.hover import hover
-    from symbi_lsp.features.symbols import document_symbols
-
-    now = datetime(2026, 6, 1, tzinfo=UTC)
-    workspace = Workspace(env={})
-    doc = workspace.open((root / "x.symbi").as_uri(), text, 1)
-    analysis = workspace.analysis()
-    lsp_diagnostics(doc, analysis)
-    document_symbols(doc)
-    code_lenses(doc, now)
-    format_document(doc)
-    whole = types.Range(types.Position(0, 0), types.Position(len(text.splitlines()) + 1, 0))
-    quick_fixes(doc, analysis, whole)
-    for offset in sorted({0, len(text) // 3, len(text) // 2, max(0, len(text) - 1), len(text)}):
-        hover(doc, analysis, offset, now, {})
-        completions(doc, analysis, offset, {})
-        definition(doc, analysis, offset)
-        references(doc, analysis, offset, include_declaration=True)
-
-
 @FAST
 @given(edge_text())
 def test_every_entry_point_survives_huge_numbers_bracket_runs_and_hyphenated_labels(text: str) -> None:
     every_stage(text)
-
-
-@settings(FAST, max_examples=60)
-@given(st.one_of(edge_text(), token_soup(), mutated()))
-def test_the_editor_features_never_raise(text: str) -> None:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as root:
-        lsp_features(text, Path(root))
 
 
 def test_a_4301_digit_literal_through_the_cli_is_a_diagnostic_not_exit_70(tmp_path: Path) -> None:

@@ -32,6 +32,10 @@ ODD = [
     "  policy { allowed_hours { start: 9 } }\n}\n}\n}",
     'agent a { command: ["x", ] } schedule { name: "n" agent: a at: "2020-13-45" timezone: "Mars/Base" }',
     'schedule s {\n  input: """\n    ${HOME} ${\n  """\n  webhook_headers: { "A": "${B:-c}" }\n}\n',
+    # issue 8: a number too large for 64 bits, a run of unclosed brackets, a hyphenated label
+    'schedule s {\n  agent: "a"\n  max_retries: ' + "9" * 400 + '\n  cron: "0 0 9 * * *"\n}\n',
+    "agent a {\n  command: " + "[" * 60 + "\n}\n",
+    'schedule disk-heartbeat {\n  agent: "a"\n  cron: "0 0 * * * *"\n}\n',
 ]
 
 
