@@ -9,8 +9,9 @@ them changes. Features never parse: they read these objects.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from symbi_lang.api import CheckContext, check, parse
@@ -102,8 +103,11 @@ def name_span(block: Block) -> Span:
 class Workspace:
     """Open documents plus the `.symbi` files of the workspace folders, and the cached analysis."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, now: Callable[[], datetime] | None = None
+    ) -> None:
         self._env: Mapping[str, str] = env if env is not None else os.environ
+        self._now = now  # the clock time-dependent checks read (None: the real time); tests pin it
         self._open: dict[str, ParsedDocument] = {}
         self._last_clean: dict[str, ParsedDocument] = {}
         self._disk: dict[str, tuple[tuple[int, int], ParsedDocument]] = {}
@@ -184,7 +188,7 @@ class Workspace:
         if self._analysis is not None and cache_key == self._analysis_key:
             return self._analysis
         modules = [d.module for d in documents.values()]
-        ctx = CheckContext(env=dict(self._env))
+        ctx = CheckContext(env=dict(self._env), now=self._now() if self._now is not None else None)
         found: dict[str, list[Diagnostic]] = {p: list(d.syntax) for p, d in documents.items()}
         for diagnostic in check(modules, ctx):
             found.setdefault(diagnostic.span.path, []).append(diagnostic)

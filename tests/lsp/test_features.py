@@ -44,7 +44,8 @@ class Docs:
 
 @pytest.fixture
 def docs(tmp_path: Path) -> Docs:
-    return Docs(tmp_path, Workspace(env={"HOME": "/home/x", "SYMBI_TOKEN": "t", "1BAD": "x"}))
+    env = {"HOME": "/home/x", "SYMBI_TOKEN": "t", "1BAD": "x"}
+    return Docs(tmp_path, Workspace(env=env, now=lambda: NOW))
 
 
 SCHEDULES = """\
@@ -118,7 +119,7 @@ def test_workspace_folder_files_join_the_analysis_and_open_documents_shadow_them
     (tmp_path / "sub" / "agents.symbi").write_text('agent archivist {\n  command: ["cat"]\n}\n')
     (tmp_path / "node_modules").mkdir()
     (tmp_path / "node_modules" / "x.symbi").write_text("agent hidden {}\n")
-    ws = Workspace(env={})
+    ws = Workspace(env={}, now=lambda: NOW)
     ws.set_folders([tmp_path.as_uri()])
     assert ws.analysis().agent_names() == ["archivist"]
     ws.open((tmp_path / "sub" / "agents.symbi").as_uri(), 'agent renamed {\n  command: ["cat"]\n}\n', 1)
@@ -515,7 +516,7 @@ def test_map_offset_across_one_edit() -> None:
 def test_a_duplicate_of_a_workspace_file_is_reported_in_the_open_document(tmp_path: Path) -> None:
     text = 'schedule dup {\n  agent: "x"\n  cron: "0 0 9 * * *"\n}\n'
     (tmp_path / "z_on_disk.symbi").write_text(text)
-    ws = Workspace(env={})
+    ws = Workspace(env={}, now=lambda: NOW)
     ws.set_folders([tmp_path.as_uri()])
     doc = ws.open((tmp_path / "a_open.symbi").as_uri(), text, 1)
     analysis = ws.analysis()
@@ -529,7 +530,7 @@ def test_a_duplicate_of_a_workspace_file_is_reported_in_the_open_document(tmp_pa
 
 
 def test_new_workspace_files_are_listed_after_a_watched_files_notification(tmp_path: Path) -> None:
-    ws = Workspace(env={})
+    ws = Workspace(env={}, now=lambda: NOW)
     ws.set_folders([tmp_path.as_uri()])
     assert ws.analysis().agent_names() == []
     (tmp_path / "new.symbi").write_text('agent fresh {\n  command: ["cat"]\n}\n')

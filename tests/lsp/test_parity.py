@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from symbi_lang.api import CheckContext, analyze_paths
 
 ROOT = Path(__file__).parents[2]
 ENV = {"HOME": "/home/x"}
+# Both sides judge time at the same pinned instant: messages such as SYM209's name "now".
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -29,9 +32,9 @@ def test_workspace_diagnostics_match_symbi_check(folder: Path) -> None:
             d.span.start.column,
             d.message,
         )
-        for d in analyze_paths([folder], CheckContext(env=ENV)).diagnostics
+        for d in analyze_paths([folder], CheckContext(env=ENV, now=NOW)).diagnostics
     }
-    workspace = Workspace(env=ENV)
+    workspace = Workspace(env=ENV, now=lambda: NOW)
     workspace.set_folders([folder.as_uri()])
     analysis = workspace.analysis()
     assert len(analysis.documents) == len(list(folder.rglob("*.symbi")))

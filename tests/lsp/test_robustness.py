@@ -40,7 +40,7 @@ ODD = [
 
 
 def _exercise(text: str, tmp: Path) -> None:
-    ws = Workspace(env={"HOME": "/h"})
+    ws = Workspace(env={"HOME": "/h"}, now=lambda: NOW)
     doc = ws.open((tmp / "odd.symbi").as_uri(), text, 1)
     analysis = ws.analysis()
     lsp_diagnostics(doc, analysis)
