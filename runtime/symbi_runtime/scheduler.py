@@ -284,12 +284,19 @@ class CronScheduler:
         for run in self.store.expire_approvals(now=now):
             logger.info("approval for run %s of %s expired: missed", run.id, run.job_name)
             self.metrics.missed(run.job_name, 1)
+        # Approved runs, and (on a shared store) runs a dead node had claimed but not started.
         for run in self.store.runs_to_resume(approved_only=True):
             if run.id not in self._tracked:
                 job = self.store.get_job(run.job_id)
                 if job is not None:
-                    logger.info("run %s of %s approved by %s: executing", run.id, run.job_name, run.approver)
-                    self._launch(run, job, approved=True)
+                    approved = run.status == RunStatus.APPROVED
+                    if approved:
+                        logger.info(
+                            "run %s of %s approved by %s: executing", run.id, run.job_name, run.approver
+                        )
+                    else:
+                        logger.info("run %s of %s: taken over from a node that stopped", run.id, run.job_name)
+                    self._launch(run, job, approved=approved)
         while not self._stopping:
             due = self.store.due_jobs(now, limit=CLAIM_BATCH)
             if not due:

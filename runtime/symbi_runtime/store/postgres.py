@@ -1185,6 +1185,18 @@ class PostgresStore:
         lease.start()
         listener.start()
 
+    def node_status(self) -> dict[str, Any] | None:
+        if self.node_id is None:
+            return None
+        return {
+            "id": self.node_id,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "epoch": self.epoch,
+            "lease_ttl_seconds": self.lease_ttl_seconds,
+            "lease_valid": self._lease_ok.is_set(),
+        }
+
     def _join(self) -> None:
         node_id = f"{_process_owner(os.getpid())}:{uuid.uuid4().hex[:8]}"
         with self._tx() as cur:
