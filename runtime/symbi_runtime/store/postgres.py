@@ -361,32 +361,46 @@ class PostgresStore:
             # Nodes starting together load the same files: one load at a time, so two never both insert
             # a new name (the second sees the first's rows: "unchanged").
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (UPSERT_LOCK,))
+            # Few round trips (a loaded machine pays for each): the existing rows in one read, the new
+            # jobs in one INSERT of arrays; edits (rare in bulk) one UPDATE each.
+            names = [job.name for job, _, _ in prepared]
+            existing: dict[str, Any] = {
+                row[1]: row
+                for row in cur.execute(
+                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ANY(%s) FOR UPDATE", (names,)
+                ).fetchall()
+            }
+            inserts: list[tuple[Any, ...]] = []
             results = [
-                self._upsert(cur, job, definition, first, now, actor) for job, definition, first in prepared
+                self._upsert(cur, existing.get(job.name), job, definition, first, now, actor, inserts)
+                for job, definition, first in prepared
             ]
+            if inserts:
+                cur.execute(
+                    "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
+                    "updated_at) SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+                    "%s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])",
+                    [list(column) for column in zip(*inserts, strict=True)],
+                )
             self._notify = any(outcome != "unchanged" for _, outcome in results)
             return results
 
     def _upsert(
         self,
         cur: psycopg.Cursor[Any],
+        row: Sequence[Any] | None,
         job: JobDefinition,
         definition: str,
         first: datetime | None,
         now: datetime,
         actor: str,
+        inserts: list[tuple[Any, ...]],
     ) -> tuple[JobRecord, Literal["created", "updated", "unchanged"]]:
-        row = cur.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = %s FOR UPDATE", (job.name,)
-        ).fetchone()
+        """One job of `upsert_jobs`: `row` is its stored row (None: new, appended to `inserts`)."""
         if row is None:
             job_id = new_id()
             status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
-            cur.execute(
-                "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
-                "updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (job_id, job.name, job.agent_id, definition, status, first, now, now),
-            )
+            inserts.append((job_id, job.name, job.agent_id, definition, status, first, now, now))
             self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
             self._definitions[(job_id, definition)] = job
             return JobRecord(job_id, job.name, job, status, first, 0, 0, now, now, None, None), "created"
@@ -555,7 +569,6 @@ class PostgresStore:
     def claim_fires(self, claims: Sequence[FireClaim], *, now: datetime) -> list[list[RunRecord]]:
         """Claims in one transaction: lock the batch's jobs with SKIP LOCKED (jobs another node is
         claiming are skipped: their result is empty), compare-and-set each next fire, insert runs."""
-        results: list[list[RunRecord]] = []
         with self._tx() as cur:
             self._fence(cur)
             ids = sorted({c.job_id for c in claims})
@@ -565,97 +578,124 @@ class PostgresStore:
                     "SELECT id FROM jobs WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED", (ids,)
                 ).fetchall()
             }
-            for claim in claims:
-                if claim.job_id not in locked:
-                    results.append([])
-                    continue
-                if claim.new_next is not None:
-                    cur.execute(
-                        "UPDATE jobs SET next_fire_at = %s WHERE id = %s AND status = 'active' AND "
-                        "next_fire_at IS NOT DISTINCT FROM %s",
-                        (claim.new_next, claim.job_id, claim.expected_next),
+            # One claim per job per call (the scheduler's batches): compare-and-set every locked job's
+            # next fire in one statement, then insert every run of the advanced jobs in one more.
+            todo = [c for c in claims if c.job_id in locked]
+            advanced: dict[str, str] = {}
+            if todo:
+                advanced = {
+                    r[0]: r[1]
+                    for r in cur.execute(
+                        "UPDATE jobs j SET next_fire_at = v.new_next, status = CASE WHEN v.new_next IS NULL "
+                        "THEN 'completed' ELSE j.status END FROM unnest(%s::text[], %s::timestamptz[], "
+                        "%s::timestamptz[]) AS v(id, expected, new_next) WHERE j.id = v.id AND "
+                        "j.status = 'active' AND j.next_fire_at IS NOT DISTINCT FROM v.expected "
+                        "RETURNING j.id, j.name",
+                        (
+                            [c.job_id for c in todo],
+                            [c.expected_next for c in todo],
+                            [c.new_next for c in todo],
+                        ),
+                    ).fetchall()
+                }
+            won = [c for c in todo if c.job_id in advanced]
+            items = [(c.job_id, advanced[c.job_id], new) for c in won for new in c.runs]
+            runs = iter(self._insert_runs(cur, items, now))
+            by_job: dict[str, list[RunRecord]] = {}
+            for c in won:
+                by_job[c.job_id] = [r for r in (next(runs) for _ in c.runs) if r is not None]
+                if c.new_next is None:
+                    self._audit(
+                        cur, "CronJobCompleted", now, "scheduler", c.job_id, advanced[c.job_id], None, {}
                     )
-                else:
-                    cur.execute(
-                        "UPDATE jobs SET next_fire_at = NULL, status = 'completed' WHERE id = %s "
-                        "AND status = 'active' AND next_fire_at IS NOT DISTINCT FROM %s",
-                        (claim.job_id, claim.expected_next),
-                    )
-                if cur.rowcount != 1:
-                    results.append([])
-                    continue
-                name = claim.job_name
-                if name is None:
-                    found = cur.execute("SELECT name FROM jobs WHERE id = %s", (claim.job_id,)).fetchone()
-                    name = found[0] if found else ""
-                inserted = [
-                    run
-                    for run in (self._insert_run(cur, claim.job_id, name, new, now) for new in claim.runs)
-                    if run is not None
-                ]
-                if claim.new_next is None:
-                    self._audit(cur, "CronJobCompleted", now, "scheduler", claim.job_id, name, None, {})
-                results.append(inserted)
+            results = [by_job.pop(c.job_id, []) for c in claims]
         return results
 
     def _insert_run(
         self, cur: psycopg.Cursor[Any], job_id: str, job_name: str, new: NewRun, now: datetime
     ) -> RunRecord | None:
-        run_id = new_id()
-        started = now if new.status == RunStatus.RUNNING else None
-        finished = now if new.status in FINAL_RUN_STATUSES else None
-        detail = dict(new.detail or {})
-        cur.execute(
-            "INSERT INTO runs (id, job_id, scheduled_for, trigger, started_at, finished_at, jitter_seconds, "
-            "status, input, error, detail, seq, owner, epoch) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (job_id, scheduled_for, seq) DO NOTHING",
-            (
-                run_id,
-                job_id,
-                new.scheduled_for,
-                new.trigger,
-                started,
-                finished,
-                new.jitter_seconds,
-                new.status,
-                new.input,
-                new.error,
-                _json(detail) if detail else None,
-                secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
-                self._run_owner,
-                self.epoch,
-            ),
-        )
-        if cur.rowcount != 1:
-            return None  # this fire already has its run: one run per (job, nominal fire)
-        if new.status in FINAL_RUN_STATUSES:
-            cur.execute(
-                "UPDATE jobs SET last_status = %s, last_run_at = %s WHERE id = %s", (new.status, now, job_id)
+        [run] = self._insert_runs(cur, [(job_id, job_name, new)], now)
+        return run
+
+    def _insert_runs(
+        self, cur: psycopg.Cursor[Any], items: Sequence[tuple[str, str, NewRun]], now: datetime
+    ) -> list[RunRecord | None]:
+        """Insert runs in one statement; None for a fire that already has its run (one per fire)."""
+        if not items:
+            return []
+        rows = []
+        for job_id, _name, new in items:
+            detail = dict(new.detail or {})
+            rows.append(
+                (
+                    new_id(),
+                    job_id,
+                    new.scheduled_for,
+                    new.trigger,
+                    now if new.status == RunStatus.RUNNING else None,
+                    now if new.status in FINAL_RUN_STATUSES else None,
+                    new.jitter_seconds,
+                    new.status,
+                    new.input,
+                    new.error,
+                    _json(detail) if detail else None,
+                    secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
+                    self._run_owner,
+                    self.epoch,
+                )
             )
-        event = RUN_EVENTS.get(new.status)
-        if event is not None:
-            details: dict[str, Any] = {"scheduled_for": new.scheduled_for.isoformat(), "trigger": new.trigger}
-            details.update(detail)
-            if new.error:
-                details["reason"] = new.error
-            self._audit(cur, event, now, "scheduler", job_id, job_name, run_id, details)
-        return RunRecord(
-            id=run_id,
-            job_id=job_id,
-            job_name=job_name,
-            scheduled_for=new.scheduled_for,
-            trigger=new.trigger,
-            started_at=started,
-            finished_at=finished,
-            jitter_seconds=new.jitter_seconds,
-            status=new.status,
-            input=new.input,
-            output=None,
-            error=new.error,
-            duration_seconds=None,
-            detail=detail,
-        )
+        inserted = {
+            r[0]
+            for r in cur.execute(
+                "INSERT INTO runs (id, job_id, scheduled_for, trigger, started_at, finished_at, "
+                "jitter_seconds, status, input, error, detail, seq, owner, epoch) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[], "
+                "%s::timestamptz[], %s::timestamptz[], "
+                "%s::float8[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], "
+                "%s::bigint[]) ON CONFLICT (job_id, scheduled_for, seq) DO NOTHING RETURNING id",
+                [list(column) for column in zip(*rows, strict=True)],
+            ).fetchall()
+        }
+        records: list[RunRecord | None] = []
+        finals: list[tuple[str, datetime, str]] = []
+        for row, (job_id, job_name, new) in zip(rows, items, strict=True):
+            if row[0] not in inserted:
+                records.append(None)
+                continue
+            detail = dict(new.detail or {})
+            if new.status in FINAL_RUN_STATUSES:
+                finals.append((new.status, now, job_id))
+            event = RUN_EVENTS.get(new.status)
+            if event is not None:
+                details: dict[str, Any] = {
+                    "scheduled_for": new.scheduled_for.isoformat(),
+                    "trigger": new.trigger,
+                }
+                details.update(detail)
+                if new.error:
+                    details["reason"] = new.error
+                self._audit(cur, event, now, "scheduler", job_id, job_name, row[0], details)
+            records.append(
+                RunRecord(
+                    id=row[0],
+                    job_id=job_id,
+                    job_name=job_name,
+                    scheduled_for=new.scheduled_for,
+                    trigger=new.trigger,
+                    started_at=row[4],
+                    finished_at=row[5],
+                    jitter_seconds=new.jitter_seconds,
+                    status=new.status,
+                    input=new.input,
+                    output=None,
+                    error=new.error,
+                    duration_seconds=None,
+                    detail=detail,
+                )
+            )
+        if finals:
+            cur.executemany("UPDATE jobs SET last_status = %s, last_run_at = %s WHERE id = %s", finals)
+        return records
 
     @property
     def _run_owner(self) -> str:
@@ -777,6 +817,7 @@ class PostgresStore:
                 ).fetchall()
             }
             jobs: dict[str, list[Any]] = {}
+            run_updates: list[tuple[Any, ...]] = []
             for o in outcomes:
                 row = rows.pop(o.run_id, None)
                 if row is None:
@@ -793,9 +834,7 @@ class PostgresStore:
                 )
                 merged = {**run.detail, **(o.detail or {})}
                 receipts = [dict(r) for r in o.receipts]
-                cur.execute(
-                    "UPDATE runs SET status = %s, output = %s, error = %s, finished_at = %s, "
-                    "duration_seconds = %s, receipts = %s, detail = %s WHERE id = %s",
+                run_updates.append(
                     (
                         o.status,
                         o.output,
@@ -867,16 +906,21 @@ class PostgresStore:
                     merged,
                 )
                 results.append(FinishResult(record, dead))
-            for job_id, st in jobs.items():
-                cur.execute(
-                    "UPDATE jobs SET consecutive_failures = %s, run_count = run_count + %s, "
-                    "last_run_at = %s, last_status = %s WHERE id = %s",
-                    (st[1], st[2], now, st[3], job_id),
-                )
-                if st[0] == JobStatus.DEAD_LETTER:
-                    cur.execute(
-                        "UPDATE jobs SET status = 'dead_letter', next_fire_at = NULL WHERE id = %s", (job_id,)
-                    )
+            # Batched (psycopg pipelines executemany): one round trip per statement kind, not per run.
+            cur.executemany(
+                "UPDATE runs SET status = %s, output = %s, error = %s, finished_at = %s, "
+                "duration_seconds = %s, receipts = %s, detail = %s WHERE id = %s",
+                run_updates,
+            )
+            cur.executemany(
+                "UPDATE jobs SET consecutive_failures = %s, run_count = run_count + %s, "
+                "last_run_at = %s, last_status = %s WHERE id = %s",
+                [(st[1], st[2], now, st[3], job_id) for job_id, st in jobs.items()],
+            )
+            cur.executemany(
+                "UPDATE jobs SET status = 'dead_letter', next_fire_at = NULL WHERE id = %s",
+                [(job_id,) for job_id, st in jobs.items() if st[0] == JobStatus.DEAD_LETTER],
+            )
         return results
 
     def _abandon(
