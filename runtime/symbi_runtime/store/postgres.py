@@ -172,6 +172,8 @@ class PostgresStore:
 
     def close(self) -> None:
         _LIVE_OWNERS.discard(self.owner)
+        if self.node_id is not None:
+            _LIVE_OWNERS.discard(self.node_id)
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
@@ -1251,7 +1253,10 @@ class PostgresStore:
                 (node_id, socket.gethostname(), os.getpid(), self.lease_ttl_seconds),
             ).fetchone()
         assert row is not None
+        if self.node_id is not None:
+            _LIVE_OWNERS.discard(self.node_id)
         self.node_id, self.epoch = node_id, int(row[0])
+        _LIVE_OWNERS.add(node_id)  # another node in this process must not take us for dead
         self._lease_ok.set()
         logger.info(
             "joined as node %s (epoch %s, lease TTL %ss)", node_id, self.epoch, self.lease_ttl_seconds
