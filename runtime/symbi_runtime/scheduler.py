@@ -490,6 +490,11 @@ class CronScheduler:
                     # Shut down while the start was being recorded: a recorded start ends `cancelled`.
                     request.add_done_callback(functools.partial(self._cancel_started, run.id))
                     raise
+                except StoreError as e:
+                    # The start could not be recorded (database unreachable, or this node lost its
+                    # lease): the run stays `pending`, for a later start here or on another node.
+                    logger.warning("run %s of %s not started: %s", run.id, run.job_name, e)
+                    return
                 if started_at is None:
                     return  # decided or removed meanwhile
                 run = dataclasses.replace(run, status=RunStatus.RUNNING, started_at=started_at)

@@ -30,6 +30,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -1281,9 +1282,21 @@ class PostgresStore:
             ).fetchone()
         return row is not None
 
+    def _pause(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True once the store is closing. Short relative sleeps rather than
+        `Event.wait(timeout)`, whose absolute deadline goes wrong when the wall clock is shifted
+        (faketime in CI, a clock step on a server)."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(0.05, left))
+        return True
+
     def _lease_loop(self) -> None:
         interval = self.lease_ttl_seconds / 3
-        while not self._stop.wait(interval):
+        while not self._pause(interval):
             try:
                 if not self._renew():
                     self._lease_ok.clear()
@@ -1339,7 +1352,7 @@ class PostgresStore:
             except psycopg.Error as e:
                 if not self._stop.is_set():
                     logger.info("node %s: change listener reconnecting (%s)", self.node_id, e)
-                    self._stop.wait(1.0)
+                    self._pause(1.0)
 
     def list_nodes(self) -> list[dict[str, Any]]:
         """Every node that registered, newest first, with its lease (for `symbi cron nodes`)."""
