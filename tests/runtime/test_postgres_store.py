@@ -292,3 +292,19 @@ async def test_catch_up_after_the_whole_cluster_was_down_is_counted_once(pg_url:
     finally:
         for rt in runtimes:
             rt.close()
+
+
+def test_each_node_reports_itself_in_health_and_metrics(node, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from symbi_runtime.metrics import Metrics
+
+    a = node(ttl=5.0)
+    status = a.node_status()
+    assert status is not None
+    assert (status["id"], status["epoch"], status["lease_valid"]) == (a.node_id, a.epoch, True)
+    metrics = Metrics()
+    metrics.watch_node(a.node_status)
+    text = metrics.render().decode()
+    assert "symbiont_cron_node_lease_valid 1.0" in text
+    assert f"symbiont_cron_node_epoch {float(a.epoch or 0)}" in text
+    with SqliteStore.open(tmp_path / "one.db") as single:
+        assert single.node_status() is None
