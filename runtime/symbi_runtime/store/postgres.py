@@ -749,14 +749,33 @@ class PostgresStore:
         expires_at: datetime | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> RunRecord:
+        record = self._park(run_id, status, now, error, approver, expires_at, detail, None)
+        assert record is not None
+        return record
+
+    def _park(
+        self,
+        run_id: str,
+        status: str,
+        now: datetime,
+        error: str | None,
+        approver: str | None,
+        expires_at: datetime | None,
+        detail: Mapping[str, Any] | None,
+        only_from: str | None,
+    ) -> RunRecord | None:
+        """`park_run`; with `only_from`, only a run still in that status (else None: another node got
+        there first — the row lock makes the second one wait and then see the change)."""
         with self._tx() as cur:
             row = cur.execute(
-                "SELECT r.job_id, j.name, r.detail, r.scheduled_for, r.trigger FROM runs r "
+                "SELECT r.job_id, j.name, r.detail, r.scheduled_for, r.trigger, r.status FROM runs r "
                 "JOIN jobs j ON j.id = r.job_id WHERE r.id = %s FOR UPDATE OF r",
                 (run_id,),
             ).fetchone()
             if row is None:
                 raise StoreError(f"no run {run_id!r}")
+            if only_from is not None and row[5] != only_from:
+                return None
             merged = {**(json.loads(row[2]) if row[2] else {}), **(detail or {})}
             final = status in FINAL_RUN_STATUSES
             cur.execute(
@@ -787,9 +806,7 @@ class PostgresStore:
             self._audit(
                 cur, RUN_EVENTS.get(status, status), now, "scheduler", row[0], row[1], run_id, details
             )
-            record = self._run(cur, run_id)
-        assert record is not None
-        return record
+            return self._run(cur, run_id)
 
     def finish_runs(
         self,
@@ -1002,18 +1019,18 @@ class PostgresStore:
         )
         expired = []
         for (run_id,) in rows:
-            with self._tx() as cur:  # another node may expire it first: only the first one records it
-                still = cur.execute(
-                    "SELECT 1 FROM runs WHERE id = %s AND status = 'awaiting_approval' "
-                    "FOR UPDATE SKIP LOCKED",
-                    (run_id,),
-                ).fetchone()
-            if still is not None:
-                expired.append(
-                    self.park_run(
-                        run_id, RunStatus.MISSED, now=now, error="approval not given before it expired"
-                    )
-                )
+            record = self._park(
+                run_id,
+                RunStatus.MISSED,
+                now,
+                "approval not given before it expired",
+                None,
+                None,
+                None,
+                RunStatus.AWAITING_APPROVAL,
+            )
+            if record is not None:
+                expired.append(record)
         return expired
 
     def count_in_flight(self, job_id: str) -> int:
