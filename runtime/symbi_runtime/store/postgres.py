@@ -82,6 +82,11 @@ _AUDIT_INSERT = (
     "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
+_AUDIT_INSERT_MANY = (
+    "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) "
+    "SELECT e, a, ac, j, jn, r, d FROM unnest(%s::text[], %s::timestamptz[], %s::text[], %s::text[], "
+    "%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS t(e, a, ac, j, jn, r, d, n) ORDER BY n"
+)
 _JOB_COLUMNS = (
     "id, name, definition, status, next_fire_at, consecutive_failures, run_count, created_at, "
     "updated_at, last_run_at, last_status"
@@ -214,7 +219,10 @@ class PostgresStore:
                 with conn.transaction(), conn.cursor() as cur:
                     yield cur
                     if self._audit_rows:
-                        cur.executemany(_AUDIT_INSERT, self._audit_rows)
+                        # One statement for all of them (ids in the order they were written).
+                        cur.execute(
+                            _AUDIT_INSERT_MANY, [list(c) for c in zip(*self._audit_rows, strict=True)]
+                        )
                     if self._notify:
                         cur.execute(f"NOTIFY {CHANNEL}")
             finally:
