@@ -1440,8 +1440,9 @@ def _raise_connect_error(e: psycopg.Error, context: str) -> NoReturn:
 def _raise_translated(e: psycopg.Error, context: str) -> NoReturn:
     state = e.sqlstate or ""
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    if isinstance(e, psycopg.OperationalError) and not state:
-        raise TransientStoreError(f"{context}: connection problem: {text}") from e  # lost or refused
+    if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError) and not state:
+        # Lost, refused, or already closed (a connection the server terminated): reconnecting may help.
+        raise TransientStoreError(f"{context}: connection problem: {text}") from e
     if state.startswith(_TRANSIENT_SQLSTATE):
         raise TransientStoreError(f"{context}: {text}") from e
     hint = _PERMANENT_HINTS.get(state)
