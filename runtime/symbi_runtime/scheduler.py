@@ -225,7 +225,14 @@ class CronScheduler:
         On shutdown, in-flight runs get `shutdown_timeout_seconds`, then are cancelled and recorded
         `cancelled`; runs not yet started stay `pending` for the next start.
         """
-        self.start_up()
+        while not self._started and not self._stopping:
+            try:
+                self.start_up()
+            except PermanentStoreError:
+                raise
+            except StoreError as e:  # busy, deadlock, connection lost: the start-up is retried
+                logger.error("scheduler start-up failed: %s: %s; retrying", type(e).__name__, e)
+                await self._sleep(self.clock.now() + timedelta(seconds=self.config.tick_interval_seconds))
         try:
             while not self._stopping:
                 now = self.clock.now()
@@ -257,7 +264,6 @@ class CronScheduler:
         """Abandon runs a crash left `running`, then resume claimed-but-unstarted and approved runs."""
         if self._started:
             return
-        self._started = True
         now = self.clock.now()
         for run in self.store.abandon_running(now=now):
             logger.warning(
@@ -278,6 +284,7 @@ class CronScheduler:
                 )
                 continue
             self._launch(run, job, approved=run.status == RunStatus.APPROVED)
+        self._started = True  # only once it all went through: a failed start-up is run again
 
     def tick(self, now: datetime) -> None:
         """One pass: expire approvals, pick up approved runs, claim every due fire."""

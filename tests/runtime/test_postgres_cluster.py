@@ -257,7 +257,8 @@ def test_three_nodes_kill_one_stop_one_no_duplicate_no_lost_fire(
         (process.get(o), s) for _n, f, s, o, _d in runs if f > kill_time + timedelta(seconds=LEASE_TTL)
     ]
     assert {p for p, s in after_kill if s == "succeeded"} <= {1, 2}, query(pg_url, "SELECT * FROM nodes")
-    assert any(p == 1 for p, s in after_kill if s == "succeeded"), query(pg_url, "SELECT * FROM nodes")
+    # (Which survivor runs them is up to the claims: SKIP LOCKED gives a batch to whoever locks it first.)
+    assert any(s == "succeeded" for _p, s in after_kill), query(pg_url, "SELECT * FROM nodes")
     assert not any(p == 0 for p, _s in after_kill)
     # Statuses are the documented ones.
     assert {s for _n, _f, s, _o, _d in runs} <= {

@@ -228,6 +228,13 @@ class PostgresStore:
             finally:
                 self._audit_rows, self._notify = outer, outer_notify
 
+    @contextmanager
+    def _own_tx(self) -> Iterator[psycopg.Cursor[Any]]:
+        """A transaction for the lease thread: its own connection, never waiting for `self._lock`
+        (a long claim on the scheduler's thread must not delay the lease renewal it depends on)."""
+        with self._translated(), self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
     def _read(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         with self._lock, self._translated(), self._pool.connection() as conn:
             return conn.execute(sql, params).fetchall()
@@ -274,10 +281,13 @@ class PostgresStore:
         job_name: str | None,
         run_id: str | None,
         details: Mapping[str, Any] | str | None,
+        *,
+        direct: bool = False,
     ) -> None:
+        """Queue one audit row for the transaction's end (`direct`: write it now, in `cur`)."""
         text = details if isinstance(details, str) else _json(scrub_details(details or {}))
         row = (str(event_type), at, actor, job_id, job_name, run_id, text)
-        if self._audit_rows is not None:
+        if self._audit_rows is not None and not direct:
             self._audit_rows.append(row)
         else:
             cur.execute(_AUDIT_INSERT, row)
@@ -952,7 +962,13 @@ class PostgresStore:
         return results
 
     def _abandon(
-        self, cur: psycopg.Cursor[Any], run_ids: Sequence[str], now: datetime, why: str
+        self,
+        cur: psycopg.Cursor[Any],
+        run_ids: Sequence[str],
+        now: datetime,
+        why: str,
+        *,
+        direct: bool = False,
     ) -> list[RunRecord]:
         rows = cur.execute(
             "UPDATE runs r SET status = 'abandoned', finished_at = %s, error = coalesce(r.error, %s) "
@@ -964,7 +980,17 @@ class PostgresStore:
             cur.execute(
                 "UPDATE jobs SET last_status = 'abandoned', last_run_at = %s WHERE id = %s", (now, job_id)
             )
-            self._audit(cur, "CronJobAbandoned", now, "scheduler", job_id, name, run_id, {"reason": why})
+            self._audit(
+                cur,
+                "CronJobAbandoned",
+                now,
+                "scheduler",
+                job_id,
+                name,
+                run_id,
+                {"reason": why},
+                direct=direct,
+            )
         return [r for r in (self._run(cur, row[0]) for row in rows) if r is not None]
 
     def abandon_running(self, *, now: datetime) -> list[RunRecord]:
@@ -973,7 +999,9 @@ class PostgresStore:
         with self._tx() as cur:
             self._reap(cur, now)
             live = self._live_nodes(cur)
-            rows = cur.execute("SELECT id, owner FROM runs WHERE status = 'running' FOR UPDATE").fetchall()
+            # Read without locking (locking every running run of the cluster would deadlock with the
+            # nodes finishing theirs); `_abandon` updates only runs still `running`.
+            rows = cur.execute("SELECT id, owner FROM runs WHERE status = 'running'").fetchall()
             gone = [
                 run_id
                 for run_id, owner in rows
@@ -1271,7 +1299,7 @@ class PostgresStore:
 
     def _join(self) -> None:
         node_id = f"{_process_owner(os.getpid())}:{uuid.uuid4().hex[:8]}"
-        with self._tx() as cur:
+        with self._own_tx() as cur:
             row = cur.execute(
                 "INSERT INTO nodes (id, host, pid, epoch, status, started_at, heartbeat_at, lease_until) "
                 "VALUES (%s, %s, %s, nextval('node_epochs'), 'alive', now(), now(), "
@@ -1331,13 +1359,14 @@ class PostgresStore:
                         self.epoch,
                     )
                     self._join()
-                with self._tx() as cur:
-                    if self._reap(cur, datetime.now(UTC)) and self._on_change is not None:
-                        self._on_change()
+                with self._own_tx() as cur:
+                    dead = self._reap(cur, datetime.now(UTC), direct=True)
+                if dead and self._on_change is not None:
+                    self._on_change()
             except StoreError as e:
                 logger.warning("node %s: lease renewal failed: %s; retrying", self.node_id, e)
 
-    def _reap(self, cur: psycopg.Cursor[Any], now: datetime) -> list[str]:
+    def _reap(self, cur: psycopg.Cursor[Any], now: datetime, *, direct: bool = False) -> list[str]:
         """Declare nodes past their lease dead (and same-host nodes whose process exited): abandon their
         running runs, release their pending ones. Returns the dead node ids."""
         # Candidates only (past their lease, or on this host), locked without waiting: a node in the
@@ -1354,14 +1383,23 @@ class PostgresStore:
         running = [
             r[0]
             for r in cur.execute(
-                "SELECT id FROM runs WHERE status = 'running' AND owner = ANY(%s) FOR UPDATE", (dead,)
+                "SELECT id FROM runs WHERE status = 'running' AND owner = ANY(%s)", (dead,)
             ).fetchall()
         ]
-        self._abandon(cur, running, now, "its node stopped renewing its lease while the run was in progress")
+        self._abandon(
+            cur,
+            running,
+            now,
+            "its node stopped renewing its lease while the run was in progress",
+            direct=direct,
+        )
         cur.execute("UPDATE runs SET owner = NULL WHERE status = 'pending' AND owner = ANY(%s)", (dead,))
         for node in dead:
             logger.warning("node %s is dead (lease expired): its runs were abandoned or released", node)
-        self._notify = True
+        if direct:
+            cur.execute(f"NOTIFY {CHANNEL}")  # the other nodes pick up the released runs now
+        else:
+            self._notify = True
         return dead
 
     def _listen_loop(self) -> None:
