@@ -354,6 +354,8 @@ class Api:
                 "paused_jobs": jobs.get("paused", 0),
                 "dead_letter_jobs": jobs.get("dead_letter", 0),
                 "in_flight_jobs": self.rt.scheduler.in_flight(),
+                # This node of a shared PostgreSQL store (id, epoch, lease); null on SQLite.
+                "node": self.rt.store.node_status(),
                 "metrics": {
                     "runs_total": stats["total"],
                     "runs_succeeded": stats["succeeded"],

@@ -10,13 +10,16 @@
 | `symbiont_cron_missed_total` | counter | job_name (fires not run: downtime, expired approvals) |
 | `symbiont_cron_schedule_lag_seconds` | histogram | job_name (start − nominal fire, incl. jitter) |
 | `symbiont_cron_deliveries_total` | counter | channel, result (`ok` / `failed`) |
+| `symbiont_cron_node_lease_valid` | gauge | — (PostgreSQL nodes: 1 while the lease is current) |
+| `symbiont_cron_node_epoch` | gauge | — (PostgreSQL nodes: the lease epoch) |
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
@@ -70,6 +73,7 @@ class Metrics:
         self._running: dict[str, int] = {}
         self._lock = threading.Lock()
         self._exposed = _WithoutCreated(self.registry)
+        self._node_watched = False
         r = self.registry
         self._runs = Counter(
             "symbiont_cron_runs", "Finished runs by job and status.", ["job_name", "status"], registry=r
@@ -154,6 +158,29 @@ class Metrics:
 
     def delivered(self, channel: str, ok: bool) -> None:
         self._deliveries.labels(channel=channel, result="ok" if ok else "failed").inc()
+
+    def watch_node(self, status: Callable[[], dict[str, Any] | None]) -> None:
+        """Per-node gauges read at scrape time: `symbiont_cron_node_lease_valid` (1 while this node's
+        lease on a shared PostgreSQL store is current) and `symbiont_cron_node_epoch`."""
+        if self._node_watched:
+            return
+        self._node_watched = True
+
+        def field(key: str) -> Callable[[], float]:
+            def read() -> float:
+                current = status()
+                return float(current[key]) if current else 0.0
+
+            return read
+
+        valid = Gauge(
+            "symbiont_cron_node_lease_valid", "1 while this node's lease is current.", registry=self.registry
+        )
+        valid.set_function(field("lease_valid"))
+        epoch = Gauge(
+            "symbiont_cron_node_epoch", "This node's lease epoch (new on every join).", registry=self.registry
+        )
+        epoch.set_function(field("epoch"))
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

@@ -299,6 +299,8 @@ class Runtime:
             loop.call_soon_threadsafe(scheduler.wake)
 
         self.store.start_background_work(wake_from_another_thread)
+        if self.store.node_status() is not None and hasattr(self.metrics, "watch_node"):
+            self.metrics.watch_node(self.store.node_status)
         installed: list[signal.Signals] = []
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -225,7 +225,14 @@ class CronScheduler:
         On shutdown, in-flight runs get `shutdown_timeout_seconds`, then are cancelled and recorded
         `cancelled`; runs not yet started stay `pending` for the next start.
         """
-        self.start_up()
+        while not self._started and not self._stopping:
+            try:
+                self.start_up()
+            except PermanentStoreError:
+                raise
+            except StoreError as e:  # busy, deadlock, connection lost: the start-up is retried
+                logger.error("scheduler start-up failed: %s: %s; retrying", type(e).__name__, e)
+                await self._sleep(self.clock.now() + timedelta(seconds=self.config.tick_interval_seconds))
         try:
             while not self._stopping:
                 now = self.clock.now()
@@ -257,7 +264,6 @@ class CronScheduler:
         """Abandon runs a crash left `running`, then resume claimed-but-unstarted and approved runs."""
         if self._started:
             return
-        self._started = True
         now = self.clock.now()
         for run in self.store.abandon_running(now=now):
             logger.warning(
@@ -278,18 +284,26 @@ class CronScheduler:
                 )
                 continue
             self._launch(run, job, approved=run.status == RunStatus.APPROVED)
+        self._started = True  # only once it all went through: a failed start-up is run again
 
     def tick(self, now: datetime) -> None:
         """One pass: expire approvals, pick up approved runs, claim every due fire."""
         for run in self.store.expire_approvals(now=now):
             logger.info("approval for run %s of %s expired: missed", run.id, run.job_name)
             self.metrics.missed(run.job_name, 1)
+        # Approved runs, and (on a shared store) runs a dead node had claimed but not started.
         for run in self.store.runs_to_resume(approved_only=True):
             if run.id not in self._tracked:
                 job = self.store.get_job(run.job_id)
                 if job is not None:
-                    logger.info("run %s of %s approved by %s: executing", run.id, run.job_name, run.approver)
-                    self._launch(run, job, approved=True)
+                    approved = run.status == RunStatus.APPROVED
+                    if approved:
+                        logger.info(
+                            "run %s of %s approved by %s: executing", run.id, run.job_name, run.approver
+                        )
+                    else:
+                        logger.info("run %s of %s: taken over from a node that stopped", run.id, run.job_name)
+                    self._launch(run, job, approved=approved)
         while not self._stopping:
             due = self.store.due_jobs(now, limit=CLAIM_BATCH)
             if not due:
@@ -483,6 +497,11 @@ class CronScheduler:
                     # Shut down while the start was being recorded: a recorded start ends `cancelled`.
                     request.add_done_callback(functools.partial(self._cancel_started, run.id))
                     raise
+                except StoreError as e:
+                    # The start could not be recorded (database unreachable, or this node lost its
+                    # lease): the run stays `pending`, for a later start here or on another node.
+                    logger.warning("run %s of %s not started: %s", run.id, run.job_name, e)
+                    return
                 if started_at is None:
                     return  # decided or removed meanwhile
                 run = dataclasses.replace(run, status=RunStatus.RUNNING, started_at=started_at)

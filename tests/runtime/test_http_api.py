@@ -19,9 +19,15 @@ from symbi_runtime.runtime import Runtime
 TOKEN = "test-token-0123456789"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """`symbi up --api` serves the same API on every store backend."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with Runtime(db_path=tmp_path / "api.db", env={"SECRET_URL": "https://hidden.example"}) as rt:
+async def api(db_location: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    async with Runtime(db_path=db_location, env={"SECRET_URL": "https://hidden.example"}) as rt:
 
         async def reporter(call: AgentCall) -> str:
             return f"report for {call.input or 'nothing'}"

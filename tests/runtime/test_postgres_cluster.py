@@ -65,13 +65,18 @@ def query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, .
         return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
 
-def poll(read: Callable[[], T], predicate: Callable[[T], bool], limit: float = 60.0) -> T:
+def poll(
+    read: Callable[[], T],
+    predicate: Callable[[T], bool],
+    limit: float = 60.0,
+    on_timeout: Callable[[], str] = lambda: "",
+) -> T:
     deadline = time.monotonic() + limit
     while True:
         value = read()
         if predicate(value):
             return value
-        assert time.monotonic() < deadline, f"condition not met; last value: {value!r}"
+        assert time.monotonic() < deadline, f"condition not met; last value: {value!r}\n{on_timeout()}"
         time.sleep(0.1)
 
 
@@ -81,6 +86,7 @@ def start_node(cwd: Path, url: str) -> subprocess.Popen[bytes]:
         "SYMBI_SCHEDULER_NODE_LEASE_TTL_SECONDS": str(LEASE_TTL),
         "PYTHONPATH": _pythonpath(cwd),
     }
+    log = (cwd / f"node-{time.monotonic_ns()}.log").open("wb")  # read when an assertion fails
     return subprocess.Popen(
         [
             sys.executable,
@@ -91,13 +97,21 @@ def start_node(cwd: Path, url: str) -> subprocess.Popen[bytes]:
             "--db",
             url,
             "--log-level",
-            "warning",
+            "info",
         ],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         start_new_session=True,
+    )
+
+
+def node_logs(cwd: Path) -> str:
+    """The last lines each node logged (shown when the cluster misbehaves)."""
+    return "\n".join(
+        f"--- {p.name}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-15:])
+        for p in sorted(cwd.glob("node-*.log"))
     )
 
 
@@ -141,17 +155,16 @@ def test_three_nodes_kill_one_stop_one_no_duplicate_no_lost_fire(
         ids = [node_of(pg_url, p.pid) for p in nodes]
         killed = ids[0]
 
-        # Phase 1: all three run. Wait until the node to kill holds a running (slow) run.
-        poll(
-            lambda: query(
-                pg_url, "SELECT count(*) FROM runs WHERE owner = %s AND status = 'running'", (killed,)
-            ),
-            lambda rows: rows[0][0] >= 1,
-        )
+        # Phase 1: all three run; then kill the first node at a moment it holds running (slow) runs.
         time.sleep(PHASE)
+        running_on_killed = "SELECT id FROM runs WHERE owner = %s AND status = 'running'"
         held = {
             r[0]
-            for r in query(pg_url, "SELECT id FROM runs WHERE owner = %s AND status = 'running'", (killed,))
+            for r in poll(
+                lambda: query(pg_url, running_on_killed, (killed,)),
+                lambda rows: len(rows) >= 1,
+                on_timeout=lambda: node_logs(tmp_path),
+            )
         }
         os.killpg(nodes[0].pid, signal.SIGKILL)
         nodes[0].wait(timeout=30)
@@ -180,8 +193,8 @@ def test_three_nodes_kill_one_stop_one_no_duplicate_no_lost_fire(
         )
         time.sleep(PHASE)
         nodes[1].send_signal(signal.SIGTERM)
-        _, err = nodes[1].communicate(timeout=90)
-        assert nodes[1].returncode == 0, err.decode()[-2000:]
+        nodes[1].wait(timeout=90)
+        assert nodes[1].returncode == 0, node_logs(tmp_path)
         [(stop_time,)] = query(pg_url, "SELECT now()")
 
         # Phase 3: the last node alone.
@@ -244,7 +257,8 @@ def test_three_nodes_kill_one_stop_one_no_duplicate_no_lost_fire(
         (process.get(o), s) for _n, f, s, o, _d in runs if f > kill_time + timedelta(seconds=LEASE_TTL)
     ]
     assert {p for p, s in after_kill if s == "succeeded"} <= {1, 2}, query(pg_url, "SELECT * FROM nodes")
-    assert any(p == 1 for p, s in after_kill if s == "succeeded"), query(pg_url, "SELECT * FROM nodes")
+    # (Which survivor runs them is up to the claims: SKIP LOCKED gives a batch to whoever locks it first.)
+    assert any(s == "succeeded" for _p, s in after_kill), query(pg_url, "SELECT * FROM nodes")
     assert not any(p == 0 for p, _s in after_kill)
     # Statuses are the documented ones.
     assert {s for _n, _f, s, _o, _d in runs} <= {

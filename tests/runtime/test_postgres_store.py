@@ -258,3 +258,53 @@ def test_store_copy_moves_everything_and_refuses_a_non_empty_target(tmp_path: Pa
     assert CliRunner().invoke(store_app, ["copy", "--from", pg_url, "--to", str(back)]).exit_code == 0
     with SqliteStore.open(back) as s:
         assert s.list_runs(limit=100) == expected_runs
+
+
+async def test_catch_up_after_the_whole_cluster_was_down_is_counted_once(pg_url: str) -> None:
+    from symbi_runtime.clock import FakeClock
+    from symbi_runtime.config import Config
+    from symbi_runtime.runtime import Runtime
+
+    with PostgresStore.open(pg_url) as s:
+        s.upsert_job(job("tick"), now=T0)
+    clock = FakeClock(T0 + timedelta(days=30))
+    runtimes = [Runtime(Config(), db_path=pg_url, clock=clock, env={}) for _ in range(2)]
+    try:
+        for rt in runtimes:
+            rt.open()
+
+            async def noop(call: object) -> str:
+                return ""
+
+            rt.register_agent("echo", noop)
+            rt.store.start_background_work()
+        for rt in runtimes:  # both nodes come up after the downtime and tick at the same instant
+            rt.scheduler.start_up()
+            rt.scheduler.tick(clock.now())
+        for rt in runtimes:
+            await rt.scheduler.wait_until(lambda rt=rt: rt.scheduler.in_flight() == 0)  # type: ignore[misc]
+        runs = runtimes[0].store.list_runs(job="tick", limit=1000)
+        missed = [r for r in runs if r.status == "missed"]
+        assert len(missed) == 1 and missed[0].detail["missed_count"] > 2_000_000
+        assert len([r for r in runs if r.status != "missed"]) == 1  # the one catch-up run ('latest')
+        events = [e.event_type for e in runtimes[1].store.list_audit(job="tick")]
+        assert events.count("CronJobMissed") == 1
+    finally:
+        for rt in runtimes:
+            rt.close()
+
+
+def test_each_node_reports_itself_in_health_and_metrics(node, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from symbi_runtime.metrics import Metrics
+
+    a = node(ttl=5.0)
+    status = a.node_status()
+    assert status is not None
+    assert (status["id"], status["epoch"], status["lease_valid"]) == (a.node_id, a.epoch, True)
+    metrics = Metrics()
+    metrics.watch_node(a.node_status)
+    text = metrics.render().decode()
+    assert "symbiont_cron_node_lease_valid 1.0" in text
+    assert f"symbiont_cron_node_epoch {float(a.epoch or 0)}" in text
+    with SqliteStore.open(tmp_path / "one.db") as single:
+        assert single.node_status() is None

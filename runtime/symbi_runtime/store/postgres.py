@@ -30,6 +30,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -80,6 +81,11 @@ CHANNEL = "symbi_jobs"
 _AUDIT_INSERT = (
     "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+_AUDIT_INSERT_MANY = (
+    "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) "
+    "SELECT e, a, ac, j, jn, r, d FROM unnest(%s::text[], %s::timestamptz[], %s::text[], %s::text[], "
+    "%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS t(e, a, ac, j, jn, r, d, n) ORDER BY n"
 )
 _JOB_COLUMNS = (
     "id, name, definition, status, next_fire_at, consecutive_failures, run_count, created_at, "
@@ -172,6 +178,8 @@ class PostgresStore:
 
     def close(self) -> None:
         _LIVE_OWNERS.discard(self.owner)
+        if self.node_id is not None:
+            _LIVE_OWNERS.discard(self.node_id)
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
@@ -211,11 +219,21 @@ class PostgresStore:
                 with conn.transaction(), conn.cursor() as cur:
                     yield cur
                     if self._audit_rows:
-                        cur.executemany(_AUDIT_INSERT, self._audit_rows)
+                        # One statement for all of them (ids in the order they were written).
+                        cur.execute(
+                            _AUDIT_INSERT_MANY, [list(c) for c in zip(*self._audit_rows, strict=True)]
+                        )
                     if self._notify:
                         cur.execute(f"NOTIFY {CHANNEL}")
             finally:
                 self._audit_rows, self._notify = outer, outer_notify
+
+    @contextmanager
+    def _own_tx(self) -> Iterator[psycopg.Cursor[Any]]:
+        """A transaction for the lease thread: its own connection, never waiting for `self._lock`
+        (a long claim on the scheduler's thread must not delay the lease renewal it depends on)."""
+        with self._translated(), self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
 
     def _read(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         with self._lock, self._translated(), self._pool.connection() as conn:
@@ -263,10 +281,13 @@ class PostgresStore:
         job_name: str | None,
         run_id: str | None,
         details: Mapping[str, Any] | str | None,
+        *,
+        direct: bool = False,
     ) -> None:
+        """Queue one audit row for the transaction's end (`direct`: write it now, in `cur`)."""
         text = details if isinstance(details, str) else _json(scrub_details(details or {}))
         row = (str(event_type), at, actor, job_id, job_name, run_id, text)
-        if self._audit_rows is not None:
+        if self._audit_rows is not None and not direct:
             self._audit_rows.append(row)
         else:
             cur.execute(_AUDIT_INSERT, row)
@@ -361,32 +382,46 @@ class PostgresStore:
             # Nodes starting together load the same files: one load at a time, so two never both insert
             # a new name (the second sees the first's rows: "unchanged").
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (UPSERT_LOCK,))
+            # Few round trips (a loaded machine pays for each): the existing rows in one read, the new
+            # jobs in one INSERT of arrays; edits (rare in bulk) one UPDATE each.
+            names = [job.name for job, _, _ in prepared]
+            existing: dict[str, Any] = {
+                row[1]: row
+                for row in cur.execute(
+                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ANY(%s) FOR UPDATE", (names,)
+                ).fetchall()
+            }
+            inserts: list[tuple[Any, ...]] = []
             results = [
-                self._upsert(cur, job, definition, first, now, actor) for job, definition, first in prepared
+                self._upsert(cur, existing.get(job.name), job, definition, first, now, actor, inserts)
+                for job, definition, first in prepared
             ]
+            if inserts:
+                cur.execute(
+                    "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
+                    "updated_at) SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+                    "%s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])",
+                    [list(column) for column in zip(*inserts, strict=True)],
+                )
             self._notify = any(outcome != "unchanged" for _, outcome in results)
             return results
 
     def _upsert(
         self,
         cur: psycopg.Cursor[Any],
+        row: Sequence[Any] | None,
         job: JobDefinition,
         definition: str,
         first: datetime | None,
         now: datetime,
         actor: str,
+        inserts: list[tuple[Any, ...]],
     ) -> tuple[JobRecord, Literal["created", "updated", "unchanged"]]:
-        row = cur.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = %s FOR UPDATE", (job.name,)
-        ).fetchone()
+        """One job of `upsert_jobs`: `row` is its stored row (None: new, appended to `inserts`)."""
         if row is None:
             job_id = new_id()
             status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
-            cur.execute(
-                "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
-                "updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (job_id, job.name, job.agent_id, definition, status, first, now, now),
-            )
+            inserts.append((job_id, job.name, job.agent_id, definition, status, first, now, now))
             self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
             self._definitions[(job_id, definition)] = job
             return JobRecord(job_id, job.name, job, status, first, 0, 0, now, now, None, None), "created"
@@ -555,7 +590,6 @@ class PostgresStore:
     def claim_fires(self, claims: Sequence[FireClaim], *, now: datetime) -> list[list[RunRecord]]:
         """Claims in one transaction: lock the batch's jobs with SKIP LOCKED (jobs another node is
         claiming are skipped: their result is empty), compare-and-set each next fire, insert runs."""
-        results: list[list[RunRecord]] = []
         with self._tx() as cur:
             self._fence(cur)
             ids = sorted({c.job_id for c in claims})
@@ -565,97 +599,124 @@ class PostgresStore:
                     "SELECT id FROM jobs WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED", (ids,)
                 ).fetchall()
             }
-            for claim in claims:
-                if claim.job_id not in locked:
-                    results.append([])
-                    continue
-                if claim.new_next is not None:
-                    cur.execute(
-                        "UPDATE jobs SET next_fire_at = %s WHERE id = %s AND status = 'active' AND "
-                        "next_fire_at IS NOT DISTINCT FROM %s",
-                        (claim.new_next, claim.job_id, claim.expected_next),
+            # One claim per job per call (the scheduler's batches): compare-and-set every locked job's
+            # next fire in one statement, then insert every run of the advanced jobs in one more.
+            todo = [c for c in claims if c.job_id in locked]
+            advanced: dict[str, str] = {}
+            if todo:
+                advanced = {
+                    r[0]: r[1]
+                    for r in cur.execute(
+                        "UPDATE jobs j SET next_fire_at = v.new_next, status = CASE WHEN v.new_next IS NULL "
+                        "THEN 'completed' ELSE j.status END FROM unnest(%s::text[], %s::timestamptz[], "
+                        "%s::timestamptz[]) AS v(id, expected, new_next) WHERE j.id = v.id AND "
+                        "j.status = 'active' AND j.next_fire_at IS NOT DISTINCT FROM v.expected "
+                        "RETURNING j.id, j.name",
+                        (
+                            [c.job_id for c in todo],
+                            [c.expected_next for c in todo],
+                            [c.new_next for c in todo],
+                        ),
+                    ).fetchall()
+                }
+            won = [c for c in todo if c.job_id in advanced]
+            items = [(c.job_id, advanced[c.job_id], new) for c in won for new in c.runs]
+            runs = iter(self._insert_runs(cur, items, now))
+            by_job: dict[str, list[RunRecord]] = {}
+            for c in won:
+                by_job[c.job_id] = [r for r in (next(runs) for _ in c.runs) if r is not None]
+                if c.new_next is None:
+                    self._audit(
+                        cur, "CronJobCompleted", now, "scheduler", c.job_id, advanced[c.job_id], None, {}
                     )
-                else:
-                    cur.execute(
-                        "UPDATE jobs SET next_fire_at = NULL, status = 'completed' WHERE id = %s "
-                        "AND status = 'active' AND next_fire_at IS NOT DISTINCT FROM %s",
-                        (claim.job_id, claim.expected_next),
-                    )
-                if cur.rowcount != 1:
-                    results.append([])
-                    continue
-                name = claim.job_name
-                if name is None:
-                    found = cur.execute("SELECT name FROM jobs WHERE id = %s", (claim.job_id,)).fetchone()
-                    name = found[0] if found else ""
-                inserted = [
-                    run
-                    for run in (self._insert_run(cur, claim.job_id, name, new, now) for new in claim.runs)
-                    if run is not None
-                ]
-                if claim.new_next is None:
-                    self._audit(cur, "CronJobCompleted", now, "scheduler", claim.job_id, name, None, {})
-                results.append(inserted)
+            results = [by_job.pop(c.job_id, []) for c in claims]
         return results
 
     def _insert_run(
         self, cur: psycopg.Cursor[Any], job_id: str, job_name: str, new: NewRun, now: datetime
     ) -> RunRecord | None:
-        run_id = new_id()
-        started = now if new.status == RunStatus.RUNNING else None
-        finished = now if new.status in FINAL_RUN_STATUSES else None
-        detail = dict(new.detail or {})
-        cur.execute(
-            "INSERT INTO runs (id, job_id, scheduled_for, trigger, started_at, finished_at, jitter_seconds, "
-            "status, input, error, detail, seq, owner, epoch) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (job_id, scheduled_for, seq) DO NOTHING",
-            (
-                run_id,
-                job_id,
-                new.scheduled_for,
-                new.trigger,
-                started,
-                finished,
-                new.jitter_seconds,
-                new.status,
-                new.input,
-                new.error,
-                _json(detail) if detail else None,
-                secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
-                self._run_owner,
-                self.epoch,
-            ),
-        )
-        if cur.rowcount != 1:
-            return None  # this fire already has its run: one run per (job, nominal fire)
-        if new.status in FINAL_RUN_STATUSES:
-            cur.execute(
-                "UPDATE jobs SET last_status = %s, last_run_at = %s WHERE id = %s", (new.status, now, job_id)
+        [run] = self._insert_runs(cur, [(job_id, job_name, new)], now)
+        return run
+
+    def _insert_runs(
+        self, cur: psycopg.Cursor[Any], items: Sequence[tuple[str, str, NewRun]], now: datetime
+    ) -> list[RunRecord | None]:
+        """Insert runs in one statement; None for a fire that already has its run (one per fire)."""
+        if not items:
+            return []
+        rows = []
+        for job_id, _name, new in items:
+            detail = dict(new.detail or {})
+            rows.append(
+                (
+                    new_id(),
+                    job_id,
+                    new.scheduled_for,
+                    new.trigger,
+                    now if new.status == RunStatus.RUNNING else None,
+                    now if new.status in FINAL_RUN_STATUSES else None,
+                    new.jitter_seconds,
+                    new.status,
+                    new.input,
+                    new.error,
+                    _json(detail) if detail else None,
+                    secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
+                    self._run_owner,
+                    self.epoch,
+                )
             )
-        event = RUN_EVENTS.get(new.status)
-        if event is not None:
-            details: dict[str, Any] = {"scheduled_for": new.scheduled_for.isoformat(), "trigger": new.trigger}
-            details.update(detail)
-            if new.error:
-                details["reason"] = new.error
-            self._audit(cur, event, now, "scheduler", job_id, job_name, run_id, details)
-        return RunRecord(
-            id=run_id,
-            job_id=job_id,
-            job_name=job_name,
-            scheduled_for=new.scheduled_for,
-            trigger=new.trigger,
-            started_at=started,
-            finished_at=finished,
-            jitter_seconds=new.jitter_seconds,
-            status=new.status,
-            input=new.input,
-            output=None,
-            error=new.error,
-            duration_seconds=None,
-            detail=detail,
-        )
+        inserted = {
+            r[0]
+            for r in cur.execute(
+                "INSERT INTO runs (id, job_id, scheduled_for, trigger, started_at, finished_at, "
+                "jitter_seconds, status, input, error, detail, seq, owner, epoch) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::text[], "
+                "%s::timestamptz[], %s::timestamptz[], "
+                "%s::float8[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], "
+                "%s::bigint[]) ON CONFLICT (job_id, scheduled_for, seq) DO NOTHING RETURNING id",
+                [list(column) for column in zip(*rows, strict=True)],
+            ).fetchall()
+        }
+        records: list[RunRecord | None] = []
+        finals: list[tuple[str, datetime, str]] = []
+        for row, (job_id, job_name, new) in zip(rows, items, strict=True):
+            if row[0] not in inserted:
+                records.append(None)
+                continue
+            detail = dict(new.detail or {})
+            if new.status in FINAL_RUN_STATUSES:
+                finals.append((new.status, now, job_id))
+            event = RUN_EVENTS.get(new.status)
+            if event is not None:
+                details: dict[str, Any] = {
+                    "scheduled_for": new.scheduled_for.isoformat(),
+                    "trigger": new.trigger,
+                }
+                details.update(detail)
+                if new.error:
+                    details["reason"] = new.error
+                self._audit(cur, event, now, "scheduler", job_id, job_name, row[0], details)
+            records.append(
+                RunRecord(
+                    id=row[0],
+                    job_id=job_id,
+                    job_name=job_name,
+                    scheduled_for=new.scheduled_for,
+                    trigger=new.trigger,
+                    started_at=row[4],
+                    finished_at=row[5],
+                    jitter_seconds=new.jitter_seconds,
+                    status=new.status,
+                    input=new.input,
+                    output=None,
+                    error=new.error,
+                    duration_seconds=None,
+                    detail=detail,
+                )
+            )
+        if finals:
+            cur.executemany("UPDATE jobs SET last_status = %s, last_run_at = %s WHERE id = %s", finals)
+        return records
 
     @property
     def _run_owner(self) -> str:
@@ -706,14 +767,33 @@ class PostgresStore:
         expires_at: datetime | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> RunRecord:
+        record = self._park(run_id, status, now, error, approver, expires_at, detail, None)
+        assert record is not None
+        return record
+
+    def _park(
+        self,
+        run_id: str,
+        status: str,
+        now: datetime,
+        error: str | None,
+        approver: str | None,
+        expires_at: datetime | None,
+        detail: Mapping[str, Any] | None,
+        only_from: str | None,
+    ) -> RunRecord | None:
+        """`park_run`; with `only_from`, only a run still in that status (else None: another node got
+        there first — the row lock makes the second one wait and then see the change)."""
         with self._tx() as cur:
             row = cur.execute(
-                "SELECT r.job_id, j.name, r.detail, r.scheduled_for, r.trigger FROM runs r "
+                "SELECT r.job_id, j.name, r.detail, r.scheduled_for, r.trigger, r.status FROM runs r "
                 "JOIN jobs j ON j.id = r.job_id WHERE r.id = %s FOR UPDATE OF r",
                 (run_id,),
             ).fetchone()
             if row is None:
                 raise StoreError(f"no run {run_id!r}")
+            if only_from is not None and row[5] != only_from:
+                return None
             merged = {**(json.loads(row[2]) if row[2] else {}), **(detail or {})}
             final = status in FINAL_RUN_STATUSES
             cur.execute(
@@ -744,9 +824,7 @@ class PostgresStore:
             self._audit(
                 cur, RUN_EVENTS.get(status, status), now, "scheduler", row[0], row[1], run_id, details
             )
-            record = self._run(cur, run_id)
-        assert record is not None
-        return record
+            return self._run(cur, run_id)
 
     def finish_runs(
         self,
@@ -777,6 +855,7 @@ class PostgresStore:
                 ).fetchall()
             }
             jobs: dict[str, list[Any]] = {}
+            run_updates: list[tuple[Any, ...]] = []
             for o in outcomes:
                 row = rows.pop(o.run_id, None)
                 if row is None:
@@ -793,9 +872,7 @@ class PostgresStore:
                 )
                 merged = {**run.detail, **(o.detail or {})}
                 receipts = [dict(r) for r in o.receipts]
-                cur.execute(
-                    "UPDATE runs SET status = %s, output = %s, error = %s, finished_at = %s, "
-                    "duration_seconds = %s, receipts = %s, detail = %s WHERE id = %s",
+                run_updates.append(
                     (
                         o.status,
                         o.output,
@@ -867,20 +944,31 @@ class PostgresStore:
                     merged,
                 )
                 results.append(FinishResult(record, dead))
-            for job_id, st in jobs.items():
-                cur.execute(
-                    "UPDATE jobs SET consecutive_failures = %s, run_count = run_count + %s, "
-                    "last_run_at = %s, last_status = %s WHERE id = %s",
-                    (st[1], st[2], now, st[3], job_id),
-                )
-                if st[0] == JobStatus.DEAD_LETTER:
-                    cur.execute(
-                        "UPDATE jobs SET status = 'dead_letter', next_fire_at = NULL WHERE id = %s", (job_id,)
-                    )
+            # Batched (psycopg pipelines executemany): one round trip per statement kind, not per run.
+            cur.executemany(
+                "UPDATE runs SET status = %s, output = %s, error = %s, finished_at = %s, "
+                "duration_seconds = %s, receipts = %s, detail = %s WHERE id = %s",
+                run_updates,
+            )
+            cur.executemany(
+                "UPDATE jobs SET consecutive_failures = %s, run_count = run_count + %s, "
+                "last_run_at = %s, last_status = %s WHERE id = %s",
+                [(st[1], st[2], now, st[3], job_id) for job_id, st in jobs.items()],
+            )
+            cur.executemany(
+                "UPDATE jobs SET status = 'dead_letter', next_fire_at = NULL WHERE id = %s",
+                [(job_id,) for job_id, st in jobs.items() if st[0] == JobStatus.DEAD_LETTER],
+            )
         return results
 
     def _abandon(
-        self, cur: psycopg.Cursor[Any], run_ids: Sequence[str], now: datetime, why: str
+        self,
+        cur: psycopg.Cursor[Any],
+        run_ids: Sequence[str],
+        now: datetime,
+        why: str,
+        *,
+        direct: bool = False,
     ) -> list[RunRecord]:
         rows = cur.execute(
             "UPDATE runs r SET status = 'abandoned', finished_at = %s, error = coalesce(r.error, %s) "
@@ -892,7 +980,17 @@ class PostgresStore:
             cur.execute(
                 "UPDATE jobs SET last_status = 'abandoned', last_run_at = %s WHERE id = %s", (now, job_id)
             )
-            self._audit(cur, "CronJobAbandoned", now, "scheduler", job_id, name, run_id, {"reason": why})
+            self._audit(
+                cur,
+                "CronJobAbandoned",
+                now,
+                "scheduler",
+                job_id,
+                name,
+                run_id,
+                {"reason": why},
+                direct=direct,
+            )
         return [r for r in (self._run(cur, row[0]) for row in rows) if r is not None]
 
     def abandon_running(self, *, now: datetime) -> list[RunRecord]:
@@ -901,7 +999,9 @@ class PostgresStore:
         with self._tx() as cur:
             self._reap(cur, now)
             live = self._live_nodes(cur)
-            rows = cur.execute("SELECT id, owner FROM runs WHERE status = 'running' FOR UPDATE").fetchall()
+            # Read without locking (locking every running run of the cluster would deadlock with the
+            # nodes finishing theirs); `_abandon` updates only runs still `running`.
+            rows = cur.execute("SELECT id, owner FROM runs WHERE status = 'running'").fetchall()
             gone = [
                 run_id
                 for run_id, owner in rows
@@ -955,18 +1055,18 @@ class PostgresStore:
         )
         expired = []
         for (run_id,) in rows:
-            with self._tx() as cur:  # another node may expire it first: only the first one records it
-                still = cur.execute(
-                    "SELECT 1 FROM runs WHERE id = %s AND status = 'awaiting_approval' "
-                    "FOR UPDATE SKIP LOCKED",
-                    (run_id,),
-                ).fetchone()
-            if still is not None:
-                expired.append(
-                    self.park_run(
-                        run_id, RunStatus.MISSED, now=now, error="approval not given before it expired"
-                    )
-                )
+            record = self._park(
+                run_id,
+                RunStatus.MISSED,
+                now,
+                "approval not given before it expired",
+                None,
+                None,
+                None,
+                RunStatus.AWAITING_APPROVAL,
+            )
+            if record is not None:
+                expired.append(record)
         return expired
 
     def count_in_flight(self, job_id: str) -> int:
@@ -1185,9 +1285,21 @@ class PostgresStore:
         lease.start()
         listener.start()
 
+    def node_status(self) -> dict[str, Any] | None:
+        if self.node_id is None:
+            return None
+        return {
+            "id": self.node_id,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "epoch": self.epoch,
+            "lease_ttl_seconds": self.lease_ttl_seconds,
+            "lease_valid": self._lease_ok.is_set(),
+        }
+
     def _join(self) -> None:
         node_id = f"{_process_owner(os.getpid())}:{uuid.uuid4().hex[:8]}"
-        with self._tx() as cur:
+        with self._own_tx() as cur:
             row = cur.execute(
                 "INSERT INTO nodes (id, host, pid, epoch, status, started_at, heartbeat_at, lease_until) "
                 "VALUES (%s, %s, %s, nextval('node_epochs'), 'alive', now(), now(), "
@@ -1195,7 +1307,10 @@ class PostgresStore:
                 (node_id, socket.gethostname(), os.getpid(), self.lease_ttl_seconds),
             ).fetchone()
         assert row is not None
+        if self.node_id is not None:
+            _LIVE_OWNERS.discard(self.node_id)
         self.node_id, self.epoch = node_id, int(row[0])
+        _LIVE_OWNERS.add(node_id)  # another node in this process must not take us for dead
         self._lease_ok.set()
         logger.info(
             "joined as node %s (epoch %s, lease TTL %ss)", node_id, self.epoch, self.lease_ttl_seconds
@@ -1220,9 +1335,21 @@ class PostgresStore:
             ).fetchone()
         return row is not None
 
+    def _pause(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True once the store is closing. Short relative sleeps rather than
+        `Event.wait(timeout)`, whose absolute deadline goes wrong when the wall clock is shifted
+        (faketime in CI, a clock step on a server)."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(0.05, left))
+        return True
+
     def _lease_loop(self) -> None:
         interval = self.lease_ttl_seconds / 3
-        while not self._stop.wait(interval):
+        while not self._pause(interval):
             try:
                 if not self._renew():
                     self._lease_ok.clear()
@@ -1232,13 +1359,14 @@ class PostgresStore:
                         self.epoch,
                     )
                     self._join()
-                with self._tx() as cur:
-                    if self._reap(cur, datetime.now(UTC)) and self._on_change is not None:
-                        self._on_change()
+                with self._own_tx() as cur:
+                    dead = self._reap(cur, datetime.now(UTC), direct=True)
+                if dead and self._on_change is not None:
+                    self._on_change()
             except StoreError as e:
                 logger.warning("node %s: lease renewal failed: %s; retrying", self.node_id, e)
 
-    def _reap(self, cur: psycopg.Cursor[Any], now: datetime) -> list[str]:
+    def _reap(self, cur: psycopg.Cursor[Any], now: datetime, *, direct: bool = False) -> list[str]:
         """Declare nodes past their lease dead (and same-host nodes whose process exited): abandon their
         running runs, release their pending ones. Returns the dead node ids."""
         # Candidates only (past their lease, or on this host), locked without waiting: a node in the
@@ -1255,14 +1383,23 @@ class PostgresStore:
         running = [
             r[0]
             for r in cur.execute(
-                "SELECT id FROM runs WHERE status = 'running' AND owner = ANY(%s) FOR UPDATE", (dead,)
+                "SELECT id FROM runs WHERE status = 'running' AND owner = ANY(%s)", (dead,)
             ).fetchall()
         ]
-        self._abandon(cur, running, now, "its node stopped renewing its lease while the run was in progress")
+        self._abandon(
+            cur,
+            running,
+            now,
+            "its node stopped renewing its lease while the run was in progress",
+            direct=direct,
+        )
         cur.execute("UPDATE runs SET owner = NULL WHERE status = 'pending' AND owner = ANY(%s)", (dead,))
         for node in dead:
             logger.warning("node %s is dead (lease expired): its runs were abandoned or released", node)
-        self._notify = True
+        if direct:
+            cur.execute(f"NOTIFY {CHANNEL}")  # the other nodes pick up the released runs now
+        else:
+            self._notify = True
         return dead
 
     def _listen_loop(self) -> None:
@@ -1278,7 +1415,7 @@ class PostgresStore:
             except psycopg.Error as e:
                 if not self._stop.is_set():
                     logger.info("node %s: change listener reconnecting (%s)", self.node_id, e)
-                    self._stop.wait(1.0)
+                    self._pause(1.0)
 
     def list_nodes(self) -> list[dict[str, Any]]:
         """Every node that registered, newest first, with its lease (for `symbi cron nodes`)."""
@@ -1341,8 +1478,9 @@ def _raise_connect_error(e: psycopg.Error, context: str) -> NoReturn:
 def _raise_translated(e: psycopg.Error, context: str) -> NoReturn:
     state = e.sqlstate or ""
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    if isinstance(e, psycopg.OperationalError) and not state:
-        raise TransientStoreError(f"{context}: connection problem: {text}") from e  # lost or refused
+    if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError) and not state:
+        # Lost, refused, or already closed (a connection the server terminated): reconnecting may help.
+        raise TransientStoreError(f"{context}: connection problem: {text}") from e
     if state.startswith(_TRANSIENT_SQLSTATE):
         raise TransientStoreError(f"{context}: {text}") from e
     hint = _PERMANENT_HINTS.get(state)

@@ -55,6 +55,11 @@ class Store(Protocol):
         scheduler's tick stays the fallback). CLI commands skip this."""
         ...
 
+    def node_status(self) -> dict[str, Any] | None:
+        """This process as a node of a shared store (PostgreSQL, after `start_background_work`): its id,
+        host, pid, epoch, lease TTL and whether its lease is current. None for a single-node store."""
+        ...
+
     def close(self) -> None:
         """Release connections and background threads (a node also gives up its lease)."""
         ...

@@ -279,6 +279,10 @@ class SqliteStore:
         processes are noticed by the scheduler's tick: `on_change` is not called."""
         self.start_background_checkpoints()
 
+    def node_status(self) -> dict[str, Any] | None:
+        """An SQLite store is run by one process: it has no nodes."""
+        return None
+
     def start_background_checkpoints(self, interval_seconds: float = 1.0) -> None:
         """Move WAL checkpoints off the calling thread (the event loop): this connection stops
         checkpointing at commit, and a daemon thread with its own connection checkpoints (PASSIVE)
