@@ -634,6 +634,12 @@ class CronSpec:
         """The schedule's IANA zone."""
         return self._zone
 
+    @property
+    def tables(self) -> _Compiled:
+        """The parsed field tables (seconds, minutes, hours, months, years, day rules), read-only: what
+        a translation to another calendar format (RFC 5545 RRULE) reads."""
+        return self._c
+
     def times_of_day(self) -> tuple[int, ...]:
         """Every local time of day the second, minute and hour fields allow, as seconds since midnight,
         ascending (what a day with no clock change fires at)."""

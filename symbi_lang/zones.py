@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from symbi_lang.cron import CronSpec
 
 _DAY = timedelta(days=1)
 _SECOND = timedelta(seconds=1)
@@ -79,6 +83,20 @@ def offset_changes(zone: tzinfo, start: datetime, end: datetime) -> Iterator[Off
 def next_offset_change(zone: tzinfo, after: datetime, *, horizon_days: int = 800) -> OffsetChange | None:
     """The first change after `after` within `horizon_days` (None: the zone keeps its offset)."""
     return next(offset_changes(zone, after, after + timedelta(days=horizon_days)), None)
+
+
+def times_touched(spec: CronSpec, change: OffsetChange) -> list[datetime]:
+    """The schedule's local (naive) times that `change` skips (clocks forward) or repeats (back)."""
+    lo, hi = sorted(
+        ((change.at + change.before).replace(tzinfo=None), (change.at + change.after).replace(tzinfo=None))
+    )
+    out: list[datetime] = []
+    for day in sorted({lo.date(), (hi - _SECOND).date()}):
+        midnight = datetime(day.year, day.month, day.day)
+        if not spec.fires_on(day):
+            continue
+        out += [w for t in spec.times_of_day() if lo <= (w := midnight + timedelta(seconds=t)) < hi]
+    return out
 
 
 def format_offset(offset: timedelta) -> str:

@@ -241,17 +241,17 @@ def dst_marks(
 
 def _effect(spec: CronSpec | None, change: OffsetChange) -> str:
     """What the change does to this schedule, when it touches one of its times of day."""
+    from symbi_lang.zones import times_touched
+
     if spec is None:
         return ""
-    wall_before = (change.at + change.before).replace(tzinfo=None)
-    wall_after = (change.at + change.after).replace(tzinfo=None)
-    lo, hi = sorted((wall_before, wall_after))  # the skipped or the repeated local times
-    midnight = lo.replace(hour=0, minute=0, second=0)
-    walls = (midnight + timedelta(seconds=t) for t in spec.times_of_day())
-    touched = [int((w - midnight).total_seconds()) for w in walls if lo <= w < hi and spec.fires_on(w.date())]
+    touched = times_touched(spec, change)
     if not touched:
         return ""
-    first = (midnight + timedelta(seconds=touched[0])).strftime("%H:%M:%S")
+    hi = max(
+        (change.at + change.before).replace(tzinfo=None), (change.at + change.after).replace(tzinfo=None)
+    )
+    first = touched[0].strftime("%H:%M:%S")
     if change.forward:
         if spec.is_fixed_time:
             return f": {first} does not exist that day, so it runs once at {hi:%H:%M:%S}"
