@@ -914,5 +914,11 @@ def deny(
         _print(f"denied run {run.id} of {run.job_name}: {reason}\n")
 
 
+# `cron backfill` lives in its own module (issue 12).
+from symbi_runtime.cli.backfill import backfill_command  # noqa: E402
+
+app.command("backfill")(backfill_command)
+
+
 if __name__ == "__main__":
     app()
