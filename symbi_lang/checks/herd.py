@@ -1,11 +1,13 @@
 """Do too many schedules start on the same UTC second over the coming week (a thundering herd)?
 
 Fast by construction: schedules with the same expression, zone and jitter are counted once with a
-multiplicity; schedules are grouped by the seconds their (second, minute, hour) pattern can fire on and a
-group whose size cannot exceed the threshold is never enumerated (zone offsets are whole minutes, so two
-schedules whose second fields share no value never coincide). Fires of a day without a clock change are
-the day's times of day shifted by one offset, so a day is a list addition, not a cron walk; days with a
-clock change fall back to `CronSpec.next_after`, which owns the DST rules.
+multiplicity. Each is reduced to the UTC seconds of the hour its (second, minute, hour) pattern can fire
+on under its zone's offsets (zone offsets are whole minutes); the schedules that can fire on a second of
+the hour bound every instant with that second, so schedules none of whose seconds can exceed the
+threshold drop out, and the rest are enumerated only on the "hot" seconds. Fires of a day without a clock
+change are the day's times of day shifted by one offset (a list addition, not a cron walk); days with a
+clock change fall back to `CronSpec.next_after`, which owns the DST rules. The worst instant is found by
+sweeping the instants where the load changes, never a per-second array.
 
 A jittered schedule starts anywhere in [fire, fire + jitter) (the runtime bounds the jitter below the gap
 to the next fire), so it adds 1/jitter of a fire to each second of that window: its expected load.
@@ -15,12 +17,10 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import accumulate
-from operator import add
 
 from symbi_lang import codes
 from symbi_lang.ast import Block, Module, NumberValue, StringValue
@@ -32,6 +32,7 @@ from symbi_lang.cron import CronError, CronSpec
 from symbi_lang.diagnostics import Diagnostic, Fix, Related, TextEdit
 from symbi_lang.durations import DurationError, parse_duration
 from symbi_lang.span import Span
+from symbi_lang.zones import offset_changes
 
 WEEK_SECONDS = 7 * 86400
 _NAMES_SHOWN = 5
@@ -68,7 +69,7 @@ def check_herd(modules: Sequence[Module], ctx: CheckContext) -> Iterator[Diagnos
     now = (ctx.now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     start = int(now.timestamp())
     candidates = _candidate_keys(groups, threshold, start)
-    if not candidates:
+    if not candidates.keys:
         return
     worst = _worst_second(candidates, groups, start)
     if worst is None:
@@ -80,13 +81,15 @@ def check_herd(modules: Sequence[Module], ctx: CheckContext) -> Iterator[Diagnos
     yield _diagnostic(members, load, datetime.fromtimestamp(at, UTC), threshold)
 
 
-def fires_between(spec: CronSpec, start: int, end: int) -> list[int]:
+def fires_between(spec: CronSpec, start: int, end: int, keep: frozenset[int] | None = None) -> list[int]:
     """Every fire in [start, end) as UTC epoch seconds, ascending (the same instants as iterating
-    `spec.next_after`, computed a day at a time)."""
+    `spec.next_after`, computed a day at a time); with `keep`, only fires on those UTC seconds of the
+    hour (epoch % 3600)."""
     zone = spec.zone
     first = datetime.fromtimestamp(start, UTC).astimezone(zone).date() - timedelta(days=1)
     last = datetime.fromtimestamp(end, UTC).astimezone(zone).date() + timedelta(days=1)
     times = spec.times_of_day()
+    chosen: dict[int, list[int]] = {}  # local midnight's second of the UTC hour -> times kept
     out: list[int] = []
     day = first
     while day <= last:
@@ -100,14 +103,18 @@ def fires_between(spec: CronSpec, start: int, end: int) -> list[int]:
                 and midnight.utcoffset() == datetime.fromtimestamp(u1 - 1, UTC).astimezone(zone).utcoffset()
             )
             if steady:
-                out.extend(u0 + t for t in times)
+                r = u0 % 3600
+                kept = chosen.get(r)
+                if kept is None:
+                    kept = chosen[r] = [t for t in times if keep is None or (r + t) % 3600 in keep]
+                out.extend(u0 + t for t in kept)
             else:  # a clock change today: the cron module's DST rules decide
                 t = spec.next_after(datetime.fromtimestamp(u0 - 1, UTC))
                 while t is not None and t.timestamp() < u1:
                     out.append(int(t.timestamp()))
                     t = spec.next_after(t)
         day += timedelta(days=1)
-    return sorted({t for t in out if start <= t < end})
+    return sorted({t for t in out if start <= t < end and (keep is None or t % 3600 in keep)})
 
 
 # --- gathering ------------------------------------------------------------------------------------
@@ -178,74 +185,92 @@ def _jitter(item: Block, default_jitter: float) -> float | None:
 # --- grouping -------------------------------------------------------------------------------------
 
 
-def _seconds_of(key: _Key) -> frozenset[int]:
+def _seconds_of_hour(key: _Key, start: int, end: int) -> frozenset[int]:
+    """The UTC seconds of the hour (epoch % 3600) the key can fire on in [start, end): its times of day
+    under each offset its zone has then, plus the instants where clocks change (a time in a
+    spring-forward gap fires when the gap ends)."""
     if key.at is not None:
-        return frozenset({key.at.second})
+        return frozenset({int(key.at.timestamp()) % 3600})
     assert key.cron is not None
-    return frozenset(t % 60 for t in CronSpec.parse(key.cron, key.timezone).times_of_day())
+    spec = CronSpec.parse(key.cron, key.timezone)
+    lo, hi = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    offsets = {int((lo.astimezone(spec.zone).utcoffset() or timedelta(0)).total_seconds())}
+    extra: set[int] = set()
+    for change in offset_changes(spec.zone, lo - timedelta(days=1), hi + timedelta(days=1)):
+        offsets.add(int(change.after.total_seconds()))
+        extra.add(int(change.at.timestamp()) % 3600)
+    times = spec.times_of_day()
+    return frozenset({(t - o) % 3600 for o in offsets for t in times} | extra)
 
 
-def _candidate_keys(groups: dict[_Key, list[_Member]], threshold: int, start: int) -> list[_Key]:
-    """Keys in a group that could exceed the threshold: schedules without jitter joined by a shared
-    second value; jittered schedules spill into neighbouring seconds, so they join every group."""
+@dataclass(frozen=True, slots=True)
+class _Candidates:
+    """Keys that could take part in a herd, and the seconds of the hour where one could happen."""
+
+    keys: tuple[_Key, ...]
+    hot: frozenset[int] | None  # None: any second (jittered schedules alone can exceed the threshold)
+
+
+def _candidate_keys(groups: dict[_Key, list[_Member]], threshold: int, start: int) -> _Candidates:
+    """Bound the fires at any instant by the schedules that can fire on its second of the hour (zone
+    offsets are whole minutes): keys none of whose seconds can exceed the threshold drop out, until
+    nothing changes. Jittered schedules spill into neighbouring seconds, so they count everywhere."""
+    end = start + WEEK_SECONDS
     jittered = [k for k in groups if k.jitter > 0]
-    points = [k for k in groups if k.jitter <= 0 and (k.at is None or start <= k.at.timestamp())]
-    parent = list(range(len(points)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    by_second: dict[int, int] = {}
-    for i, key in enumerate(points):
-        for s in _seconds_of(key):
-            j = by_second.setdefault(s, i)
-            parent[find(i)] = find(j)
-    size: dict[int, int] = defaultdict(int)
-    for i, key in enumerate(points):
-        size[find(i)] += len(groups[key])
     spill = sum(len(groups[k]) for k in jittered)
-    chosen = [k for i, k in enumerate(points) if size[find(i)] + spill > threshold]
-    if chosen or spill > threshold:
-        chosen.extend(jittered)
-    return chosen
+    points = {
+        k: _seconds_of_hour(k, start, end)
+        for k in groups
+        if k.jitter <= 0 and (k.at is None or start <= k.at.timestamp() < end)
+    }
+    while True:
+        bound: dict[int, int] = defaultdict(int)
+        for key, seconds in points.items():
+            many = len(groups[key])
+            for s in seconds:
+                bound[s] += many
+        hot = frozenset(s for s, n in bound.items() if n + spill > threshold)
+        kept = {k: v for k, v in points.items() if not v.isdisjoint(hot)}
+        if len(kept) == len(points):
+            break
+        points = kept
+    if spill > threshold:
+        return _Candidates((*groups,), None)
+    if not hot:
+        return _Candidates((), frozenset())
+    return _Candidates((*points, *jittered), hot)
 
 
 # --- counting -------------------------------------------------------------------------------------
 
 
-def _fires(key: _Key, start: int, end: int) -> list[int]:
+def _fires(key: _Key, start: int, end: int, hot: frozenset[int] | None) -> list[int]:
     if key.at is not None:
         t = int(key.at.timestamp())
         return [t] if start <= t < end else []
     assert key.cron is not None
-    return fires_between(CronSpec.parse(key.cron, key.timezone), start, end)
+    return fires_between(CronSpec.parse(key.cron, key.timezone), start, end, hot)
 
 
 def _worst_second(
-    keys: list[_Key], groups: dict[_Key, list[_Member]], start: int
+    candidates: _Candidates, groups: dict[_Key, list[_Member]], start: int
 ) -> tuple[int, float, list[_Key]] | None:
     """The second of the week with the most (expected) fires: (epoch, load, keys firing then)."""
     end = start + WEEK_SECONDS
-    points = [0] * WEEK_SECONDS
-    spread: list[float] | None = None
     fires: dict[_Key, list[int]] = {}
     windows: dict[_Key, list[tuple[int, int]]] = {}
-    for key in keys:
+    points: Counter[int] = Counter()
+    spread: defaultdict[int, float] = defaultdict(float)  # jitter windows: +rate at start, -rate at end
+    for key in candidates.keys:
         many = len(groups[key])
-        # Look one jitter window back: a fire just before the week may still be starting inside it.
-        lead = math.ceil(key.jitter)
-        times = _fires(key, start - lead, end + 1)
         if key.jitter <= 0:
-            times = [t for t in times if t < end]
+            times = _fires(key, start, end, candidates.hot)
             fires[key] = times
             for t in times:
-                points[t - start] += many
+                points[t] += many
             continue
-        if spread is None:
-            spread = [0.0] * (WEEK_SECONDS + 1)
+        # Look one jitter window back: a fire just before the week may still be starting inside it.
+        times = _fires(key, start - math.ceil(key.jitter), end + 1, None)
         spans: list[tuple[int, int]] = []
         for i, t in enumerate(times):
             if t >= end:
@@ -257,21 +282,24 @@ def _worst_second(
             lo, hi = max(t, start), min(t + seconds, end)
             if lo >= hi:
                 continue
-            spread[lo - start] += many / seconds
-            spread[hi - start] -= many / seconds
+            spread[lo] += many / seconds
+            spread[hi] -= many / seconds
             spans.append((t, t + seconds))
         windows[key] = spans
-    load: list[float] | list[int] = points
-    if spread is not None:
-        load = list(map(add, points, accumulate(spread[:WEEK_SECONDS])))
-    if not load:
+    # The load only changes where a window starts or ends or at a point fire: sweep those instants.
+    best: tuple[int, float] | None = None
+    level = 0.0
+    for t in sorted(spread.keys() | points.keys()):
+        level += spread.get(t, 0.0)
+        total = round(level + points.get(t, 0), 6)
+        if t < end and (best is None or total > best[1]):
+            best = (t, total)
+    if best is None:
         return None
-    peak = max(load)
-    offset = load.index(peak)  # type: ignore[arg-type]
-    at = start + offset
+    at, peak = best
     present = [k for k, ts in fires.items() if _contains(ts, at)]
     present += [k for k, spans in windows.items() if any(lo <= at < hi for lo, hi in spans)]
-    return at, float(peak), present
+    return at, peak, present
 
 
 def _contains(sorted_times: list[int], t: int) -> bool:

@@ -167,6 +167,10 @@ def test_fires_between_equals_walking_next_after(cron: str, zone: str, day: int)
         expected.append(int(t.timestamp()))
         t = spec.next_after(t)
     assert fires_between(spec, s, s + WEEK_SECONDS) == expected
+    # Keeping some seconds of the hour is the same as filtering afterwards (the herd check's pruning).
+    keep = frozenset(range(0, 3600, 7)) | {0, 1800}
+    kept = fires_between(spec, s, s + WEEK_SECONDS, keep)
+    assert kept == [t for t in expected if t % 3600 in keep]
 
 
 @pytest.mark.parametrize(
