@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from symbi_lang.cli.common import EXIT_PROBLEMS, EXIT_USAGE, fail, is_io_problem
 from symbi_lang.diagnostics import Severity, sort_diagnostics
 from symbi_lang.docs.generate import DocFormat, OutsideOutputError, render_site, write_site
 from symbi_lang.docs.model import build_site
+from symbi_lang.ir import JobDefinition
 from symbi_lang.render import render
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -53,6 +55,12 @@ def docs_command(
         ),
     ] = None,
     title: Annotated[str, typer.Option("--title", help="Title of the index page.")] = "Schedules",
+    with_ics: Annotated[
+        bool,
+        typer.Option(
+            "--with-ics", help="Also write calendar/<schedule>.ics and calendar/all.ics and link them."
+        ),
+    ] = False,
 ) -> None:
     """Generate HTML or Markdown documentation of schedules."""
     when = parse_now(now)
@@ -69,8 +77,11 @@ def docs_command(
         typer.echo("symbi docs: nothing written (fix the errors above first)", err=True)
         raise typer.Exit(EXIT_USAGE if any(is_io_problem(d) for d in errors) else EXIT_PROBLEMS)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
-    site = build_site(analysis.jobset(), when, title=title)
-    files = render_site(site, fmt)
+    jobset = analysis.jobset()
+    site = build_site(jobset, when, title=title)
+    files = render_site(site, fmt, with_ics=with_ics)
+    if with_ics:
+        files.update(_calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when))
     try:
         written = write_site(files, output)
     except (OSError, OutsideOutputError) as e:
@@ -80,6 +91,18 @@ def docs_command(
         typer.echo(f"symbi docs: {warnings} {noun}; `symbi check` shows them", err=True)
     pages = len(site.schedules)
     typer.echo(f"wrote {len(written)} files ({pages} schedule page{'' if pages == 1 else 's'}) to {output}")
+
+
+def _calendars(jobs: Sequence[JobDefinition], slugs: dict[str, str], when: datetime) -> dict[str, str]:
+    """One calendar per schedule and one of them all, over the heat maps' window."""
+    from symbi_lang.cli.export import ics_text
+    from symbi_lang.docs.model import WINDOW
+
+    out = {"calendar/all.ics": ics_text(list(jobs), when, when + WINDOW)}
+    for job in jobs:
+        if job.name in slugs:
+            out[f"calendar/{slugs[job.name]}.ics"] = ics_text([job], when, when + WINDOW)
+    return out
 
 
 if __name__ == "__main__":
