@@ -17,8 +17,23 @@ import typer
 from symbi_runtime.backfill import Overlap
 from symbi_runtime.cli.common import DB_HELP
 
+# Options `cron backfill` and `cron explain` share.
+FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
+NowOption = Annotated[
+    str | None, typer.Option("--now", help="Treat this ISO 8601 instant as now (scripts and tests).")
+]
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="symbi.toml to use.")]
 
-def _instant(text: str, option: str) -> datetime:
+
+def check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        typer.echo(f"symbi cron: error: --format {fmt}: expected table or json", err=True)
+        raise typer.Exit(2)
+
+
+def parse_instant(text: str, option: str) -> datetime:
+    """An ISO 8601 instant given to `option` (naive = UTC); a bad one is a usage error (exit 2)."""
     try:
         value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
     except ValueError:
@@ -39,12 +54,10 @@ def backfill_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List what would be created; write nothing.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    now_text: Annotated[
-        str | None, typer.Option("--now", help="Treat this ISO 8601 instant as now (scripts and tests).")
-    ] = None,
-    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="symbi.toml to use.")] = None,
+    fmt: FormatOption = "table",
+    now_text: NowOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Run every fire of a job between --from and --to that has no run yet (trigger `backfill`)."""
     from symbi_runtime.backfill import BackfillError, plan_backfill
@@ -52,10 +65,9 @@ def backfill_command(
     from symbi_runtime.cli.output import OutputFormat, render, to_json
     from symbi_runtime.store import NewRun, RunStatus, StoreError, Trigger
 
-    if fmt not in ("table", "json"):
-        cron._fail(f"--format {fmt}: expected table or json", cron.EXIT_USAGE)
-    start, end = _instant(start_text, "--from"), _instant(end_text, "--to")
-    now = _instant(now_text, "--now") if now_text else datetime.now(UTC)
+    check_format(fmt)
+    start, end = parse_instant(start_text, "--from"), parse_instant(end_text, "--to")
+    now = parse_instant(now_text, "--now") if now_text else datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     with cron._errors(), cron._store(db, config) as store:
         record = cron._require_job(store, job)

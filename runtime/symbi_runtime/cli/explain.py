@@ -6,13 +6,18 @@ Read-only. Exit 0 when explained, 1 for an unknown job, 2 for usage errors.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from symbi_runtime.cli.backfill import _instant
-from symbi_runtime.cli.common import DB_HELP
+from symbi_runtime.cli.backfill import (
+    ConfigOption,
+    DbOption,
+    FormatOption,
+    NowOption,
+    check_format,
+    parse_instant,
+)
 
 _MARKS = {"passed": "✓", "stopped": "✗", "note": "·", "not_reached": "-"}
 
@@ -22,22 +27,19 @@ def explain_command(
     at_text: Annotated[
         str | None, typer.Option("--at", help="The instant to explain (ISO 8601; naive = UTC). Default: now.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    now_text: Annotated[
-        str | None, typer.Option("--now", help="Treat this ISO 8601 instant as now (scripts and tests).")
-    ] = None,
-    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="symbi.toml to use.")] = None,
+    fmt: FormatOption = "table",
+    now_text: NowOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Why did (or didn't) a job run at a time: every gate, in pipeline order, for the nearest fire."""
     from symbi_runtime.cli import cron
     from symbi_runtime.cli.output import to_json
     from symbi_runtime.explain import explain
 
-    if fmt not in ("table", "json"):
-        cron._fail(f"--format {fmt}: expected table or json", cron.EXIT_USAGE)
-    now = _instant(now_text, "--now") if now_text else datetime.now(UTC)
-    at = _instant(at_text, "--at") if at_text else now
+    check_format(fmt)
+    now = parse_instant(now_text, "--now") if now_text else datetime.now(UTC)
+    at = parse_instant(at_text, "--at") if at_text else now
     cfg = cron._config(config)
     with cron._errors(), cron._store(db, config) as store:
         record = cron._require_job(store, job)

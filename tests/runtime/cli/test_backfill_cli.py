@@ -44,7 +44,7 @@ async def test_backfill_runs_each_missing_fire_once_through_the_running_schedule
     e.start()
     await e.settle()
     await e.advance(3600)  # 13:00: the scheduled fire
-    await e.wait(lambda: [r.status for r in e.runs("hourly")] == ["succeeded"])
+    await e.wait(lambda: [r.status for r in e.runs("hourly")] == ["succeeded"], limit=60)
 
     dry = backfill(
         db_path,
@@ -83,7 +83,7 @@ async def test_backfill_runs_each_missing_fire_once_through_the_running_schedule
     assert len(created) == 4 and all(f["trigger"] == "backfill" for f in created)
 
     await e.advance(1)  # the next tick picks the pending runs up
-    await e.wait(lambda: sum(r.status == "succeeded" for r in e.runs("hourly")) == 5)
+    await e.wait(lambda: sum(r.status == "succeeded" for r in e.runs("hourly")) == 5, limit=60)
     runs = e.runs("hourly")
     assert sorted((r.scheduled_for.hour, r.trigger) for r in runs) == [
         (9, "backfill"),
@@ -112,7 +112,7 @@ async def test_backfilled_runs_go_through_policy(engine_factory: Any, job: Any, 
     r = backfill(db_path, "gated", "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-02T12:00:00Z")
     assert r.returncode == 0, r.stderr
     await e.advance(1)
-    await e.wait(lambda: [x.status for x in e.runs("gated")] == ["denied", "denied"])
+    await e.wait(lambda: [x.status for x in e.runs("gated")] == ["denied", "denied"], limit=60)
     assert all(x.trigger == "backfill" and "allowed_hours" in (x.error or "") for x in e.runs("gated"))
     assert e.clock.now() >= T0
 

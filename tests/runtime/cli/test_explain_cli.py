@@ -49,8 +49,10 @@ async def test_explain_past_and_future_fires(engine_factory: Any, job: Any, db_p
     await e.settle()
     await e.advance(3600)  # 13:00
     await e.advance(3600)  # 14:00: slow's 13:00 run still blocks, so its 14:00 fire is skipped
-    await e.wait(lambda: [r.status for r in e.runs("slow")] == ["running", "skipped"])
-    await e.wait(lambda: len(e.runs("gated")) == 2 and all(r.status == "denied" for r in e.runs("gated")))
+    await e.wait(lambda: [r.status for r in e.runs("slow")] == ["running", "skipped"], limit=60)
+    await e.wait(
+        lambda: len(e.runs("gated")) == 2 and all(r.status == "denied" for r in e.runs("gated")), limit=60
+    )
 
     ok = gates(explain(db_path, "hourly", "--at", "2026-03-02T13:00:10Z", "--format", "json"))
     assert ok["execution"] == ("passed", "succeeded")
