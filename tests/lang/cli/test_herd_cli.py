@@ -35,3 +35,16 @@ def test_a_bad_threshold_is_a_usage_error_naming_the_file(symbi: Symbi, tmp_path
     assert r.code == 2
     assert "symbi.toml: [check] herd_threshold must be a whole number >= 0" in r.err
     assert "Traceback" not in r.err
+
+
+def test_the_coming_week_starts_at_now(symbi: Symbi, tmp_path: Path) -> None:
+    weekday = FLEET.replace('cron: "0 * * * * *"', 'cron: "0 0 9 * * 1-5"\n  timezone: "Europe/Berlin"')
+    (tmp_path / "fleet.symbi").write_text(weekday, encoding="utf-8")
+    (tmp_path / "symbi.toml").write_text("[check]\nherd_threshold = 5\n", encoding="utf-8")
+    # Friday evening: the next weekday 09:00 in Berlin is Monday, 08:00 UTC (winter time).
+    r = symbi("check", "fleet.symbi", "--format", "json", "--now", "2027-01-15T18:00:00Z")
+    [d] = json.loads(r.out)["diagnostics"]
+    assert "Mon 2027-01-18 08:00:00 UTC" in d["message"]
+    # In summer the same schedules meet an hour earlier in UTC.
+    summer = symbi("check", "fleet.symbi", "--format", "json", "--now", "2027-07-16T18:00:00Z")
+    assert "Mon 2027-07-19 07:00:00 UTC" in json.loads(summer.out)["diagnostics"][0]["message"]
