@@ -26,6 +26,13 @@ from symbi_runtime.catchup import CatchupSettings, plan_due_fire
 from symbi_runtime.config import SchedulerConfig
 from symbi_runtime.store import RunStatus, Trigger
 
+#: A simulation records at most this many runs (memory grows with them); past it, shorten the window.
+MAX_RUNS = 1_000_000
+
+
+class SimulationTooLarge(ValueError):
+    """The window holds more runs than `MAX_RUNS`."""
+
 
 @dataclass(frozen=True, slots=True)
 class SimulatedRun:
@@ -119,6 +126,7 @@ def simulate(
     *,
     durations: Mapping[str, float] | None = None,
     seed: int = 0,
+    max_runs: int = MAX_RUNS,
 ) -> Simulation:
     """Replay `jobs` from `start` for `days`; `durations` maps a schedule or agent name to seconds
     (default: the schedule's `max_runtime`, else 0)."""
@@ -225,6 +233,10 @@ def simulate(
             next_fire[name] = plan.new_next
             for new in plan.runs:
                 i = len(runs)
+                if i >= max_runs:
+                    raise SimulationTooLarge(
+                        f"more than {max_runs} runs by {now.isoformat()}: simulate fewer days or schedules"
+                    )
                 runs.append(
                     {
                         "job": name,

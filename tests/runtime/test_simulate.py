@@ -114,3 +114,14 @@ async def test_simulation_matches_the_real_scheduler_on_a_fake_clock(engine_fact
         s for name, fire, _, s in real if name.startswith("burst") and s - fire >= timedelta(seconds=60)
     ]
     assert queued, "a burst run waited for a global slot"
+
+
+def test_a_window_too_large_to_hold_is_refused_not_run_out_of_memory() -> None:
+    import pytest
+    from symbi_runtime.simulate import SimulationTooLarge
+
+    every_second = [make_job("busy", cron="* * * * * *")]
+    with pytest.raises(SimulationTooLarge, match="more than 100 runs"):
+        simulate(every_second, T0, 1, SchedulerConfig(), max_runs=100)
+    # Fires strictly after --from (like a job added then) and before the end: 12:00:01 … 12:00:49.
+    assert len(simulate(every_second, T0, 50 / 86400, SchedulerConfig(), max_runs=100).runs) == 49

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from symbi_runtime.cli.common import environment, fail, load_cli_config
-from symbi_runtime.simulate import Simulation, simulate
+from symbi_runtime.simulate import Simulation, SimulationTooLarge, simulate
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -73,7 +73,10 @@ def simulate_command(
     unknown = sorted(set(durations) - {j.name for j in jobs} - {j.agent_id for j in jobs})
     if unknown:
         fail(COMMAND, f"--duration {unknown[0]}: no schedule or agent of that name")
-    sim = simulate(jobs, start, days, cfg.scheduler, durations=durations, seed=seed)
+    try:
+        sim = simulate(jobs, start, days, cfg.scheduler, durations=durations, seed=seed)
+    except SimulationTooLarge as e:
+        fail(COMMAND, str(e))
     if fmt is SimulateFormat.JSON:
         sys.stdout.write(json.dumps(to_json(sim), indent=2) + "\n")
     elif fmt is SimulateFormat.SVG:
