@@ -188,7 +188,7 @@ def _past(
         )
     else:
         gates.append(Gate("global limit", Verdict.NOT_REACHED, "the run has not started"))
-    if run.status == RunStatus.DENIED:
+    if run.status == RunStatus.DENIED and run.decision != "denied":  # the gate, not a person, denied it
         gates.append(Gate("policy", Verdict.STOPPED, run.error or "denied"))
         return tuple(gates)
     gates.append(Gate("policy", Verdict.PASSED, "allowed"))
@@ -196,15 +196,8 @@ def _past(
         if run.status == RunStatus.AWAITING_APPROVAL:
             gates.append(Gate("approval", Verdict.STOPPED, f"awaiting approval (expires {run.expires_at})"))
             return tuple(gates)
-        who = run.approver or "unknown"
         verdict = Verdict.STOPPED if run.decision == "denied" else Verdict.PASSED
-        gates.append(
-            Gate(
-                "approval",
-                verdict,
-                f"{run.decision or 'approved'} by {who}: {run.decision_reason or ''}".strip(),
-            )
-        )
+        gates.append(Gate("approval", verdict, _decision_text(store, job, run)))
         if verdict is Verdict.STOPPED:
             return tuple(gates)
     else:
@@ -224,6 +217,16 @@ def _past(
     else:
         gates.append(Gate("delivery", Verdict.NOTE, "no receipts (no channels, or not delivered yet)"))
     return tuple(gates)
+
+
+def _decision_text(store: Store, job: JobRecord, run: RunRecord) -> str:
+    """ "approved by cli:ana at 2026-…: reason", the time read from the audit trail."""
+    kinds = ("CronJobApproved", "CronJobApprovalDenied")
+    events = store.list_audit(job=job.id, limit=10_000)
+    decided = [e for e in events if e.run_id == run.id and e.event_type in kinds]
+    when = f" at {decided[0].at.isoformat()}" if decided else ""
+    reason = f": {run.decision_reason}" if run.decision_reason else ""
+    return f"{run.decision or 'approved'} by {run.approver or 'unknown'}{when}{reason}"
 
 
 def _future(store: Store, job: JobRecord, fire: datetime, now: datetime, config: Config) -> tuple[Gate, ...]:

@@ -32,6 +32,16 @@ def explain(db: Path, *args: str, now: str = "2026-03-02T14:00:30Z") -> subproce
     )
 
 
+def cron_cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "cron", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def gates(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[str, str]]:
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -93,3 +103,37 @@ def test_unknown_job_and_bad_time(db_path: Path, store: Any, job: Any) -> None:
     assert r.returncode == 1 and "no job named 'nope'" in r.stderr
     r = explain(db_path, "hourly", "--at", "noonish")
     assert r.returncode == 2 and "--at noonish: not an ISO 8601" in r.stderr
+
+
+async def test_explain_names_who_approved_and_when(engine_factory: Any, job: Any, db_path: Path) -> None:
+    # `cron approve` judges expiry by the real clock, the runtime by its fake one: never expire here.
+    e = engine_factory(approval_timeout_seconds=50 * 365 * 86400)
+    e.rt.add_job(job("guarded", cron="0 0 * * * *", policy=Policy(require_approval=True, approver="ana")))
+    e.rt.add_job(job("refused", cron="0 0 * * * *", policy=Policy(require_approval=True)))
+    e.start()
+    await e.settle()
+    await e.advance(3600)  # 13:00: both wait for a person
+    await e.wait(
+        lambda: [r.status for r in e.runs("guarded") + e.runs("refused")] == ["awaiting_approval"] * 2,
+        limit=60,
+    )
+    waiting = gates(explain(db_path, "guarded", "--at", "2026-03-02T13:00:00Z", "--format", "json"))
+    assert waiting["approval"][0] == "stopped" and "awaiting approval" in waiting["approval"][1]
+
+    ok = cron_cli(db_path, "approve", e.runs("guarded")[0].id, "--actor", "ana", "--reason", "looks fine")
+    assert ok.returncode == 0, ok.stderr
+    no = cron_cli(db_path, "deny", e.runs("refused")[0].id, "--reason", "not today")
+    assert no.returncode == 0, no.stderr
+    await e.advance(1)
+    await e.wait(lambda: [r.status for r in e.runs("guarded")] == ["succeeded"], limit=60)
+
+    approved = gates(explain(db_path, "guarded", "--at", "2026-03-02T13:00:00Z", "--format", "json"))
+    assert approved["approval"][0] == "passed"
+    assert approved["approval"][1].startswith("approved by ana at 2026-") and approved["approval"][
+        1
+    ].endswith(": looks fine")
+    assert approved["execution"] == ("passed", "succeeded")
+    refused = gates(explain(db_path, "refused", "--at", "2026-03-02T13:00:00Z", "--format", "json"))
+    assert refused["policy"][0] == "passed"  # a person said no, not the policy gate
+    assert refused["approval"][0] == "stopped" and refused["approval"][1].startswith("denied by ")
+    assert refused["approval"][1].endswith(": not today")
