@@ -53,15 +53,14 @@ def fleet() -> list[Any]:
 
 async def quiesce(e: Any) -> None:
     """Wait (real time) until the runtime has done everything the current fake instant allows: the same
-    sleepers and the same runs, by status, over a few polls."""
+    sleepers, runs by status and runs in flight over several polls (the store writes from a thread, so
+    a loaded machine needs the margin)."""
     last: object = None
     stable = 0
-    while stable < 3:
-        await asyncio.sleep(0.003)
-        now = (
-            tuple(e.clock.sleepers),
-            tuple(sorted((r.id, r.status) for r in e.store.list_runs(limit=100_000))),
-        )
+    while stable < 5:
+        await asyncio.sleep(0.01)
+        runs = tuple(sorted((r.id, r.status) for r in e.store.list_runs(limit=100_000)))
+        now = (tuple(e.clock.sleepers), runs, e.rt.scheduler.in_flight())
         stable = stable + 1 if now == last else 0
         last = now
 
