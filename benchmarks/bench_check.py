@@ -6,6 +6,9 @@
    Target: <= 200 ms.
 2. Throughput: `symbi check` on a 10,000-schedule file, MB/s of input and peak RSS of the process.
    Targets: >= 0.5 MB/s, < 400 MB.
+3. Herd detection (SYM220, issue 12): CPU time of the herd check on that file's modules, as a share of
+   checking it without the herd check (in-process CPU time, so other load on the machine counts less).
+   Target: <= 20 %.
 """
 
 from __future__ import annotations
@@ -104,6 +107,34 @@ def main() -> None:
             f"`symbi check` on 10,000 schedules ({size_mb:.2f} MB): {wall:.2f} s, "
             f"{size_mb / wall:.2f} MB/s (target >= 0.5), peak RSS {rss_kib / 1024:.0f} MB (target < 400)"
         )
+        herd_share(big)
+
+
+def herd_share(path: Path) -> None:
+    """CPU seconds of analysing `path` without the herd check, and of the herd check alone."""
+    from datetime import UTC, datetime
+
+    from symbi_lang import checks
+    from symbi_lang.api import CheckContext, analyze, collect_sources
+    from symbi_lang.checks.herd import check_herd
+
+    sources, _ = collect_sources([path])
+    ctx = CheckContext(now=datetime(2027, 3, 24, tzinfo=UTC))
+    without = tuple(c for c in checks.PROJECT_CHECKS if c is not check_herd)
+    saved, checks.PROJECT_CHECKS = checks.PROJECT_CHECKS, without
+    try:
+        t0 = time.process_time()
+        analysis = analyze(sources, ctx)
+        base = time.process_time() - t0
+    finally:
+        checks.PROJECT_CHECKS = saved
+    t0 = time.process_time()
+    found = list(check_herd(analysis.modules, ctx))
+    herd = time.process_time() - t0
+    print(
+        f"herd check on 10,000 schedules: {herd * 1000:.0f} ms CPU, {100 * herd / base:.1f} % of the "
+        f"{base:.2f} s check without it (target <= 20 %); {len(found)} warning(s)"
+    )
 
 
 if __name__ == "__main__":

@@ -247,6 +247,14 @@ WHOLE_DAY_WINDOW = _code(
     "`allowed_hours` start and end are both {time}: the window is the whole day",
     "Equal bounds wrap all the way round the clock, so the window restricts nothing.",
 )
+THUNDERING_HERD = _code(
+    "SYM220",
+    "thundering-herd",
+    W,
+    "{count} schedules fire in the same second, {when} UTC: {names}",
+    "Over the coming week, more schedules than `[check] herd_threshold` (symbi.toml, default 20) start "
+    "on one UTC instant after each zone is applied; jittered schedules count by their jitter window.",
+)
 
 # --- SYM3xx: delivery -----------------------------------------------------------------------------
 UNKNOWN_CHANNEL = _code(

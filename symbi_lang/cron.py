@@ -631,6 +631,30 @@ class CronSpec:
         """The year field's values, or None when there is no year field (or it is `*`)."""
         return self._c.years
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The schedule's IANA zone."""
+        return self._zone
+
+    @property
+    def tables(self) -> _Compiled:
+        """The parsed field tables (seconds, minutes, hours, months, years, day rules), read-only: what
+        a translation to another calendar format (RFC 5545 RRULE) reads."""
+        return self._c
+
+    def times_of_day(self) -> tuple[int, ...]:
+        """Every local time of day the second, minute and hour fields allow, as seconds since midnight,
+        ascending (what a day with no clock change fires at)."""
+        c = self._c
+        return tuple(h * 3600 + m * 60 + s for h in c.hours for m in c.minutes for s in c.seconds)
+
+    def fires_on(self, day: date) -> bool:
+        """The year, month and day rules allow the local date `day`."""
+        c = self._c
+        if c.years is not None and day.year not in c.years:
+            return False
+        return day.month in c.months and day.day in self._days(day.year, day.month)
+
     def field_span(self, name: str) -> tuple[int, int]:
         """Offsets (start, end) of field `name` in the expression (the whole macro for a macro)."""
         return self._c.spans[name]

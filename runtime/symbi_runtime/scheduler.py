@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from symbi_runtime.backfill import Overlap, overlap_of
 from symbi_runtime.catchup import CatchupSettings, FirePlan, plan_due_fire
 from symbi_runtime.clock import Clock
 from symbi_runtime.config import SchedulerConfig
@@ -304,6 +305,7 @@ class CronScheduler:
                     else:
                         logger.info("run %s of %s: taken over from a node that stopped", run.id, run.job_name)
                     self._launch(run, job, approved=approved)
+        self._pick_up_backfills()
         while not self._stopping:
             due = self.store.due_jobs(now, limit=CLAIM_BATCH)
             if not due:
@@ -314,6 +316,21 @@ class CronScheduler:
         self.ticks += 1
         self.last_tick_at = now
         self.notify()
+
+    def _pick_up_backfills(self) -> None:
+        """Runs written by `symbi cron backfill` (pending, trigger backfill) start like claimed ones."""
+        if self._stopping:
+            return
+        for run in self.store.runs_to_resume():
+            if (
+                run.trigger == Trigger.BACKFILL
+                and run.status == RunStatus.PENDING
+                and run.id not in self._tracked
+            ):
+                job = self.store.get_job(run.job_id)
+                if job is not None:
+                    logger.info("backfilled run %s of %s (fire %s)", run.id, run.job_name, run.scheduled_for)
+                    self._launch(run, job)
 
     async def run_now(self, job: JobRecord, input: str | None, *, force: bool) -> RunRecord:
         """A manual run through the full pipeline; `max_concurrent` applies unless `force`.
@@ -469,8 +486,21 @@ class CronScheduler:
                 start_at = run.scheduled_for + timedelta(seconds=run.jitter_seconds)
                 if start_at > self.clock.now():
                     await self.clock.sleep_until(start_at)
-                if run.trigger == Trigger.CATCHUP or approved:
-                    # Catch-up replays and approved runs of one job respect max_concurrent by queueing.
+                overlap = overlap_of(run.detail) if run.trigger == Trigger.BACKFILL else None
+                if overlap is Overlap.SKIP and self.in_flight_for(job.id) - 1 >= max(
+                    1, job.definition.max_concurrent
+                ):
+                    self.store.park_run(
+                        run.id,
+                        RunStatus.SKIPPED,
+                        now=self.clock.now(),
+                        error=f"job already has runs in flight (max_concurrent = "
+                        f"{job.definition.max_concurrent}); backfill --overlap skip",
+                    )
+                    self.metrics.skipped(job.name)
+                    return
+                if run.trigger == Trigger.CATCHUP or approved or overlap is Overlap.QUEUE:
+                    # Catch-up, approved and queued backfilled runs respect max_concurrent by queueing.
                     await job_slot.acquire()
                     got_job_slot = True
                 await self._slots.acquire()

@@ -17,6 +17,7 @@ from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.delivery import check_delivery
 from symbi_lang.checks.fields import check_fields
 from symbi_lang.checks.heartbeat import check_heartbeat
+from symbi_lang.checks.herd import check_herd
 from symbi_lang.checks.interpolation import check_interpolation
 from symbi_lang.checks.names import check_names
 from symbi_lang.checks.policy import check_policy
@@ -47,6 +48,7 @@ CHECKS: tuple[ModuleCheck, ...] = (
 PROJECT_CHECKS: tuple[ProjectCheck, ...] = (
     check_unique_names,
     check_agent_references,
+    check_herd,
 )
 
 

@@ -14,7 +14,9 @@ class CheckContext:
     `env` supplies `${VAR}` values (the CLI passes the process environment plus `--env-file`);
     `strict` turns unset variables into errors; `now` (aware; None = the real time) decides whether an
     `at` is in the past; `custom_channels` are delivery channels registered with the runtime;
-    `slack_default_channel` says a default Slack channel is configured.
+    `slack_default_channel` says a default Slack channel is configured; `herd_threshold` is how many
+    schedules may start on one second (`[check] herd_threshold`, 0 = never warn) and
+    `default_jitter_seconds` the runtime's `max_jitter` for schedules without their own `jitter`.
     """
 
     env: Mapping[str, str] = field(default_factory=dict)
@@ -22,3 +24,5 @@ class CheckContext:
     now: datetime | None = None
     custom_channels: frozenset[str] = frozenset()
     slack_default_channel: bool = False
+    herd_threshold: int = 20
+    default_jitter_seconds: float = 0.0

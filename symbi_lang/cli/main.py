@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("symbi_lang.cli.compile", "Print the Job IR of a .symbi file as JSON."),
     "next": ("symbi_lang.cli.next", "Show the next fire times of a cron expression or a file's schedules."),
     "docs": ("symbi_lang.docs.cli", "Generate HTML or Markdown documentation of schedules."),
+    "export": ("symbi_lang.cli.export", "Export schedules' fire times as an iCalendar (.ics) file."),
+    "simulate": ("symbi_runtime.cli.simulate", "Replay schedules over a window: load, skips and denials."),
     "cron": ("symbi_runtime.cli.cron", "Manage scheduled jobs in the job store."),
     "up": ("symbi_runtime.cli.up", "Load schedules and run the scheduler in the foreground."),
     "run": ("symbi_runtime.cli.run", "Run one agent once, outside the scheduler."),

@@ -1,24 +1,30 @@
 """`symbi next EXPR|FILE|DIR [-n N] [--after ISO] [--now ISO] [--tz ZONE] [--format text|json]`: upcoming
 fire times.
 
-For an expression: `{"expression", "timezone", "next": [ISO 8601 with offset, …]}`. For a file: a list of
-those objects, each with the `"schedule"` it belongs to (one-shot `at:` schedules list their single fire
-if it is still ahead). Times are shown in the schedule's (or `--tz`) time zone.
+For an expression: `{"expression", "timezone", "next": [ISO 8601 with offset, …], "offsets": [UTC offset of
+each time], "dst_changes": [{"after_index", "at", "from", "to", "note"}]}`. For a file: a list of those
+objects, each with the `"schedule"` it belongs to (one-shot `at:` schedules list their single fire if it is
+still ahead). Times are shown in the schedule's (or `--tz`) time zone, each with its offset; a line between
+two times marks a change of the zone's offset (daylight saving time) and what it does to the schedule.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
 from symbi_lang.cli.common import EXIT_PROBLEMS, fail, parse_now
+
+if TYPE_CHECKING:
+    from symbi_lang.cron import CronSpec
+    from symbi_lang.zones import OffsetChange
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -107,6 +113,7 @@ def _expression_entry(expression: str, zone: str, n: int, start: datetime) -> di
         "expression": expression,
         "timezone": zone,
         "next": [_iso(t, zone) for t in times],
+        **dst_marks(spec, zone, times, start),
         "_describe": spec.describe(),
     }
 
@@ -146,6 +153,7 @@ def _file_entries(path: Path, n: int, start: datetime, tz: str | None, now: date
                     "expression": job.cron_expr,
                     "timezone": zone,
                     "next": [_iso(t, zone) for t in times],
+                    **dst_marks(spec, zone, times, start),
                     "_describe": spec.describe(),
                 }
             )
@@ -153,12 +161,14 @@ def _file_entries(path: Path, n: int, start: datetime, tz: str | None, now: date
             from symbi_lang.attime import parse_at
 
             when = parse_at(job.at, job.timezone or "UTC")
+            ahead = [when] if when > start else []
             entries.append(
                 {
                     "schedule": job.name,
                     "at": job.at,
                     "timezone": zone,
-                    "next": [_iso(when, zone)] if when > start else [],
+                    "next": [_iso(t, zone) for t in ahead],
+                    **dst_marks(None, zone, ahead),
                     "_describe": f"once, at {_iso(when, zone)}",
                 }
             )
@@ -190,11 +200,69 @@ def _text_entry(entry: dict[str, Any], now: datetime) -> str:
     lines = [f"{head}{what} ({entry['timezone']}): {entry['_describe']}"]
     if not entry["next"]:
         lines.append("  never fires again")
-    for iso in entry["next"]:
+    changes: dict[int, list[str]] = {}
+    for c in entry.get("dst_changes", []):
+        changes.setdefault(c["after_index"], []).append(f"  ~ {c['note']}")
+    lines.extend(changes.get(-1, []))
+    for i, iso in enumerate(entry["next"]):
         t = datetime.fromisoformat(iso)
         local = t.astimezone(zone)
-        lines.append(f"  {local:%a %Y-%m-%d %H:%M:%S} {local.tzname()}  {_relative(t, now)}")
+        offset = entry["offsets"][i]
+        lines.append(f"  {local:%a %Y-%m-%d %H:%M:%S} {local.tzname()} {offset}  {_relative(t, now)}")
+        lines.extend(changes.get(i, []))
     return "\n".join(lines) + "\n"
+
+
+def dst_marks(
+    spec: CronSpec | None, zone: str, times: list[datetime], start: datetime | None = None
+) -> dict[str, Any]:
+    """Each time's UTC offset, and every offset change between two consecutive times (`after_index`
+    -1: between `start` and the first time) with what it does to the schedule ("…: 01:30 runs once")."""
+    from symbi_lang.zones import format_offset, offset_changes
+
+    tz = ZoneInfo(zone)
+    offsets = [t.astimezone(tz).utcoffset() or timedelta(0) for t in times]
+    changes: list[dict[str, Any]] = []
+    bounds = ([start] if start is not None and times else []) + times
+    first = -1 if start is not None and times else 0
+    for i in range(len(bounds) - 1):
+        a, b = bounds[i], bounds[i + 1]
+        same = a.astimezone(tz).utcoffset() == b.astimezone(tz).utcoffset()
+        if same and b - a < timedelta(days=200):
+            continue
+        for change in offset_changes(tz, a, b):
+            changes.append(
+                {
+                    "after_index": i + first,
+                    "at": change.at.isoformat(),
+                    "from": format_offset(change.before),
+                    "to": format_offset(change.after),
+                    "note": f"{change.describe()}{_effect(spec, change)}",
+                }
+            )
+    return {"offsets": [format_offset(o) for o in offsets], "dst_changes": changes}
+
+
+def _effect(spec: CronSpec | None, change: OffsetChange) -> str:
+    """What the change does to this schedule, when it touches one of its times of day."""
+    from symbi_lang.zones import times_touched
+
+    if spec is None:
+        return ""
+    touched = times_touched(spec, change)
+    if not touched:
+        return ""
+    hi = max(
+        (change.at + change.before).replace(tzinfo=None), (change.at + change.after).replace(tzinfo=None)
+    )
+    first = touched[0].strftime("%H:%M:%S")
+    if change.forward:
+        if spec.is_fixed_time:
+            return f": {first} does not exist that day, so it runs once at {hi:%H:%M:%S}"
+        return f": its {len(touched)} time(s) from {first} do not exist that day and are skipped"
+    if spec.is_fixed_time:
+        return f": {first} happens twice, and it runs once (the first time)"
+    return f": its {len(touched)} time(s) from {first} happen twice, and it runs at both"
 
 
 def strip_private(entry: dict[str, Any]) -> dict[str, Any]:

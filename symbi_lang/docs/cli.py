@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,7 @@ from symbi_lang.cli.common import EXIT_PROBLEMS, EXIT_USAGE, fail, is_io_problem
 from symbi_lang.diagnostics import Severity, sort_diagnostics
 from symbi_lang.docs.generate import DocFormat, OutsideOutputError, render_site, write_site
 from symbi_lang.docs.model import build_site
+from symbi_lang.ir import JobDefinition
 from symbi_lang.render import render
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -38,6 +41,12 @@ def docs_command(
         ),
     ] = None,
     title: Annotated[str, typer.Option("--title", help="Title of the index page.")] = "Schedules",
+    with_ics: Annotated[
+        bool,
+        typer.Option(
+            "--with-ics", help="Also write calendar/<schedule>.ics and calendar/all.ics and link them."
+        ),
+    ] = False,
 ) -> None:
     """Generate HTML or Markdown documentation of schedules."""
     when = parse_now(now)
@@ -54,8 +63,11 @@ def docs_command(
         typer.echo("symbi docs: nothing written (fix the errors above first)", err=True)
         raise typer.Exit(EXIT_USAGE if any(is_io_problem(d) for d in errors) else EXIT_PROBLEMS)
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
-    site = build_site(analysis.jobset(), when, title=title)
-    files = render_site(site, fmt)
+    jobset = analysis.jobset()
+    site = build_site(jobset, when, title=title)
+    files = render_site(site, fmt, with_ics=with_ics)
+    if with_ics:
+        files.update(_calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when))
     try:
         result = write_site(files, output)
     except (OSError, OutsideOutputError) as e:
@@ -75,6 +87,18 @@ def summary(written: int, pages: int, removed: int, output: Path) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _calendars(jobs: Sequence[JobDefinition], slugs: dict[str, str], when: datetime) -> dict[str, str]:
+    """One calendar per schedule and one of them all, over the heat maps' window."""
+    from symbi_lang.cli.export import ics_text
+    from symbi_lang.docs.model import WINDOW
+
+    out = {"calendar/all.ics": ics_text(list(jobs), when, when + WINDOW)}
+    for job in jobs:
+        if job.name in slugs:
+            out[f"calendar/{slugs[job.name]}.ics"] = ics_text([job], when, when + WINDOW)
+    return out
 
 
 if __name__ == "__main__":

@@ -94,8 +94,11 @@ def _alt(title: str, schedule_or_site: ScheduleDoc | Site) -> str:
     return f"{title}: {picture(counts, title).caption}"
 
 
-def render_site(site: Site, fmt: DocFormat, env: Environment | None = None) -> dict[str, str]:
-    """Every output file of `site`: relative POSIX path → text."""
+def render_site(
+    site: Site, fmt: DocFormat, env: Environment | None = None, *, with_ics: bool = False
+) -> dict[str, str]:
+    """Every output file of `site`: relative POSIX path → text; `with_ics` links each schedule page to
+    its calendar (`calendar/<slug>.ics`, written by `symbi docs --with-ics`)."""
     files: dict[str, str] = {}
     if fmt is DocFormat.HTML:
         env = env or make_environment(fmt)
@@ -106,7 +109,7 @@ def render_site(site: Site, fmt: DocFormat, env: Environment | None = None) -> d
         for s in site.schedules:
             svg = Markup(_svg(env, s.name, s, f"heatmap-{s.slug}"))
             files[f"schedules/{s.slug}.html"] = env.get_template("schedule.html.j2").render(
-                site=site, schedule=s, svg=svg
+                site=site, schedule=s, svg=svg, ics=f"../calendar/{s.slug}.ics" if with_ics else None
             )
         return files
     env = env or make_environment(fmt)
@@ -117,7 +120,10 @@ def render_site(site: Site, fmt: DocFormat, env: Environment | None = None) -> d
     files["heatmaps/total.svg"] = _svg(svg_env, total_title, site, "total")
     for s in site.schedules:
         files[f"schedules/{s.slug}.md"] = env.get_template("schedule.md.j2").render(
-            site=site, schedule=s, svg_alt=_alt(s.name, s)
+            site=site,
+            schedule=s,
+            svg_alt=_alt(s.name, s),
+            ics=f"../calendar/{s.slug}.ics" if with_ics else None,
         )
         files[f"heatmaps/{s.slug}.svg"] = _svg(svg_env, s.name, s, f"heatmap-{s.slug}")
     return files

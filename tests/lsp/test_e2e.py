@@ -348,3 +348,28 @@ async def test_cross_file_duplicate_appears_in_the_other_open_document_and_goes_
     )
     closed = await client.publication(_uri("twin_b.symbi"), start=mark)
     assert list(closed.diagnostics) == []  # a closed document's diagnostics are cleared
+
+
+async def test_a_thundering_herd_is_a_warning_with_a_jitter_quick_fix(client: RecordingClient) -> None:
+    # 21 schedules every minute on second 0: a herd whatever "now" is (SYM220, issue 12).
+    blocks = "".join(
+        f'schedule herd_{i} {{\n  agent: "reporter"\n  cron: "0 * * * * *"\n}}\n' for i in range(21)
+    )
+    text = 'agent reporter {\n  command: ["echo", "hi"]\n}\n' + blocks
+    published = await _open(client, "herd.symbi", text)
+    herds = [d for d in published.diagnostics if d.code == "SYM220"]
+    assert len(herds) == 1
+    [herd] = herds
+    assert herd.severity == types.DiagnosticSeverity.Warning
+    assert herd.message.startswith("21 schedules fire in the same second")
+    assert herd.range.start.line == 5  # the first schedule's cron value
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=_uri("herd.symbi")),
+            range=herd.range,
+            context=types.CodeActionContext(diagnostics=[herd]),
+        )
+    )
+    assert actions is not None
+    titles = [a.title for a in actions if isinstance(a, types.CodeAction)]
+    assert 'Add `jitter: "30s"` to `herd_0`' in titles or 'add `jitter: "30s"` to `herd_0`' in titles

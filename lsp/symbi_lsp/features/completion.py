@@ -1,5 +1,6 @@
-"""Completion: field names valid in the current block, enum values, agent names of the workspace, and
-environment variable names after `${` inside a string."""
+"""Completion: field names valid in the current block, enum values, agent names of the workspace,
+environment variable names after `${` inside a string, and time zones, cron presets and runtime
+environment names (`features/value_words.py`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from lsprotocol import types
 from symbi_lang.ast import Block, StringValue
 from symbi_lang.schema import BLOCKS, Format, Shape, block_spec, field_spec
 from symbi_lsp.documents import ParsedDocument, WorkspaceAnalysis
+from symbi_lsp.features.value_words import value_word_items
 from symbi_lsp.locate import Cursor, locate, locate_while_typing, map_offset
 
 TRIGGER_CHARACTERS = ["{", '"', ":", " "]
@@ -53,6 +55,11 @@ def completions(
     value_of = _value_field(cursor, prefix)
     if value_of is not None:
         container, name = value_of
+        typed = prefix[prefix.rfind('"') + 1 :] if in_string and '"' in prefix else ""
+        typed_range = doc.lines.lsp_range_of_offsets(offset - len(typed), offset) if in_string else None
+        special = value_word_items(container, name, typed, typed_range, analysis, env)
+        if special is not None:
+            return special
         return _value_items(container, name, analysis, in_string=in_string)
     if in_string or not _NAME_SO_FAR.match(prefix):
         return []

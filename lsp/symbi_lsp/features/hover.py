@@ -12,6 +12,7 @@ from symbi_lang.ast import StringValue
 from symbi_lang.interpolation import Reference, references
 from symbi_lang.schema import block_spec, field_spec
 from symbi_lsp.documents import ParsedDocument, WorkspaceAnalysis
+from symbi_lsp.features.zones import zone_markdown
 from symbi_lsp.locate import Cursor, block_head_at, locate
 from symbi_lsp.timing import Timing, at_timing, cron_timing, format_time, relative, schedule_timezone
 
@@ -66,6 +67,8 @@ def _value_hover(name: str, cursor: Cursor, analysis: WorkspaceAnalysis, now: da
         return timing_markdown(cron_timing(cursor.value.value, tz, now, HOVER_FIRES), now)
     if name == "at":
         return timing_markdown(at_timing(cursor.value.value, tz, now), now)
+    if name == "timezone":
+        return zone_markdown(cursor.value.value, now)
     if name == "agent":
         found = analysis.find_agent(cursor.value.value)
         if found is None:

@@ -914,6 +914,14 @@ def deny(
         _print(f"denied run {run.id} of {run.job_name}: {reason}\n")
 
 
+# `cron backfill` and `cron explain` live in their own modules (issue 12).
+from symbi_runtime.cli.backfill import backfill_command  # noqa: E402
+from symbi_runtime.cli.explain import explain_command  # noqa: E402
+
+app.command("backfill")(backfill_command)
+app.command("explain")(explain_command)
+
+
 if __name__ == "__main__":
     app()
 

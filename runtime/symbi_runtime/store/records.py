@@ -54,6 +54,7 @@ class Trigger(StrEnum):
     SCHEDULE = "schedule"
     MANUAL = "manual"
     CATCHUP = "catchup"
+    BACKFILL = "backfill"  # `symbi cron backfill`: a past fire run now, under that fire's key
 
 
 # Audit event names per transition (the spec's SecurityEventType names plus the ones it lacks).

@@ -6,7 +6,7 @@ Forms, each a comment line:
                                       last caret; the text after the code must occur in the message
   `# expect: SYM701 @ 4:10`           a diagnostic starting at line 4, column 10 (any end)
   `# expect: SYM701 @ 4:10-4:14 text` with its end position too
-  `# ctx: strict now=2026-06-01T00:00:00Z env=A,B custom=pager slack_default`
+  `# ctx: strict now=2026-06-01T00:00:00Z env=A,B custom=pager slack_default herd=3`
                                       the CheckContext for the file (or for a case directory's run)
 A case is a file, or a directory whose files are checked together in one run.
 """
@@ -86,6 +86,7 @@ def read_context(texts: list[str]) -> CheckContext:
     """The `# ctx:` settings of a case (defaults: fixed now, empty environment)."""
     now = DEFAULT_NOW
     strict = slack = False
+    herd = CheckContext().herd_threshold
     env: dict[str, str] = {}
     custom: set[str] = set()
     for text in texts:
@@ -105,10 +106,17 @@ def read_context(texts: list[str]) -> CheckContext:
                     env.update({name: "set" for name in value.split(",") if name})
                 elif key == "custom":
                     custom.update(value.split(","))
+                elif key == "herd":
+                    herd = int(value)
                 else:
                     raise ValueError(f"unknown ctx setting {word!r}")
     return CheckContext(
-        env=env, strict=strict, now=now, custom_channels=frozenset(custom), slack_default_channel=slack
+        env=env,
+        strict=strict,
+        now=now,
+        custom_channels=frozenset(custom),
+        slack_default_channel=slack,
+        herd_threshold=herd,
     )
 
 

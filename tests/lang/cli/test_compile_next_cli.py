@@ -98,7 +98,7 @@ def test_next_for_an_expression_in_json(symbi: Symbi, files: Path) -> None:
     )
     assert r.code == 0, r.err
     doc = json.loads(r.out)
-    assert list(doc) == ["expression", "timezone", "next"]
+    assert list(doc) == ["expression", "timezone", "next", "offsets", "dst_changes"]
     # 02:30 does not exist on 2026-03-08 (spring forward): Vixie cron fires once at 03:00 instead.
     assert doc["next"] == [
         "2026-03-08T03:00:00-04:00",
@@ -107,6 +107,44 @@ def test_next_for_an_expression_in_json(symbi: Symbi, files: Path) -> None:
     ]
     times = [datetime.fromisoformat(t) for t in doc["next"]]
     assert times == sorted(times)
+    assert doc["offsets"] == ["-04:00", "-04:00", "-04:00"]
+    # The change happened between --after and the first fire (index -1), and it moved that fire.
+    [change] = doc["dst_changes"]
+    assert change["after_index"] == -1
+    assert (change["at"], change["from"], change["to"]) == ("2026-03-08T07:00:00+00:00", "-05:00", "-04:00")
+    assert change["note"].endswith("02:30:00 does not exist that day, so it runs once at 03:00:00")
+
+
+def test_next_marks_a_fall_back_between_two_fires(symbi: Symbi) -> None:
+    r = symbi("next", "0 30 1 * * *", "-n", "3", "--after", "2026-10-24T12:00:00Z", "--tz", "Europe/London")
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    assert lines[1].startswith("  Sun 2026-10-25 01:30:00 BST +01:00  ")
+    assert lines[2] == (
+        "  ~ clocks go back 1h at 2026-10-25 02:00 (BST +01:00 → GMT +00:00): "
+        "01:30:00 happens twice, and it runs once (the first time)"
+    )
+    assert lines[3].startswith("  Mon 2026-10-26 01:30:00 GMT +00:00  ")
+    # A wildcard-hour job follows real time: the repeated half-hours run in both passes.
+    j = symbi(
+        "next",
+        "0 */30 1 * * *",
+        "-n",
+        "5",
+        "--after",
+        "2026-10-24T12:00:00Z",
+        "--tz",
+        "Europe/London",
+        "--format",
+        "json",
+    )
+    doc = json.loads(j.out)
+    assert doc["offsets"] == ["+01:00", "+01:00", "+00:00", "+00:00", "+00:00"]
+    [change] = doc["dst_changes"]
+    assert change["after_index"] == 1
+    assert change["note"].endswith("its 2 time(s) from 01:00:00 happen twice, and it runs at both")
+    # Offsets agree with the ISO strings they sit beside.
+    assert [t[-6:] for t in doc["next"]] == doc["offsets"]
 
 
 def test_next_for_a_file_lists_every_schedule(symbi: Symbi, files: Path) -> None:
@@ -125,13 +163,13 @@ def test_next_text_output(symbi: Symbi, files: Path) -> None:
     assert r.code == 0
     lines = r.out.splitlines()
     assert lines[0] == "0 0 9 * * 1-5 (UTC): at 09:00:00, Monday through Friday"
-    assert lines[1] == "  Tue 2036-11-25 09:00:00 UTC  in 1d 3h"  # relative to now
-    assert lines[2] == "  Wed 2036-11-26 09:00:00 UTC  in 2d 3h"
+    assert lines[1] == "  Tue 2036-11-25 09:00:00 UTC +00:00  in 1d 3h"  # relative to now
+    assert lines[2] == "  Wed 2036-11-26 09:00:00 UTC +00:00  in 2d 3h"
     past = symbi("next", "0 0 9 * * 1-5", "-n", "1", "--after", "2020-01-01T00:00:00Z", *now)
-    assert past.out.splitlines()[1].startswith("  Wed 2020-01-01 09:00:00 UTC  ")
+    assert past.out.splitlines()[1].startswith("  Wed 2020-01-01 09:00:00 UTC +00:00  ")
     assert past.out.rstrip().endswith(" ago")
     default = symbi("next", "0 0 9 * * 1-5", "-n", "1", *now)  # --after defaults to --now
-    assert default.out.splitlines()[1] == "  Mon 2036-11-24 09:00:00 UTC  in 3h 0m"
+    assert default.out.splitlines()[1] == "  Mon 2036-11-24 09:00:00 UTC +00:00  in 3h 0m"
     never = symbi("next", "0 0 0 30 2 *")
     assert never.code == 1
     assert "never fires" in never.err

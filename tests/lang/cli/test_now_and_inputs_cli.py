@@ -59,7 +59,7 @@ def test_next_reads_a_folder_like_check(symbi: Symbi, tmp_path: Path) -> None:
     assert r.code == 0, r.err
     assert r.out == (
         "launch: 2030-06-01T09:00:00Z (UTC): once, at 2030-06-01T09:00:00+00:00\n"
-        "  Sat 2030-06-01 09:00:00 UTC  in 1d 0h\n"
+        "  Sat 2030-06-01 09:00:00 UTC +00:00  in 1d 0h\n"
     )
     assert "field" not in r.err  # never read as a cron expression ("has 1 field")
 

@@ -120,6 +120,43 @@ def test_check_does_not_import_jinja2(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines()[-1] == "False"
 
 
+def test_with_ics_writes_a_calendar_per_schedule_and_links_it(tmp_path: Path) -> None:
+    import icalendar
+
+    for fmt, ext in (("html", "html"), ("md", "md")):
+        out = tmp_path / f"site-{fmt}"
+        r = run_symbi(
+            "docs",
+            str(FIXTURES),
+            "-o",
+            str(out),
+            "--format",
+            fmt,
+            "--now",
+            NOW_ISO,
+            "--with-ics",
+            cwd=tmp_path,
+        )
+        assert r.code == 0, r.err
+        pages = sorted((out / "schedules").glob(f"*.{ext}"))
+        assert pages
+        names: set[str] = set()
+        for page in pages:
+            calendar = out / "calendar" / f"{page.stem}.ics"
+            assert "../calendar/" + calendar.name in page.read_text(encoding="utf-8")
+            parsed = icalendar.Calendar.from_ical(calendar.read_bytes())
+            summaries = {str(e["SUMMARY"]) for e in parsed.walk("VEVENT")}
+            assert len(summaries) <= 1  # one schedule per calendar
+            names |= summaries
+        whole = icalendar.Calendar.from_ical((out / "calendar" / "all.ics").read_bytes())
+        assert names and {str(e["SUMMARY"]) for e in whole.walk("VEVENT")} == names
+    plain = run_symbi("docs", str(FIXTURES), "-o", str(tmp_path / "plain"), "--now", NOW_ISO, cwd=tmp_path)
+    assert plain.code == 0 and not (tmp_path / "plain" / "calendar").exists()
+    assert "calendar/" not in "".join(
+        p.read_text(encoding="utf-8") for p in (tmp_path / "plain").rglob("*.html")
+    )
+
+
 def _one_schedule(name: str) -> str:
     agent = 'agent a {\n  command: ["true"]\n}\n'
     return f'schedule {name} {{\n  agent: "a"\n  cron: "0 0 9 * * *"\n}}\n\n' + agent

@@ -1,0 +1,195 @@
+"""`symbi simulate PATHS… [--from ISO] [--days N] [--format text|json|svg] [--duration NAME=SECONDS]`.
+
+A pure function of the files, `symbi.toml` and `--from`: no database is opened and no agent runs (see
+`symbi_runtime/simulate.py`). Exit 0 after reporting, 1 when the files have errors, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from symbi_runtime.cli.common import environment, fail, load_cli_config
+from symbi_runtime.simulate import Simulation, SimulationTooLarge, simulate
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+COMMAND = "simulate"
+_BAR_WIDTH = 40
+
+
+class SimulateFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    SVG = "svg"
+
+
+@app.command(name=COMMAND)
+def simulate_command(
+    paths: Annotated[list[str], typer.Argument(help="Files or directories (searched for *.symbi).")],
+    start_text: Annotated[
+        str | None, typer.Option("--from", help="Start of the window (ISO 8601; naive = UTC). Default: now.")
+    ] = None,
+    days: Annotated[
+        float, typer.Option("--days", help="Length of the window in days.", min=0.001, max=366)
+    ] = 7,
+    fmt: Annotated[
+        SimulateFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = SimulateFormat.TEXT,
+    duration: Annotated[
+        list[str] | None,
+        typer.Option("--duration", help="NAME=SECONDS: how long a schedule's (or agent's) runs take."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="symbi.toml (default: ./symbi.toml).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the jitter draws.")] = 0,
+) -> None:
+    """Replay schedules over a window with the runtime's rules and report load, skips and denials."""
+    from symbi_lang.api import CheckContext
+    from symbi_lang.cli.check import exit_code, run_check
+    from symbi_lang.cli.common import sources_map
+    from symbi_lang.cli.export import parse_instant
+    from symbi_lang.render import Format, render
+
+    env = environment()
+    cfg = load_cli_config(COMMAND, config, env)
+    durations = _durations(duration or [])
+    start = parse_instant(start_text, "--from")
+    analysis, sources = run_check(paths, CheckContext(env=dict(env), now=start))
+    code = exit_code(analysis.diagnostics, strict=False)
+    if code:
+        sys.stderr.write(render(analysis.diagnostics, Format.TEXT, sources=sources_map(sources)))
+        raise typer.Exit(code)
+    if not sources:
+        fail(COMMAND, "no .symbi files found in the given paths")
+    jobs = analysis.jobset().jobs
+    unknown = sorted(set(durations) - {j.name for j in jobs} - {j.agent_id for j in jobs})
+    if unknown:
+        fail(COMMAND, f"--duration {unknown[0]}: no schedule or agent of that name")
+    try:
+        sim = simulate(jobs, start, days, cfg.scheduler, durations=durations, seed=seed)
+    except SimulationTooLarge as e:
+        fail(COMMAND, str(e))
+    if fmt is SimulateFormat.JSON:
+        sys.stdout.write(json.dumps(to_json(sim), indent=2) + "\n")
+    elif fmt is SimulateFormat.SVG:
+        sys.stdout.write(to_svg(sim))
+    else:
+        sys.stdout.write(to_text(sim))
+
+
+def _durations(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not sep or not name or seconds < 0:
+            fail(COMMAND, f"--duration {item}: expected NAME=SECONDS (e.g. nightly_report=120)")
+        out[name] = seconds
+    return out
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.astimezone(UTC).isoformat()
+
+
+def to_json(sim: Simulation) -> dict[str, Any]:
+    """The simulation for tools: every run, fires per hour, the peak second, concurrency, what did not run."""
+    when, many = sim.peak_second()
+    peak, p99, peak_at = sim.concurrency()
+    return {
+        "from": _iso(sim.start),
+        "to": _iso(sim.end),
+        "max_concurrent_jobs": sim.max_concurrent_jobs,
+        "fires_per_hour": sim.fires_per_hour(),
+        "peak_second": {"at": _iso(when), "fires": many},
+        "concurrency": {"peak": peak, "p99": p99, "peak_at": _iso(peak_at)},
+        "not_run": [
+            {
+                "schedule": r.job,
+                "scheduled_for": _iso(r.scheduled_for),
+                "status": r.status,
+                "reason": r.reason,
+            }
+            for r in sim.not_run()
+        ],
+        "runs": [
+            {
+                "schedule": r.job,
+                "scheduled_for": _iso(r.scheduled_for),
+                "trigger": r.trigger,
+                "status": r.status,
+                "jitter_seconds": r.jitter_seconds,
+                "started_at": _iso(r.started_at),
+                "finished_at": _iso(r.finished_at),
+                "reason": r.reason,
+            }
+            for r in sim.runs
+        ],
+    }
+
+
+def to_text(sim: Simulation) -> str:
+    """A summary and a terminal bar chart of fires per hour (rich renders the bars)."""
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.table import Table
+
+    when, many = sim.peak_second()
+    peak, p99, peak_at = sim.concurrency()
+    not_run = sim.not_run()
+    out = StringIO()
+    console = Console(file=out, width=100, color_system=None, highlight=False, soft_wrap=True)
+    console.print(
+        f"window {sim.start:%Y-%m-%d %H:%M:%S}Z → {sim.end:%Y-%m-%d %H:%M:%S}Z: {len(sim.runs)} run(s)"
+    )
+    if when is not None:
+        console.print(f"peak second: {many} fire(s) at {when:%Y-%m-%d %H:%M:%S}Z")
+    at = f" (from {peak_at:%Y-%m-%d %H:%M:%S}Z)" if peak_at else ""
+    console.print(
+        f"concurrency: peak {peak}{at}, p99 {p99} (max_concurrent_jobs = {sim.max_concurrent_jobs})"
+    )
+    hours = sim.fires_per_hour()
+    if hours:
+        top = max(hours.values())
+        table = Table(title="fires per hour (UTC)", show_edge=False, box=None, pad_edge=False)
+        table.add_column("hour")
+        table.add_column("fires", justify="right")
+        table.add_column("")
+        for hour, n in hours.items():
+            table.add_row(hour.replace("T", " ") + ":00", str(n), "█" * max(1, round(_BAR_WIDTH * n / top)))
+        console.print(table)
+    if not_run:
+        console.print(f"{len(not_run)} fire(s) would not run:")
+        for r in not_run:
+            console.print(f"  {r.scheduled_for:%Y-%m-%d %H:%M:%S}Z  {r.job}  {r.status}: {r.reason or ''}")
+    else:
+        console.print("every fire would run")
+    return out.getvalue()
+
+
+def to_svg(sim: Simulation) -> str:
+    """The fires as a weekday × hour heat map in the style of `symbi docs`."""
+    from symbi_lang.docs.generate import DocFormat, make_environment
+    from symbi_lang.docs.heatmap import count_instants
+    from symbi_lang.docs.svg import picture
+
+    counts = count_instants((r.scheduled_for for r in sim.runs), "UTC", sim.start, sim.end)
+    env = make_environment(DocFormat.MD)
+    title = f"simulated fires {sim.start:%Y-%m-%d} – {sim.end:%Y-%m-%d} (UTC)"
+    return env.get_template("heatmap.svg.j2").render(pic=picture(counts, title), id="simulate") + "\n"
+
+
+if __name__ == "__main__":
+    app()

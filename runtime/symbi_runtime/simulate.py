@@ -1,0 +1,301 @@
+"""What would the scheduler do over a window, without a database or agents: `symbi simulate`.
+
+This is not a second scheduler. Each decision is the runtime's own function, called as the scheduler
+calls it: `timing.first_fire` / `plan_due_fire` (due fires, catch-up of a passed one-shot, jitter drawn by
+`jitter_for`, the `max_concurrent` skip), `policy.evaluate` at the moment a run starts (`allowed_hours`,
+environment, capabilities, approval), the global `max_concurrent_jobs` slots handed out first-come
+first-served like the scheduler's `_Slots`, and `max_runtime` cutting a run short (`timed_out`). Only the
+passage of time is simulated: an event queue stands in for the clock, and each agent "runs" for its
+expected duration. `tests/runtime/test_simulate.py` runs the real scheduler on a fake clock over the same
+window and checks both record the same fires, skips and denials.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections import Counter, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from symbi_lang.ir import JobDefinition
+from symbi_runtime import policy, timing
+from symbi_runtime.catchup import CatchupSettings, plan_due_fire
+from symbi_runtime.config import SchedulerConfig
+from symbi_runtime.store import RunStatus, Trigger
+
+#: A simulation records at most this many runs (memory grows with them); past it, shorten the window.
+MAX_RUNS = 1_000_000
+
+
+class SimulationTooLarge(ValueError):
+    """The window holds more runs than `MAX_RUNS`."""
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedRun:
+    """One run the scheduler would record: its fire, how it ended, when it ran, and why not if it did not."""
+
+    job: str
+    scheduled_for: datetime
+    trigger: str
+    status: str
+    jitter_seconds: float = 0.0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """Every run in [start, end) in fire order, and what `max_concurrent_jobs` was."""
+
+    start: datetime
+    end: datetime
+    runs: tuple[SimulatedRun, ...]
+    max_concurrent_jobs: int
+
+    def fires_per_hour(self) -> dict[str, int]:
+        """Runs by the UTC hour of their fire (`YYYY-MM-DDTHH`), skips and denials included."""
+        return dict(sorted(Counter(r.scheduled_for.strftime("%Y-%m-%dT%H") for r in self.runs).items()))
+
+    def peak_second(self) -> tuple[datetime | None, int]:
+        """The fire instant shared by the most runs, and how many."""
+        counts = Counter(r.scheduled_for for r in self.runs if r.trigger == Trigger.SCHEDULE)
+        if not counts:
+            return None, 0
+        when, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return when, n
+
+    def concurrency(self) -> tuple[int, int, datetime | None]:
+        """Runs executing at once, sampled each second of the window: (peak, p99, when the peak began)."""
+        spans = [(r.started_at, r.finished_at) for r in self.runs if r.started_at and r.finished_at]
+        moments: list[tuple[datetime, int]] = []
+        for a, b in spans:
+            if b > a:
+                moments += [(a, 1), (b, -1)]
+        moments.sort(key=lambda m: (m[0], m[1]))
+        level, peak, peak_at = 0, 0, None
+        per_second: Counter[int] = Counter()  # seconds spent at each level
+        last = self.start
+        for t, delta in moments:
+            t = min(max(t, self.start), self.end)
+            per_second[level] += int((t - last).total_seconds())
+            last = t
+            level += delta
+            if level > peak:
+                peak, peak_at = level, t
+        per_second[level] += int((self.end - last).total_seconds())
+        total = sum(per_second.values())
+        p99, seen = 0, 0
+        for lvl in sorted(per_second):
+            seen += per_second[lvl]
+            if total and seen >= 0.99 * total:
+                p99 = lvl
+                break
+        return peak, p99, peak_at
+
+    def not_run(self) -> list[SimulatedRun]:
+        """Fires that would be skipped, denied, missed or parked for approval."""
+        return [
+            r
+            for r in self.runs
+            if r.status not in (RunStatus.SUCCEEDED, RunStatus.TIMED_OUT, RunStatus.RUNNING)
+        ]
+
+
+@dataclass(order=True)
+class _Event:
+    at: datetime
+    order: int  # finishes before claims before starts at one instant; then first come first served
+    seq: int
+    action: str = field(compare=False)
+    run: int = field(compare=False)
+
+
+_FINISH, _READY = 0, 2
+
+
+def simulate(
+    jobs: Sequence[JobDefinition],
+    start: datetime,
+    days: float,
+    config: SchedulerConfig,
+    *,
+    durations: Mapping[str, float] | None = None,
+    seed: int = 0,
+    max_runs: int = MAX_RUNS,
+) -> Simulation:
+    """Replay `jobs` from `start` for `days`; `durations` maps a schedule or agent name to seconds
+    (default: the schedule's `max_runtime`, else 0)."""
+    start = start.astimezone(UTC)
+    end = start + timedelta(days=days)
+    rng = random.Random(seed)
+    settings = CatchupSettings(
+        window_seconds=config.catchup_window_seconds,
+        max_runs=config.catchup_max_runs,
+        grace_seconds=max(5.0, 3 * config.tick_interval_seconds),
+        max_jitter_seconds=config.max_jitter_seconds,
+        enabled=config.enable_missed_run_catchup,
+    )
+    by_name = {j.name: j for j in jobs}
+    next_fire: dict[str, datetime | None] = {j.name: timing.first_fire(j, start) for j in jobs}
+    in_flight: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    dead: set[str] = set()
+    free = max(1, config.max_concurrent_jobs)
+    waiting: deque[int] = deque()
+    runs: list[dict[str, object]] = []
+    events: list[_Event] = []
+    seq = itertools.count()
+
+    def push(at: datetime, order: int, action: str, run: int) -> None:
+        heapq.heappush(events, _Event(at, order, next(seq), action, run))
+
+    def duration_of(job: JobDefinition) -> float:
+        given = (durations or {}).get(job.name, (durations or {}).get(job.agent_id))
+        if given is not None:
+            return float(given)
+        return float(job.policy.max_runtime_seconds or 0.0)
+
+    def begin(i: int, now: datetime, *, claimed_running: bool = False) -> None:
+        run = runs[i]
+        job = by_name[str(run["job"])]
+        if job.name in dead and not claimed_running:
+            # As `_run_task`: a run that waited (jitter, a slot) re-reads its job before starting.
+            run["status"], run["reason"] = RunStatus.SKIPPED, "job was dead_letter before the run started"
+            push(now, _FINISH, "finish", i)
+            return
+        run["started_at"] = now
+        decision, _ = policy.evaluate(
+            job, job.agent, policy.PolicyContext(environment=config.environment, now=now, approved=False)
+        )
+        if isinstance(decision, policy.Deny | policy.RequiresApproval):
+            denied = isinstance(decision, policy.Deny)
+            run["status"] = RunStatus.DENIED if denied else RunStatus.AWAITING_APPROVAL
+            run["reason"] = decision.reason
+            run["finished_at"] = now
+            push(now, _FINISH, "finish", i)
+            return
+        took = duration_of(job)
+        limit = job.policy.max_runtime_seconds
+        if limit is not None and limit > 0 and took >= limit:
+            run["status"], took = RunStatus.TIMED_OUT, limit
+            run["reason"] = f"exceeded max_runtime ({job.policy.max_runtime or f'{limit:g}s'})"
+        else:
+            run["status"] = RunStatus.SUCCEEDED
+        run["finished_at"] = now + timedelta(seconds=took)
+        push(now + timedelta(seconds=took), _FINISH, "finish", i)
+
+    def acquire(i: int, now: datetime) -> None:
+        nonlocal free
+        if free > 0 and not waiting:
+            free -= 1
+            begin(i, now)
+        else:
+            waiting.append(i)
+
+    def finish(i: int, now: datetime) -> None:
+        """A run ends: the store's dead-letter rule (`max_retries` consecutive failures), then its slot."""
+        run = runs[i]
+        name = str(run["job"])
+        in_flight[name] -= 1
+        if run.get("started_at") is not None and run["status"] in (RunStatus.SUCCEEDED, RunStatus.TIMED_OUT):
+            if run["status"] == RunStatus.SUCCEEDED:
+                failures[name] = 0
+            else:
+                failures[name] += 1
+                limit = by_name[name].max_retries
+                limit = config.default_max_retries if limit is None else limit
+                if failures[name] >= max(1, limit) and name not in dead:
+                    dead.add(name)
+                    next_fire[name] = None
+                    run["reason"] = (
+                        f"{run['reason']}; job moved to dead_letter after {failures[name]} failures"
+                    )
+        release(now)  # every run that reached `begin` held a global slot
+
+    def release(now: datetime) -> None:
+        nonlocal free
+        if waiting:
+            begin(waiting.popleft(), now)  # the slot moves straight to the first waiter
+        else:
+            free += 1
+
+    def claim(now: datetime) -> None:
+        nonlocal free
+        due = sorted((t, name) for name, t in next_fire.items() if t is not None and t <= now)
+        for fire, name in due:
+            job = by_name[name]
+            plan = plan_due_fire(job, fire, now, in_flight=in_flight[name], settings=settings, rng=rng)
+            next_fire[name] = plan.new_next
+            for new in plan.runs:
+                i = len(runs)
+                if i >= max_runs:
+                    raise SimulationTooLarge(
+                        f"more than {max_runs} runs by {now.isoformat()}: simulate fewer days or schedules"
+                    )
+                runs.append(
+                    {
+                        "job": name,
+                        "scheduled_for": new.scheduled_for,
+                        "trigger": str(new.trigger),
+                        "status": str(new.status),
+                        "jitter": new.jitter_seconds,
+                        "reason": new.error,
+                    }
+                )
+                if new.status != RunStatus.PENDING:
+                    continue
+                in_flight[name] += 1
+                # As the scheduler's claim: a scheduled run without jitter starts in the claim if a slot
+                # is free; others wait for their jitter, then queue for a slot.
+                if new.trigger == Trigger.SCHEDULE and new.jitter_seconds == 0 and free > 0 and not waiting:
+                    free -= 1
+                    begin(i, now, claimed_running=True)
+                else:
+                    ready = max(now, new.scheduled_for + timedelta(seconds=new.jitter_seconds))
+                    push(ready, _READY, "ready", i)
+
+    now = start
+    claim(now)  # fires already due at the start (a passed one-shot `at`)
+    while True:
+        upcoming = [t for t in next_fire.values() if t is not None]
+        t_fire = min(upcoming) if upcoming else None
+        t_event = events[0].at if events else None
+        candidates = [t for t in (t_fire, t_event) if t is not None and t < end]
+        if not candidates:
+            break
+        now = min(candidates)
+        while events and events[0].at == now and events[0].order == _FINISH:
+            finish(heapq.heappop(events).run, now)
+        if t_fire is not None and t_fire <= now:
+            claim(now)
+        while events and events[0].at == now:
+            ev = heapq.heappop(events)
+            if ev.action == "finish":
+                finish(ev.run, now)
+            else:
+                acquire(ev.run, now)
+    return Simulation(start, end, tuple(_frozen(r) for r in runs), max(1, config.max_concurrent_jobs))
+
+
+def _frozen(run: Mapping[str, object]) -> SimulatedRun:
+    started = run.get("started_at")
+    finished = run.get("finished_at")
+    status = str(run["status"])
+    if status == RunStatus.PENDING:
+        status = RunStatus.RUNNING if started is not None else RunStatus.PENDING
+    jitter = run.get("jitter", 0.0)
+    return SimulatedRun(
+        job=str(run["job"]),
+        scheduled_for=run["scheduled_for"],  # type: ignore[arg-type]
+        trigger=str(run["trigger"]),
+        status=status,
+        jitter_seconds=float(jitter) if isinstance(jitter, int | float) else 0.0,
+        started_at=started if isinstance(started, datetime) else None,
+        finished_at=finished if isinstance(finished, datetime) else None,
+        reason=str(run["reason"]) if run.get("reason") else None,
+    )

@@ -1,0 +1,103 @@
+"""`symbi simulate` through the real console entry: text, JSON and SVG, durations, and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+FLEET = """\
+agent worker {
+  command: ["echo", "hi"]
+}
+
+schedule slow {
+  agent: "worker"
+  cron: "0 * * * * *"
+}
+
+schedule gated {
+  agent: "worker"
+  cron: "30 */3 * * * *"
+  policy { allowed_hours: { start: "12:00", end: "12:30" } }
+}
+"""
+
+FROM = "2027-03-02T12:00:00Z"
+
+
+def simulate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "fleet.symbi").write_text(FLEET, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "simulate", "fleet.symbi", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_json_reports_skips_denials_and_load(tmp_path: Path) -> None:
+    r = simulate(
+        tmp_path,
+        "--from",
+        FROM,
+        "--days",
+        "0.0417",
+        "--duration",
+        "slow=90",
+        "--duration",
+        "gated=10",
+        "--format",
+        "json",
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["from"] == "2027-03-02T12:00:00+00:00"
+    runs = doc["runs"]
+    slow = [x for x in runs if x["schedule"] == "slow"]
+    # 90 s runs every minute with max_concurrent 1: every other fire is skipped.
+    assert [x["status"] for x in slow[:4]] == ["succeeded", "skipped", "succeeded", "skipped"]
+    gated = {x["scheduled_for"][11:19]: x["status"] for x in runs if x["schedule"] == "gated"}
+    assert gated["12:27:30"] == "succeeded" and gated["12:30:30"] == "denied"
+    denied = [x for x in doc["not_run"] if x["status"] == "denied"]
+    assert denied and "allowed_hours" in denied[0]["reason"]
+    assert doc["concurrency"]["peak"] == 2 and doc["concurrency"]["p99"] >= 1
+    assert sum(doc["fires_per_hour"].values()) == len(runs)
+    assert doc["peak_second"]["fires"] == 1
+
+
+def test_the_same_inputs_give_the_same_output(tmp_path: Path) -> None:
+    a = simulate(tmp_path, "--from", FROM, "--days", "1", "--format", "json")
+    b = simulate(tmp_path, "--from", FROM, "--days", "1", "--format", "json")
+    assert a.returncode == 0 and a.stdout == b.stdout
+
+
+def test_text_has_a_bar_chart_and_the_reasons(tmp_path: Path) -> None:
+    r = simulate(tmp_path, "--from", FROM, "--days", "0.1", "--duration", "worker=90")
+    assert r.returncode == 0, r.stderr
+    assert "fires per hour (UTC)" in r.stdout
+    assert "████" in r.stdout
+    assert "gated  denied: allowed_hours: 12:30 UTC is outside the window" in r.stdout
+    assert "slow  skipped: job already has 1 run(s) in flight (max_concurrent = 1)" in r.stdout
+
+
+def test_svg_is_a_heat_map(tmp_path: Path) -> None:
+    r = simulate(tmp_path, "--from", FROM, "--days", "7", "--format", "svg")
+    assert r.returncode == 0, r.stderr
+    root = ET.fromstring(r.stdout)
+    assert root.tag.endswith("svg")
+    assert "simulated fires 2027-03-02" in r.stdout
+
+
+def test_bad_input_is_a_usage_error(tmp_path: Path) -> None:
+    r = simulate(tmp_path, "--duration", "slow")
+    assert r.returncode == 2 and "--duration slow: expected NAME=SECONDS" in r.stderr
+    r = simulate(tmp_path, "--duration", "nobody=3")
+    assert r.returncode == 2 and "--duration nobody: no schedule or agent of that name" in r.stderr
+    r = simulate(tmp_path, "--from", "someday")
+    assert r.returncode == 2 and "--from someday: not an ISO 8601" in r.stderr
+    assert "Traceback" not in r.stderr
