@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,12 +13,13 @@ class CheckContext:
 
     `env` supplies `${VAR}` values (the CLI passes the process environment plus `--env-file`);
     `strict` turns unset variables into errors; `now` (aware; None = the real time) decides whether an
-    `at` is in the past; `custom_channels` are delivery channels registered with the runtime;
+    `at` is in the past; `custom_channels` are delivery channels registered with the runtime (a set that
+    may be computed on first use);
     `slack_default_channel` says a default Slack channel is configured.
     """
 
     env: Mapping[str, str] = field(default_factory=dict)
     strict: bool = False
     now: datetime | None = None
-    custom_channels: frozenset[str] = frozenset()
+    custom_channels: Set[str] = frozenset()
     slack_default_channel: bool = False
