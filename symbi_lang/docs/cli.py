@@ -6,6 +6,7 @@ Exit 0 after writing, 1 when the files have errors (the diagnostics are printed,
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ import typer
 from symbi_lang.api import CheckContext, analyze, collect_sources
 from symbi_lang.cli.common import EXIT_PROBLEMS, EXIT_USAGE, fail, is_io_problem, sources_map
 from symbi_lang.diagnostics import Severity, sort_diagnostics
-from symbi_lang.docs.generate import DocFormat, OutsideOutputError, render_site, write_site
+from symbi_lang.docs.generate import DocFormat, OutsideOutputError, site_pages, write_site
 from symbi_lang.docs.model import build_site
 from symbi_lang.render import render
 
@@ -69,10 +70,13 @@ def docs_command(
         typer.echo("symbi docs: nothing written (fix the errors above first)", err=True)
         raise typer.Exit(EXIT_USAGE if any(is_io_problem(d) for d in errors) else EXIT_PROBLEMS)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
-    site = build_site(analysis.jobset(), when, title=title)
-    files = render_site(site, fmt)
+    jobset = analysis.jobset()
+    # The syntax trees and texts are not needed for the pages: free them before building the site.
+    del analysis, sources
+    gc.collect()
+    site = build_site(jobset, when, title=title)
     try:
-        written = write_site(files, output)
+        written = write_site(site_pages(site, fmt), output)  # rendered and written one page at a time
     except (OSError, OutsideOutputError) as e:
         raise fail(f"cannot write to {output}: {e}") from None
     if warnings:
