@@ -32,7 +32,7 @@ from symbi_runtime.clock import FakeClock
 from symbi_runtime.config import Config, SchedulerConfig
 from symbi_runtime.pipeline import NullMetrics
 from symbi_runtime.runtime import Runtime
-from symbi_runtime.store import Store
+from symbi_runtime.store import SqliteStore
 
 from symbi_lang.ir import JobDefinition, JobSet, SessionMode
 
@@ -152,7 +152,7 @@ def apscheduler_bulk_add(n: int) -> float:
 
 
 def bulk_add(n: int, tmp: Path) -> float:
-    store = Store.open(tmp / "bulk.db")
+    store = SqliteStore.open(tmp / "bulk.db")
     t0 = time.perf_counter()
     store.upsert_jobs(list(jobs(n).jobs), now=T0)
     elapsed = time.perf_counter() - t0
@@ -162,7 +162,7 @@ def bulk_add(n: int, tmp: Path) -> float:
 
 async def startup_after_downtime(tmp: Path) -> tuple[float, int]:
     db = tmp / "down.db"
-    store = Store.open(db)
+    store = SqliteStore.open(db)
     store.upsert_jobs(list(jobs(1, "* * * * * *", "tick").jobs), now=T0)
     store.close()
     clock = FakeClock(T0 + timedelta(days=30))
@@ -179,13 +179,35 @@ async def startup_after_downtime(tmp: Path) -> tuple[float, int]:
     return elapsed, int(missed.detail["missed_count"])
 
 
-async def lateness(n: int, seconds: float, tmp: Path, slots: int) -> tuple[float, float, int]:
-    """Real clock: n jobs spread over the 60 seconds of a minute; (p50 ms, p99 ms, fires measured).
+class LagRecorder(NullMetrics):
+    """The scheduler's schedule_lag metric, kept per job: when the scheduler claimed each fire."""
 
-    `slots` is max_concurrent_jobs: with the default 100, fires beyond 100 in one second queue for a
-    slot and their lateness includes that wait."""
+    def __init__(self) -> None:
+        self.claimed_after: dict[str, float] = {}
+
+    def schedule_lag(self, job_name: str, seconds: float) -> None:
+        self.claimed_after[job_name] = seconds
+
+
+def p50_p99(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return float("nan"), float("nan")
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def lateness(n: int, seconds: float, tmp: Path, slots: int) -> dict[str, tuple[float, float]]:
+    """Real clock: n jobs spread over the 60 seconds of a minute; p50/p99 ms of three delays per fire.
+
+    - "scheduler": due → claimed by a tick and handed to a global slot (or to the queue for one): the
+      scheduler's own delay (its schedule_lag metric);
+    - "slot wait": claimed → started, the wait for one of `max_concurrent_jobs` slots (the limit
+      working: with the default 100, fires beyond 100 in one second queue);
+    - "total": due → started (started_at − scheduled_for).
+    Each job fires at most once in the window (one fire a minute), so the lag is matched by job name."""
     config = Config(scheduler=SchedulerConfig(max_concurrent_jobs=slots))
-    rt = Runtime(config, db_path=tmp / f"late-{slots}.db", env={}, metrics=NullMetrics())
+    recorder = LagRecorder()
+    rt = Runtime(config, db_path=tmp / f"late-{slots}.db", env={}, metrics=recorder)
     rt.open()
     rt.register_agent("noop", noop)
     rt.load_jobset(
@@ -202,17 +224,28 @@ async def lateness(n: int, seconds: float, tmp: Path, slots: int) -> tuple[float
     rt.stop()
     await task
     runs = [r for r in rt.store.list_runs(status="succeeded", limit=10**7) if r.scheduled_for > start]
-    lags = sorted(((r.started_at or r.scheduled_for) - r.scheduled_for).total_seconds() * 1000 for r in runs)
     rt.close()
-    if not lags:
-        return float("nan"), float("nan"), 0
-    return statistics.median(lags), lags[min(len(lags) - 1, int(len(lags) * 0.99))], len(lags)
+    total: list[float] = []
+    own: list[float] = []
+    wait: list[float] = []
+    for r in runs:
+        late = ((r.started_at or r.scheduled_for) - r.scheduled_for).total_seconds() * 1000
+        claimed = recorder.claimed_after.get(r.job_name, 0.0) * 1000
+        total.append(late)
+        own.append(claimed)
+        wait.append(max(0.0, late - claimed))
+    return {
+        "scheduler": p50_p99(own),
+        "slot wait": p50_p99(wait),
+        "total": p50_p99(total),
+        "n": (len(runs), 0),
+    }
 
 
 def many_jobs_idle(n: int, tmp: Path) -> tuple[float, float]:
     """(start-up seconds, idle tick µs) with n jobs none of which is due."""
     db = tmp / "many.db"
-    store = Store.open(db)
+    store = SqliteStore.open(db)
     store.upsert_jobs(list(jobs(n, "0 0 0 1 1 *").jobs), now=T0)
     store.close()
     clock = FakeClock(T0 + timedelta(days=1))
@@ -294,11 +327,23 @@ def main() -> None:
 
         late_jobs, late_seconds = (2000, 5.0) if QUICK else (10000, 10.0)
         for slots in (100, 1000):
-            p50, p99, count = asyncio.run(lateness(late_jobs, late_seconds, tmp, slots))
-            print(
-                f"fire lateness, {late_jobs} active jobs, max_concurrent_jobs={slots}, {count} fires over "
-                f"{late_seconds:g}s: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+            late = asyncio.run(lateness(late_jobs, late_seconds, tmp, slots))
+            count = int(late["n"][0])
+            where = (
+                f"{late_jobs} active jobs, max_concurrent_jobs={slots}, {count} fires over {late_seconds:g}s"
             )
+            p50, p99 = late["scheduler"]
+            print(
+                f"scheduler's own delay (due -> claimed, handed to a slot or its queue), {where}: "
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (target p99 < 20)"
+            )
+            p50, p99 = late["slot wait"]
+            print(
+                f"  waiting for a global slot (the limit working, not lateness): "
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+            )
+            p50, p99 = late["total"]
+            print(f"  fire lateness in all (due -> started): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
 
         many = 20000 if QUICK else 100000
         startup, idle = many_jobs_idle(many, tmp)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
@@ -21,7 +22,15 @@ from symbi_lang.docs.heatmap import FireCounts
 from symbi_lang.docs.model import ScheduleDoc, Site
 from symbi_lang.docs.svg import picture
 
-__all__ = ["DocFormat", "OutsideOutputError", "make_environment", "render_site", "site_pages", "write_site"]
+__all__ = [
+    "DocFormat",
+    "OutsideOutputError",
+    "WriteResult",
+    "make_environment",
+    "render_site",
+    "site_pages",
+    "write_site",
+]
 
 
 class DocFormat(StrEnum):
@@ -174,11 +183,24 @@ def _target(root: Path, relative: str) -> Path:
     return target
 
 
-def write_site(files: Mapping[str, str | Callable[[], str]], out_dir: Path) -> list[Path]:
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a run changed in the output folder."""
+
+    written: list[Path]
+    removed: list[Path]
+
+
+def write_site(files: Mapping[str, str | Callable[[], str]], out_dir: Path) -> WriteResult:
     """Write `files` under `out_dir` (created if needed); every path is checked to stay inside it before
     anything is written. A value may be a function rendering the text (`site_pages`): it is called
-    just before its file is written, so only one page is in memory at a time."""
+    just before its file is written, so only one page is in memory at a time. Pages a previous run
+    generated that are no longer part of the site (a removed schedule) are deleted; files `symbi docs`
+    did not write are never touched (see `manifest`)."""
+    from symbi_lang.docs import manifest
+
     targets = [(_target(out_dir, rel), text) for rel, text in files.items()]
+    before = manifest.generated_before(out_dir)
     written: list[Path] = []
     made: set[Path] = set()
     for target, text in targets:
@@ -187,4 +209,7 @@ def write_site(files: Mapping[str, str | Callable[[], str]], out_dir: Path) -> l
             made.add(target.parent)
         target.write_text(text if isinstance(text, str) else text(), encoding="utf-8", newline="\n")
         written.append(target)
-    return written
+    out_dir.mkdir(parents=True, exist_ok=True)
+    removed = manifest.remove_stale(out_dir, before, files)
+    manifest.record(out_dir, files)
+    return WriteResult(written, removed)

@@ -14,6 +14,7 @@ from symbi_runtime.store import (
     FireClaim,
     NewRun,
     RunOutcome,
+    SqliteStore,
     Store,
     StoreError,
 )
@@ -22,33 +23,33 @@ T0 = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 
 
 def test_open_creates_directory_schema_and_wal(db_path: Path) -> None:
-    store = Store.open(db_path)
+    store = SqliteStore.open(db_path)
     assert db_path.exists()
     assert store.schema_version() == SCHEMA_VERSION
     mode = sqlite3.connect(db_path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     store.close()
     # Re-opening migrates nothing and keeps the version.
-    again = Store.open(db_path)
+    again = SqliteStore.open(db_path)
     assert again.schema_version() == SCHEMA_VERSION
     again.close()
 
 
 def test_newer_schema_is_refused(db_path: Path) -> None:
-    Store.open(db_path).close()
+    SqliteStore.open(db_path).close()
     conn = sqlite3.connect(db_path)
     conn.execute("INSERT INTO schema_version (version) VALUES (99)")
     conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="schema version 99, newer"):
-        Store.open(db_path)
+        SqliteStore.open(db_path)
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "junk.db"
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot use database"):
-        Store.open(bad)
+        SqliteStore.open(bad)
 
 
 def test_upsert_creates_then_unchanged_then_updated(store: Store, job) -> None:
@@ -346,13 +347,13 @@ def test_secrets_stay_references_in_the_store(store: Store, job, db_path: Path) 
 
 def test_cli_and_runtime_write_concurrently_without_lock_errors(db_path: Path, job) -> None:
     """Another process writes while we write: busy_timeout + BEGIN IMMEDIATE, no "locked" errors."""
-    store = Store.open(db_path)
+    store = SqliteStore.open(db_path)
     store.upsert_job(job("shared"), now=T0)
     code = (
         "import sys\n"
         "from datetime import datetime, UTC\n"
-        "from symbi_runtime.store import Store\n"
-        "s = Store.open(sys.argv[1])\n"
+        "from symbi_runtime.store import SqliteStore\n"
+        "s = SqliteStore.open(sys.argv[1])\n"
         "for i in range(300):\n"
         "    s.set_job_status('shared', 'paused' if i % 2 == 0 else 'active', now=datetime.now(UTC))\n"
         "print('done')\n"
@@ -394,3 +395,46 @@ def test_two_edits_at_the_same_instant_are_both_seen(store: Store, job) -> None:
     assert outcome == "updated" and edited.definition.description == "two"
     assert store.get_job("a").definition.description == "two"  # type: ignore[union-attr]
     assert store.due_jobs(T0 + timedelta(minutes=1))[0].definition.description == "two"
+
+
+def test_reloading_unchanged_jobs_writes_nothing(db_path: Path) -> None:
+    from symbi_lang.ir import JobDefinition
+
+    jobs = [JobDefinition(name=f"j{i}", agent_id="a", cron_expr=f"0 {i % 60} * * * *") for i in range(700)]
+    store = SqliteStore.open(db_path)
+    watcher = SqliteStore.open(db_path)  # data_version moves only when another connection commits a change
+    try:
+        assert {outcome for _, outcome in store.upsert_jobs(jobs, now=T0)} == {"created"}
+        before = watcher.data_version()
+        audit_before = len(store.list_audit(limit=10_000))
+        again = store.upsert_jobs(jobs, now=T0 + timedelta(hours=1))
+        assert [outcome for _, outcome in again] == ["unchanged"] * 700
+        assert watcher.data_version() == before
+        assert len(store.list_audit(limit=10_000)) == audit_before
+        first = store.get_job("j5")
+        assert first is not None and again[5][0] == first  # the stored record, next fire included
+
+        changed = [*jobs[:3], JobDefinition(name="j3", agent_id="b", cron_expr="0 3 * * * *"), *jobs[4:]]
+        outcomes = [outcome for _, outcome in store.upsert_jobs(changed, now=T0)]
+        assert outcomes == ["unchanged"] * 3 + ["updated"] + ["unchanged"] * 696
+        assert watcher.data_version() != before
+    finally:
+        store.close()
+        watcher.close()
+
+
+def test_the_same_name_twice_in_one_load_applies_in_order(db_path: Path) -> None:
+    from symbi_lang.ir import JobDefinition
+
+    store = SqliteStore.open(db_path)
+    try:
+        first = JobDefinition(name="x", agent_id="a", cron_expr="0 0 * * * *")
+        second = JobDefinition(name="x", agent_id="b", cron_expr="0 0 * * * *")
+        other = JobDefinition(name="y", agent_id="a", cron_expr="0 0 * * * *")
+        results = store.upsert_jobs([first, other, second, second], now=T0)
+        assert [outcome for _, outcome in results] == ["created", "created", "updated", "unchanged"]
+        stored = store.get_job("x")
+        assert stored is not None and stored.definition.agent_id == "b"
+        assert store.job_names() == ["x", "y"]
+    finally:
+        store.close()

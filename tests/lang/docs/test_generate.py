@@ -329,7 +329,7 @@ def test_pages_are_rendered_one_at_a_time_as_they_are_written(tmp_path: Path, no
         return render
 
     written = write_site({path: spy(path) for path in pages}, tmp_path / "out")
-    assert rendered == list(pages) and len(written) == 4
+    assert rendered == list(pages) and len(written.written) == 4
     assert {p: (tmp_path / "out" / p).read_text() for p in pages} == render_site(site, DocFormat.HTML)
 
 
