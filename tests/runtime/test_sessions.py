@@ -204,11 +204,3 @@ async def test_loads_asked_for_together_share_one_read_and_see_pending_saves(tmp
         assert set(behind.drain()) == {session_key("b")}
     finally:
         store.close()
-
-
-def test_load_sessions_reads_many_keys_and_leaves_out_missing_ones(db: Store) -> None:
-    for i in range(600):  # more than one chunk of the IN list
-        db.save_session(f"job:j{i}", [{"role": "system", "content": str(i)}], now=T0)
-    found = db.load_sessions([f"job:j{i}" for i in range(0, 600, 7)] + ["job:nobody"])
-    assert set(found) == {f"job:j{i}" for i in range(0, 600, 7)}
-    assert found["job:j595"] == [{"role": "system", "content": "595"}]

@@ -421,20 +421,3 @@ def test_reloading_unchanged_jobs_writes_nothing(db_path: Path) -> None:
     finally:
         store.close()
         watcher.close()
-
-
-def test_the_same_name_twice_in_one_load_applies_in_order(db_path: Path) -> None:
-    from symbi_lang.ir import JobDefinition
-
-    store = SqliteStore.open(db_path)
-    try:
-        first = JobDefinition(name="x", agent_id="a", cron_expr="0 0 * * * *")
-        second = JobDefinition(name="x", agent_id="b", cron_expr="0 0 * * * *")
-        other = JobDefinition(name="y", agent_id="a", cron_expr="0 0 * * * *")
-        results = store.upsert_jobs([first, other, second, second], now=T0)
-        assert [outcome for _, outcome in results] == ["created", "created", "updated", "unchanged"]
-        stored = store.get_job("x")
-        assert stored is not None and stored.definition.agent_id == "b"
-        assert store.job_names() == ["x", "y"]
-    finally:
-        store.close()
