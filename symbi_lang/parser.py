@@ -319,6 +319,9 @@ class _Engine:
             self.builder.reset(path)
             return _Recovery(self, text, path).run()
         finally:
+            # The engine outlives the parse: keep none of its tokens (one per comment), which would hold
+            # the memory of a big file's parse after its module is gone.
+            self.comments.clear()
             if gc_was_enabled:
                 gc.enable()
 

@@ -77,20 +77,64 @@ PolicyGate = Callable[
 
 class SessionWriteBehind:
     """The store as `SessionManager` sees it: session saves wait in memory (reads see them) and are
-    written in the transaction that records the run's outcome, instead of one transaction each.
+    written in the transaction that records the run's outcome, instead of one transaction each; loads
+    asked for in the same event-loop iteration share one read in one worker thread.
 
-    Thread-safe: the session manager calls it from worker threads.
+    Thread-safe: the session manager may call it from worker threads.
     """
+
+    saves_in_memory = True  # save_session never blocks: SessionManager calls it on the event loop
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._pending: dict[str, list[dict[str, Any]]] = {}
+        self._loads: list[tuple[str, asyncio.Future[list[dict[str, Any]]]]] = []
 
     def load_session(self, key: str) -> list[dict[str, Any]]:
         with self._lock:
             pending = self._pending.get(key)
         return list(pending) if pending is not None else self._store.load_session(key)
+
+    async def load_session_batched(self, key: str) -> list[dict[str, Any]]:
+        """`load_session` from the event loop: a pending save answers at once; otherwise the keys asked
+        for in this loop iteration are read together."""
+        with self._lock:
+            pending = self._pending.get(key)
+        if pending is not None:
+            return list(pending)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[dict[str, Any]]] = loop.create_future()
+        if not self._loads:
+            loop.call_soon(self._start_loads)
+        self._loads.append((key, future))
+        return await future
+
+    def _start_loads(self) -> None:
+        batch, self._loads = self._loads, []
+        task = asyncio.ensure_future(self._load_batch(batch))
+        task.add_done_callback(lambda _t: None)  # outcome delivered through the futures
+
+    async def _load_batch(self, batch: list[tuple[str, asyncio.Future[list[dict[str, Any]]]]]) -> None:
+        keys = list(dict.fromkeys(key for key, _ in batch))
+        try:
+            found = await asyncio.to_thread(self._read_many, keys)
+        except Exception as e:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(e)
+            return
+        for key, future in batch:
+            if not future.done():
+                future.set_result(list(found.get(key, [])))
+
+    def _read_many(self, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+        found = self._store.load_sessions(keys)
+        with self._lock:  # a save that landed meanwhile is newer than what was read
+            for key in keys:
+                if key in self._pending:
+                    found[key] = list(self._pending[key])
+        return found
 
     def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None:
         with self._lock:

@@ -463,10 +463,15 @@ def absolute_sources(jobset: JobSet) -> JobSet:
     """The jobset with every source file made absolute, so a stored job finds its `.symbi` file (handler
     modules and `command` working directory are relative to it) whatever directory the runtime runs in."""
 
+    resolved: dict[str, str] = {}  # one file holds many jobs: resolve each path once
+
     def fix(src: SourceRef) -> SourceRef:
         if not src.file or src.file.startswith("<"):
             return src
-        return dataclasses.replace(src, file=str(Path(src.file).resolve()))
+        absolute = resolved.get(src.file)
+        if absolute is None:
+            absolute = resolved[src.file] = str(Path(src.file).resolve())
+        return dataclasses.replace(src, file=absolute)
 
     def fix_agent(agent: AgentDefinition | None) -> AgentDefinition | None:
         return None if agent is None else dataclasses.replace(agent, source=fix(agent.source))

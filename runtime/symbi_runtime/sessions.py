@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from symbi_lang.ir import JobDefinition, SessionMode
 from symbi_runtime.agents.call import Message
@@ -37,6 +37,15 @@ class SessionStore(Protocol):
     def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None: ...
 
     def delete_session(self, key: str) -> None: ...
+
+
+@runtime_checkable
+class BatchedSessionStore(SessionStore, Protocol):
+    """A session store that saves in memory (no thread needed) and batches loads made from the loop."""
+
+    saves_in_memory: bool
+
+    async def load_session_batched(self, key: str) -> list[dict[str, Any]]: ...
 
 
 def session_key(job_name: str) -> str:
@@ -78,6 +87,7 @@ class SessionManager:
         if max_messages < 2:
             raise ValueError("max_messages must be at least 2 (one input and one output)")
         self.store = store
+        self._batched = store if isinstance(store, BatchedSessionStore) else None
         self.clock: Clock = clock or SystemClock()
         self.max_messages = max_messages
 
@@ -86,7 +96,7 @@ class SessionManager:
         mode = SessionMode(job.session_mode)
         if mode is SessionMode.FULLY_EPHEMERAL:
             return ()
-        stored = await asyncio.to_thread(self.store.load_session, session_key(job.name))
+        stored = await self._load(session_key(job.name))
         messages = tuple(Message.from_dict(m) for m in stored if isinstance(m, dict))
         if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
             summaries = [m for m in messages if m.role == "system"]
@@ -102,13 +112,25 @@ class SessionManager:
             return
         if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
             summary = Message("system", run_summary(run_id, call_input, output))
-            await asyncio.to_thread(self.store.save_session, key, [summary.to_dict()], now=now)
+            await self._save(key, [summary.to_dict()], now)
             return
-        stored = await asyncio.to_thread(self.store.load_session, key)
+        stored = await self._load(key)
         turns = [Message.from_dict(m) for m in stored if isinstance(m, dict)]
         turns = [m for m in turns if m.role != "system"]  # a summary left by another mode does not carry over
         turns += [Message("user", call_input), Message("assistant", output)]
-        await asyncio.to_thread(self.store.save_session, key, _bounded(turns, self.max_messages), now=now)
+        await self._save(key, _bounded(turns, self.max_messages), now)
+
+    async def _load(self, key: str) -> list[dict[str, Any]]:
+        if self._batched is not None:
+            return await self._batched.load_session_batched(key)
+        return await asyncio.to_thread(self.store.load_session, key)
+
+    async def _save(self, key: str, messages: list[dict[str, Any]], now: datetime) -> None:
+        # A store that only keeps the save in memory needs no worker thread (a hop costs more than it).
+        if self._batched is not None and self._batched.saves_in_memory:
+            self._batched.save_session(key, messages, now=now)
+            return
+        await asyncio.to_thread(self.store.save_session, key, messages, now=now)
 
     async def clear(self, job_name: str) -> None:
         """Forget a job's session (e.g. when the job is removed)."""

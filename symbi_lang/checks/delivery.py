@@ -22,7 +22,6 @@ CHANNEL_SETTINGS = {
 
 def check_delivery(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
     """Known channels, required settings per channel, unused settings, duplicates."""
-    known = (*DELIVERY_CHANNELS, *sorted(ctx.custom_channels))
     for item in module.items:
         if item.kind != "schedule":
             continue
@@ -44,8 +43,10 @@ def check_delivery(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
                     continue
                 seen[name] = node
                 used.add(name)
-                if name not in known and "${" not in name:
-                    yield _unknown_channel(node, name, known)
+                # Built-in names first: the installed channels are looked up only for a name that is
+                # not built in (finding them scans every installed distribution).
+                if name not in DELIVERY_CHANNELS and name not in ctx.custom_channels and "${" not in name:
+                    yield _unknown_channel(node, name, (*DELIVERY_CHANNELS, *sorted(ctx.custom_channels)))
             yield from _required_settings(module, item, seen, ctx)
         if delivery is None or isinstance(delivery.value, ListValue):
             for channel, settings in CHANNEL_SETTINGS.items():

@@ -7,6 +7,7 @@ I/O errors. The report goes to standard output in every format.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Set
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -72,7 +73,7 @@ def check_command(
         sources=sources_map(sources),
         color=fmt is Format.TEXT and use_color(color),
         files_checked=len(sources),
-        tool_version=_version(),
+        tool_version=_version() if fmt is Format.SARIF else "0",  # reading metadata costs an import
     )
     sys.stdout.write(report)
     sys.stdout.flush()
@@ -85,15 +86,14 @@ def build_context(
     """What checks may know beyond the files: the environment, delivery defaults from `symbi.toml`
     (a Slack default channel makes `slack_channel` optional) and custom channels installed as
     `symbi.delivery` entry points."""
-    import tomllib
-    from importlib.metadata import entry_points
-
     path = config if config is not None else Path("symbi.toml")
     slack_default = bool(env.get("SYMBI_SLACK_DEFAULT_CHANNEL"))
     herd, jitter = CheckContext().herd_threshold, CheckContext().default_jitter_seconds
     if config is not None or path.exists():  # a ./symbi.toml that is a folder is an error too, not ignored
         if path.exists() and not path.is_file():
             raise fail(f"{path}: cannot read configuration: not a file")
+        import tomllib
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -105,11 +105,10 @@ def build_context(
         if isinstance(delivery, dict) and delivery.get("slack_default_channel"):
             slack_default = True
         herd, jitter = _herd_settings(data, path)
-    custom = frozenset(ep.name for ep in entry_points(group="symbi.delivery"))
     return CheckContext(
         env=env,
         strict=strict,
-        custom_channels=custom,
+        custom_channels=InstalledChannels(),
         slack_default_channel=slack_default,
         herd_threshold=herd,
         default_jitter_seconds=jitter,
@@ -133,6 +132,32 @@ def _herd_settings(data: dict[str, object], path: Path) -> tuple[int, float]:
     if isinstance(jitter, bool) or not isinstance(jitter, int | float) or jitter < 0:
         jitter = 0.0  # the runtime reports a bad value when it loads the configuration
     return threshold, float(jitter)
+
+
+class InstalledChannels(Set[str]):
+    """Names of the delivery channels installed as `symbi.delivery` entry points, looked up on first use.
+
+    Finding entry points imports importlib.metadata and reads every installed distribution; a file that
+    names only built-in channels never needs them, so `symbi check` does not pay for it."""
+
+    def __init__(self) -> None:
+        self._names: frozenset[str] | None = None
+
+    def _load(self) -> frozenset[str]:
+        if self._names is None:
+            from importlib.metadata import entry_points
+
+            self._names = frozenset(ep.name for ep in entry_points(group="symbi.delivery"))
+        return self._names
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
 
 
 def run_check(

@@ -1,7 +1,10 @@
 """The `symbi` command: a click group whose sub-commands are imported only when they are invoked.
 
-Each sub-command lives in a module exposing `app: typer.Typer`. Nothing here imports the runtime, the
-language server or an HTTP library, so `symbi check` pays only for the parser and the checks.
+Each sub-command lives in a module exposing `app: typer.Typer`, registered in `COMMANDS` below with the
+one-line help that `symbi --help` shows without importing it. Nothing here imports the runtime, the
+language server, an HTTP library or rich, so `symbi check` pays only for typer, the parser and the
+checks. Help is plain text for every command (no rich boxes), so `symbi --help` and
+`symbi cron add --help` read alike and neither imports rich.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 import typer
 import typer.core
 import typer.main
+from typer._click.exceptions import UsageError
 
 if TYPE_CHECKING:  # typer >= 0.29 ships its own click; these are the types its commands have
     from typer._click import Command, Context, HelpFormatter
 
-# name -> (module holding `app`, one-line help shown by `symbi --help` without importing the module)
+# To add a command: one line here, `name: (module holding `app`, one-line help)`. The module is imported
+# only when the command runs (or its own --help is asked for).
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("symbi_lang.cli.check", "Check .symbi files and report every problem with its location."),
     "fmt": ("symbi_lang.cli.fmt", "Format .symbi files in the canonical style."),
@@ -39,6 +44,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
 
+HELP = "symbi: check, format, compile and run Symbiont schedules (.symbi files)."
+
 
 class LazyGroup(typer.core.TyperGroup):
     """A group that imports a sub-command's module only when that sub-command is used."""
@@ -58,12 +65,52 @@ class LazyGroup(typer.core.TyperGroup):
             return _unavailable(cmd_name, f"{module_name} could not be imported: {e}")
         command = typer.main.get_command(module.app)
         command.name = cmd_name
-        return command
+        return plain_help(command)
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as e:
+            # typer suggests from `self.commands`, which a lazy group leaves empty: suggest from COMMANDS.
+            if args and "Did you mean" not in e.message:
+                from difflib import get_close_matches
+
+                matches = get_close_matches(args[0], list(COMMANDS), n=3, cutoff=0.6)
+                if matches:
+                    e.message = f"{e.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
 
     def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+class PlainArgument(typer.core.TyperArgument):
+    """A positional argument shown the way click and the rest of our help show it: `PATHS...`, `[PATH]`.
+
+    typer's own plain rendering writes a required argument as `{paths}...` in the usage line."""
+
+    def make_metavar(self, ctx: Context, *, usage: bool = False) -> str:
+        var = self.metavar if self.metavar is not None else (self.name or "").upper()
+        if usage and not self.required and not var.startswith("["):
+            var = f"[{var}]"
+        if self.nargs != 1 and not var.endswith("..."):
+            var += "..."
+        return var
+
+
+def plain_help(command: Command) -> Command:
+    """Make `command` and every sub-command print plain help, like `symbi --help` (no rich boxes, no
+    rich import), with click-style argument names in the usage line."""
+    if isinstance(command, typer.core.TyperCommand | typer.core.TyperGroup):
+        command.rich_markup_mode = None
+    for param in command.params:
+        if type(param) is typer.core.TyperArgument:
+            param.__class__ = PlainArgument
+    for sub in getattr(command, "commands", {}).values():
+        plain_help(sub)
+    return command
 
 
 def _unavailable(name: str, reason: str) -> Command:
@@ -74,11 +121,7 @@ def _unavailable(name: str, reason: str) -> Command:
         typer.echo(f"symbi {name}: not available: {reason}", err=True)
         raise typer.Exit(EXIT_USAGE)
 
-    return typer.main.get_command(unavailable)
-
-
-HELP = "symbi: check, format, compile and run Symbiont schedules (.symbi files)."
-
+    return plain_help(typer.main.get_command(unavailable))
 
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -89,21 +132,37 @@ def _version() -> str:
         return "unknown"
 
 
+def _print_version(ctx: Context, _param: object, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        typer.echo(f"symbi {_version()}")
+        ctx.exit(0)
+
+
+def build_group() -> LazyGroup:
+    """The top-level `symbi` group: every command in COMMANDS, plus `--version` and `-h/--help`."""
+    version_option = typer.core.TyperOption(
+        param_decls=["--version", "-V"],
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_print_version,
+        help="Show the version and exit.",
+    )
+    return LazyGroup(
+        name="symbi",
+        help=HELP,
+        params=[version_option],
+        no_args_is_help=True,
+        rich_markup_mode=None,  # plain help: listing commands must not import them, nor rich
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point. Exit codes: 0 ok, 1 problems found, 2 usage or I/O error, 70 internal error."""
     args = sys.argv[1:] if argv is None else argv
-    if args in (["--version"], ["-V"]):
-        print(f"symbi {_version()}")
-        return 0
-    group = LazyGroup(
-        name="symbi",
-        help=HELP,
-        no_args_is_help=True,
-        rich_markup_mode=None,  # plain help: listing commands must not import them
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
     try:
-        return group.main(args=args, prog_name="symbi", standalone_mode=True)
+        return build_group().main(args=args, prog_name="symbi", standalone_mode=True)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

@@ -6,6 +6,8 @@ Exit 0 after writing, 1 when the files have errors (the diagnostics are printed,
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -18,7 +20,7 @@ import typer
 from symbi_lang.api import CheckContext, analyze, collect_sources
 from symbi_lang.cli.common import EXIT_PROBLEMS, EXIT_USAGE, fail, is_io_problem, parse_now, sources_map
 from symbi_lang.diagnostics import Severity, sort_diagnostics
-from symbi_lang.docs.generate import DocFormat, OutsideOutputError, render_site, write_site
+from symbi_lang.docs.generate import DocFormat, OutsideOutputError, site_pages, write_site
 from symbi_lang.docs.model import build_site
 from symbi_lang.ir import JobDefinition
 from symbi_lang.render import render
@@ -63,17 +65,25 @@ def docs_command(
         typer.echo("symbi docs: nothing written (fix the errors above first)", err=True)
         raise typer.Exit(EXIT_USAGE if any(is_io_problem(d) for d in errors) else EXIT_PROBLEMS)
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
+    # Shown after the site is written (as `symbi check` shows them), rendered now: the syntax trees and
+    # texts are not needed for the pages, so they are freed before the site is built.
+    warning_text = (
+        render(warnings, "text", sources=sources_map(sources), files_checked=len(sources)) if warnings else ""
+    )
     jobset = analysis.jobset()
+    del analysis, sources
+    gc.collect()
     site = build_site(jobset, when, title=title)
-    files = render_site(site, fmt, with_ics=with_ics)
+    pages = site_pages(site, fmt, with_ics=with_ics)
     if with_ics:
-        files.update(_calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when))
+        for path, text in _calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when).items():
+            pages[path] = functools.partial(str, text)
     try:
-        result = write_site(files, output)
+        result = write_site(pages, output)  # rendered and written one page at a time
     except (OSError, OutsideOutputError) as e:
         raise fail(f"cannot write to {output}: {e}") from None
     if warnings:  # the warnings themselves, as `symbi check` shows them (the site is written anyway)
-        sys.stderr.write(render(warnings, "text", sources=sources_map(sources), files_checked=len(sources)))
+        sys.stderr.write(warning_text)
     typer.echo(summary(len(result.written), len(site.schedules), len(result.removed), output))
 
 

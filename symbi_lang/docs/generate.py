@@ -8,19 +8,29 @@ Layout of the output directory:
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
-from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup, escape
 
+from symbi_lang.docs.heatmap import FireCounts
 from symbi_lang.docs.model import ScheduleDoc, Site
 from symbi_lang.docs.svg import picture
 
-__all__ = ["DocFormat", "OutsideOutputError", "WriteResult", "make_environment", "render_site", "write_site"]
+__all__ = [
+    "DocFormat",
+    "OutsideOutputError",
+    "WriteResult",
+    "make_environment",
+    "render_site",
+    "site_pages",
+    "write_site",
+]
 
 
 class DocFormat(StrEnum):
@@ -84,9 +94,31 @@ def make_environment(fmt: DocFormat, loader: BaseLoader | None = None) -> Enviro
     return env
 
 
-def _svg(env: Environment, counts_title: str, schedule_or_site: ScheduleDoc | Site, ident: str) -> str:
-    counts = schedule_or_site.counts if isinstance(schedule_or_site, ScheduleDoc) else schedule_or_site.total
-    return env.get_template("heatmap.svg.j2").render(pic=picture(counts, counts_title), id=ident)
+class _HeatMaps:
+    """Heat-map SVGs for one site. Schedules with equal counts (a fleet repeats a few expressions)
+    differ only in their title and element id: the SVG is rendered once per counts with placeholders,
+    which are then replaced by the title and id escaped exactly as the autoescaping template would."""
+
+    _TITLE, _ID = "\x00title\x00", "\x00id\x00"  # no schedule name or slug holds a NUL character
+    _KEEP = 1024
+
+    def __init__(self, env: Environment) -> None:
+        if env.autoescape is not True:
+            raise ValueError("heat maps are SVG (XML): render them with an autoescaping environment")
+        self._template = env.get_template("heatmap.svg.j2")
+        self._rendered: dict[FireCounts, str] = {}
+
+    def svg(self, counts_title: str, schedule_or_site: ScheduleDoc | Site, ident: str) -> str:
+        counts = (
+            schedule_or_site.counts if isinstance(schedule_or_site, ScheduleDoc) else schedule_or_site.total
+        )
+        body = self._rendered.get(counts)
+        if body is None:
+            if len(self._rendered) >= self._KEEP:
+                self._rendered.clear()  # memory stays bounded however many distinct maps there are
+            body = self._template.render(pic=picture(counts, self._TITLE), id=self._ID)
+            self._rendered[counts] = body
+        return body.replace(self._TITLE, escape(counts_title)).replace(self._ID, escape(ident))
 
 
 def _alt(title: str, schedule_or_site: ScheduleDoc | Site) -> str:
@@ -94,39 +126,62 @@ def _alt(title: str, schedule_or_site: ScheduleDoc | Site) -> str:
     return f"{title}: {picture(counts, title).caption}"
 
 
+def site_pages(
+    site: Site, fmt: DocFormat, env: Environment | None = None, *, with_ics: bool = False
+) -> dict[str, Callable[[], str]]:
+    """Every output file of `site`: relative POSIX path → a function rendering its text; `with_ics` links
+    each schedule page to its calendar (`calendar/<slug>.ics`, written by `symbi docs --with-ics`).
+
+    Pages are rendered only when asked for, so a writer can hold one page at a time (10,000 schedules
+    make ~400 MB of HTML)."""
+    env = env or make_environment(fmt)
+    total_title = "All schedules"
+    pages: dict[str, Callable[[], str]] = {}
+    if fmt is DocFormat.HTML:
+        index = env.get_template("index.html.j2")
+        schedule_page = env.get_template("schedule.html.j2")
+        maps = _HeatMaps(env)
+        pages["index.html"] = lambda: index.render(
+            site=site, total_svg=Markup(maps.svg(total_title, site, "total"))
+        )
+        for s in site.schedules:
+            pages[f"schedules/{s.slug}.html"] = functools.partial(
+                _html_schedule, maps, schedule_page, site, s, _ics_link(s, with_ics)
+            )
+        return pages
+    # The SVG files are XML: render them with an autoescaping environment whatever the page format.
+    svg_env = make_environment(DocFormat.HTML, env.loader)
+    maps = _HeatMaps(svg_env)
+    index_md = env.get_template("index.md.j2")
+    schedule_md = env.get_template("schedule.md.j2")
+    pages["index.md"] = lambda: index_md.render(site=site, total_alt=_alt(total_title, site))
+    pages["heatmaps/total.svg"] = functools.partial(maps.svg, total_title, site, "total")
+    for s in site.schedules:
+        pages[f"schedules/{s.slug}.md"] = functools.partial(
+            _md_schedule, schedule_md, site, s, _ics_link(s, with_ics)
+        )
+        pages[f"heatmaps/{s.slug}.svg"] = functools.partial(maps.svg, s.name, s, f"heatmap-{s.slug}")
+    return pages
+
+
+def _ics_link(s: ScheduleDoc, with_ics: bool) -> str | None:
+    return f"../calendar/{s.slug}.ics" if with_ics else None
+
+
+def _html_schedule(maps: _HeatMaps, template: Template, site: Site, s: ScheduleDoc, ics: str | None) -> str:
+    svg = Markup(maps.svg(s.name, s, f"heatmap-{s.slug}"))
+    return template.render(site=site, schedule=s, svg=svg, ics=ics)
+
+
+def _md_schedule(template: Template, site: Site, s: ScheduleDoc, ics: str | None) -> str:
+    return template.render(site=site, schedule=s, svg_alt=_alt(s.name, s), ics=ics)
+
+
 def render_site(
     site: Site, fmt: DocFormat, env: Environment | None = None, *, with_ics: bool = False
 ) -> dict[str, str]:
-    """Every output file of `site`: relative POSIX path → text; `with_ics` links each schedule page to
-    its calendar (`calendar/<slug>.ics`, written by `symbi docs --with-ics`)."""
-    files: dict[str, str] = {}
-    if fmt is DocFormat.HTML:
-        env = env or make_environment(fmt)
-        total_title = "All schedules"
-        files["index.html"] = env.get_template("index.html.j2").render(
-            site=site, total_svg=Markup(_svg(env, total_title, site, "total"))
-        )
-        for s in site.schedules:
-            svg = Markup(_svg(env, s.name, s, f"heatmap-{s.slug}"))
-            files[f"schedules/{s.slug}.html"] = env.get_template("schedule.html.j2").render(
-                site=site, schedule=s, svg=svg, ics=f"../calendar/{s.slug}.ics" if with_ics else None
-            )
-        return files
-    env = env or make_environment(fmt)
-    # The SVG files are XML: render them with an autoescaping environment whatever the page format.
-    svg_env = make_environment(DocFormat.HTML, env.loader)
-    total_title = "All schedules"
-    files["index.md"] = env.get_template("index.md.j2").render(site=site, total_alt=_alt(total_title, site))
-    files["heatmaps/total.svg"] = _svg(svg_env, total_title, site, "total")
-    for s in site.schedules:
-        files[f"schedules/{s.slug}.md"] = env.get_template("schedule.md.j2").render(
-            site=site,
-            schedule=s,
-            svg_alt=_alt(s.name, s),
-            ics=f"../calendar/{s.slug}.ics" if with_ics else None,
-        )
-        files[f"heatmaps/{s.slug}.svg"] = _svg(svg_env, s.name, s, f"heatmap-{s.slug}")
-    return files
+    """Every output file of `site`: relative POSIX path → text (all in memory; `site_pages` is lazy)."""
+    return {path: render() for path, render in site_pages(site, fmt, env, with_ics=with_ics).items()}
 
 
 def _target(root: Path, relative: str) -> Path:
@@ -147,18 +202,23 @@ class WriteResult:
     removed: list[Path]
 
 
-def write_site(files: Mapping[str, str], out_dir: Path) -> WriteResult:
-    """Write `files` under `out_dir` (created if needed); every path is checked to stay inside it.
-    Pages a previous run generated that are no longer part of the site (a removed schedule) are
-    deleted; files `symbi docs` did not write are never touched (see `manifest`)."""
+def write_site(files: Mapping[str, str | Callable[[], str]], out_dir: Path) -> WriteResult:
+    """Write `files` under `out_dir` (created if needed); every path is checked to stay inside it before
+    anything is written. A value may be a function rendering the text (`site_pages`): it is called
+    just before its file is written, so only one page is in memory at a time. Pages a previous run
+    generated that are no longer part of the site (a removed schedule) are deleted; files `symbi docs`
+    did not write are never touched (see `manifest`)."""
     from symbi_lang.docs import manifest
 
     targets = [(_target(out_dir, rel), text) for rel, text in files.items()]
     before = manifest.generated_before(out_dir)
     written: list[Path] = []
+    made: set[Path] = set()
     for target, text in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_text(text if isinstance(text, str) else text(), encoding="utf-8", newline="\n")
         written.append(target)
     out_dir.mkdir(parents=True, exist_ok=True)
     removed = manifest.remove_stale(out_dir, before, files)

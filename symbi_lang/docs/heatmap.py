@@ -21,7 +21,7 @@ __all__ = ["DAYS", "HOURS", "ITERATION_LIMIT", "FireCounts", "count_cron_fires",
 
 DAYS = 7
 HOURS = 24
-ITERATION_LIMIT = 2_000
+ITERATION_LIMIT = 100  # above this many fires in the window, per-hour counting is the cheaper way
 _HOUR = timedelta(hours=1)
 _TICK = timedelta(microseconds=1)
 

@@ -360,12 +360,39 @@ def agent_fields(agent: AgentDefinition | None) -> tuple[Field, ...]:
 # --- building --------------------------------------------------------------------------------------
 
 
-def _schedule(job: JobDefinition, slug: str, now: datetime) -> tuple[ScheduleDoc, FireCounts]:
+class _FireCounter:
+    """Heat-map counts for one build's window, computed once per (expression, zone): a large fleet
+    repeats the same few expressions (`0 0 9 * * MON-FRI` …), and counting a week of fires is the
+    costly part of documenting a schedule."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.end = now + WINDOW
+        self._counts: dict[tuple[str, str, str], FireCounts] = {}
+        self._next: dict[tuple[str, str], list[datetime]] = {}
+
+    def cron_fires(self, spec: CronSpec, timezone: str) -> FireCounts:
+        """Fires of `spec` (in its own zone) bucketed by the hours of `timezone`."""
+        key = (spec.expression, spec.timezone, timezone)
+        found = self._counts.get(key)
+        if found is None:
+            found = self._counts[key] = count_cron_fires(spec, timezone, self.now, self.end)
+        return found
+
+    def next_runs(self, spec: CronSpec) -> list[datetime]:
+        key = (spec.expression, spec.timezone)
+        found = self._next.get(key)
+        if found is None:
+            found = self._next[key] = spec.next_n(self.now, NEXT_RUNS)
+        return found
+
+
+def _schedule(job: JobDefinition, slug: str, counter: _FireCounter) -> tuple[ScheduleDoc, FireCounts]:
     """The page of `job`, and its fires counted in `TOTAL_TIMEZONE` for the total heat map."""
-    end = now + WINDOW
+    now, end = counter.now, counter.end
     runs: list[datetime] = []
-    counts = count_instants((), job.timezone, now, end) if _zone_ok(job.timezone) else None
-    counts_total = count_instants((), TOTAL_TIMEZONE, now, end)
+    counts: FireCounts | None = None
+    counts_total: FireCounts | None = None
     if job.cron_expr is not None:
         kind, expression = "cron", job.cron_expr
         try:
@@ -374,10 +401,10 @@ def _schedule(job: JobDefinition, slug: str, now: datetime) -> tuple[ScheduleDoc
             human = f"invalid cron expression ({e})"
         else:
             human = spec.describe()
-            runs = spec.next_n(now, NEXT_RUNS)
-            counts = count_cron_fires(spec, job.timezone, now, end)
+            runs = counter.next_runs(spec)
+            counts = counter.cron_fires(spec, job.timezone)
             counts_total = (
-                counts if job.timezone == TOTAL_TIMEZONE else count_cron_fires(spec, TOTAL_TIMEZONE, now, end)
+                counts if job.timezone == TOTAL_TIMEZONE else counter.cron_fires(spec, TOTAL_TIMEZONE)
             )
     else:
         kind, expression = "at", job.at or ""
@@ -390,8 +417,11 @@ def _schedule(job: JobDefinition, slug: str, now: datetime) -> tuple[ScheduleDoc
             runs = [at] if at > now else []
             counts = count_instants(runs, job.timezone, now, end)
             counts_total = count_instants(runs, TOTAL_TIMEZONE, now, end)
-    if counts is None:  # unknown zone: checks reject it, but never fail while documenting
-        counts = count_instants((), "UTC", now, end)
+    if counts is None:  # no fires (invalid expression or time), or an unknown zone
+        # Checks reject an unknown zone, but documenting never fails on one.
+        counts = count_instants((), job.timezone if _zone_ok(job.timezone) else "UTC", now, end)
+    if counts_total is None:
+        counts_total = count_instants((), TOTAL_TIMEZONE, now, end)
     doc = ScheduleDoc(
         name=job.name,
         slug=slug,
@@ -450,7 +480,8 @@ def build_site(jobset: JobSet, now: datetime, *, title: str = "Schedules") -> Si
     """The documentation of `jobset` as of `now` (aware; naive means UTC)."""
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     slugs = unique_slugs(j.name for j in jobset.jobs)
-    built = [_schedule(j, slugs[j.name], now) for j in jobset.jobs]
+    counter = _FireCounter(now)
+    built = [_schedule(j, slugs[j.name], counter) for j in jobset.jobs]
     schedules = tuple(doc for doc, _ in built)
     end = now + WINDOW
     total_counts = total((c for _, c in built), TOTAL_TIMEZONE, now, end)

@@ -112,3 +112,41 @@ def test_the_exposition_has_no_created_timestamp_series() -> None:
     assert "_created" not in m.render().decode()
     # Rendering twice gives the same families (the filter does not consume anything).
     assert m.render() == m.render()
+
+
+def test_a_fresh_exposition_lists_every_family_in_order_with_help_and_type() -> None:
+    assert Metrics().render().decode().splitlines() == [
+        "# HELP symbiont_cron_runs_total Finished runs by job and status.",
+        "# TYPE symbiont_cron_runs_total counter",
+        "# HELP symbiont_cron_execution_duration_seconds Agent execution time of finished runs.",
+        "# TYPE symbiont_cron_execution_duration_seconds histogram",
+        "# HELP symbiont_cron_in_flight_jobs Runs executing right now.",
+        "# TYPE symbiont_cron_in_flight_jobs gauge",
+        "symbiont_cron_in_flight_jobs 0.0",
+        "# HELP symbiont_cron_dead_letter_total Jobs moved to dead_letter.",
+        "# TYPE symbiont_cron_dead_letter_total counter",
+        "# HELP symbiont_cron_skipped_total Fires skipped at the per-job concurrency limit.",
+        "# TYPE symbiont_cron_skipped_total counter",
+        "# HELP symbiont_cron_missed_total Fires recorded as missed (not run).",
+        "# TYPE symbiont_cron_missed_total counter",
+        "# HELP symbiont_cron_schedule_lag_seconds Delay between a run's nominal fire time and its start.",
+        "# TYPE symbiont_cron_schedule_lag_seconds histogram",
+        "# HELP symbiont_cron_deliveries_total Delivery receipts by channel and result.",
+        "# TYPE symbiont_cron_deliveries_total counter",
+    ]
+
+
+def test_histogram_buckets_are_cumulative_and_end_at_inf() -> None:
+    m = Metrics()
+    for seconds in (0.01, 0.011, 7200.0):
+        m.schedule_lag("job", seconds)
+    s = samples(m)
+
+    def bucket(le: str) -> float:
+        return s[("symbiont_cron_schedule_lag_seconds_bucket", (("job_name", "job"), ("le", le)))]
+
+    assert bucket("0.01") == 1  # an observation equal to a bound falls in that bucket
+    assert bucket("0.05") == 2
+    assert bucket("300.0") == 2
+    assert bucket("+Inf") == 3
+    assert s[("symbiont_cron_schedule_lag_seconds_count", (("job_name", "job"),))] == 3

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from symbi_runtime.agents import Message
 from symbi_runtime.clock import FakeClock
+from symbi_runtime.pipeline import SessionWriteBehind
 from symbi_runtime.sessions import SessionManager, session_key, summarize
 from symbi_runtime.store import SqliteStore, Store
 
@@ -167,3 +170,37 @@ async def test_a_failed_run_leaves_the_session_unchanged(tmp_path: Path) -> None
         assert (failed.status, failed.error) == ("failed", "RuntimeError: upstream down")
         assert (await rt.run_job_now("report", input="two")).status == "succeeded"
     assert seen[2] == (Message("user", "one"), Message("assistant", "ok"))
+
+
+class CountingStore(SqliteStore):
+    """A real store that counts its batched session reads."""
+
+    batched_reads: list[list[str]]
+
+    def load_sessions(self, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        self.batched_reads.append(list(keys))
+        return super().load_sessions(keys)
+
+
+async def test_loads_asked_for_together_share_one_read_and_see_pending_saves(tmp_path: Path) -> None:
+    store = CountingStore.open(tmp_path / "symbi.db")
+    store.batched_reads = []
+    try:
+        summary = [{"role": "system", "content": "earlier"}]
+        store.save_session(session_key("a"), summary, now=T0)
+        behind = SessionWriteBehind(store)
+        sessions = SessionManager(behind, clock=FakeClock(T0))
+        jobs = [job(SessionMode.EPHEMERAL_WITH_SUMMARY, name) for name in ("a", "b", "c")]
+        contexts = await asyncio.gather(*(sessions.prepare(j, "r1") for j in jobs))
+        assert [[m.content for m in c] for c in contexts] == [["earlier"], [], []]
+        assert store.batched_reads == [[session_key("a"), session_key("b"), session_key("c")]]
+
+        # A save waiting for its run's transaction answers the next load without reading the store.
+        await sessions.finish(jobs[1], "r1", "in", "out")
+        (context,) = await sessions.prepare(jobs[1], "r2")
+        assert context.content.startswith("Summary of the previous run (r1).")
+        assert len(store.batched_reads) == 1
+        assert store.load_session(session_key("b")) == []  # still only in memory until drained
+        assert set(behind.drain()) == {session_key("b")}
+    finally:
+        store.close()

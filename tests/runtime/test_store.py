@@ -395,3 +395,29 @@ def test_two_edits_at_the_same_instant_are_both_seen(store: Store, job) -> None:
     assert outcome == "updated" and edited.definition.description == "two"
     assert store.get_job("a").definition.description == "two"  # type: ignore[union-attr]
     assert store.due_jobs(T0 + timedelta(minutes=1))[0].definition.description == "two"
+
+
+def test_reloading_unchanged_jobs_writes_nothing(db_path: Path) -> None:
+    from symbi_lang.ir import JobDefinition
+
+    jobs = [JobDefinition(name=f"j{i}", agent_id="a", cron_expr=f"0 {i % 60} * * * *") for i in range(700)]
+    store = SqliteStore.open(db_path)
+    watcher = SqliteStore.open(db_path)  # data_version moves only when another connection commits a change
+    try:
+        assert {outcome for _, outcome in store.upsert_jobs(jobs, now=T0)} == {"created"}
+        before = watcher.data_version()
+        audit_before = len(store.list_audit(limit=10_000))
+        again = store.upsert_jobs(jobs, now=T0 + timedelta(hours=1))
+        assert [outcome for _, outcome in again] == ["unchanged"] * 700
+        assert watcher.data_version() == before
+        assert len(store.list_audit(limit=10_000)) == audit_before
+        first = store.get_job("j5")
+        assert first is not None and again[5][0] == first  # the stored record, next fire included
+
+        changed = [*jobs[:3], JobDefinition(name="j3", agent_id="b", cron_expr="0 3 * * * *"), *jobs[4:]]
+        outcomes = [outcome for _, outcome in store.upsert_jobs(changed, now=T0)]
+        assert outcomes == ["unchanged"] * 3 + ["updated"] + ["unchanged"] * 696
+        assert watcher.data_version() != before
+    finally:
+        store.close()
+        watcher.close()

@@ -451,7 +451,7 @@ def _stored_names(db: str | None, config: Path | None) -> frozenset[str]:
     if not _location(db, cfg).exists():
         return frozenset()
     with _store(db, config) as store:
-        return frozenset(j.name for j in store.list_jobs())
+        return frozenset(store.job_names())
 
 
 def _jobs_from_files(

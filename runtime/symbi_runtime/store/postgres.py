@@ -462,6 +462,10 @@ class PostgresStore:
             row = self._job_row(cur, name_or_id)
         return None if row is None else self._job_from_row(row)
 
+    def job_names(self) -> list[str]:
+        """The names of every stored job (without reading their definitions)."""
+        return [row[0] for row in self._read("SELECT name FROM jobs ORDER BY name")]
+
     def list_jobs(self, *, status: str | None = None, agent: str | None = None) -> list[JobRecord]:
         sql = f"SELECT {_JOB_COLUMNS} FROM jobs"
         where: list[str] = []
@@ -1191,6 +1195,13 @@ class PostgresStore:
     def load_session(self, key: str) -> list[dict[str, Any]]:
         rows = self._read("SELECT messages FROM sessions WHERE key = %s", (key,))
         return list(json.loads(rows[0][0])) if rows else []
+
+    def load_sessions(self, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """`load_session` for several keys in one read (keys without a session are left out)."""
+        if not keys:
+            return {}
+        rows = self._read("SELECT key, messages FROM sessions WHERE key = ANY(%s)", (list(keys),))
+        return {key: list(json.loads(text)) for key, text in rows}
 
     def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None:
         with self._tx() as cur:

@@ -91,6 +91,10 @@ class Store(Protocol):
         """`upsert_job` for several jobs in one transaction: all are loaded, or none."""
         ...
 
+    def job_names(self) -> list[str]:
+        """The names of every stored job, sorted (cheap: no definition is read)."""
+        ...
+
     def get_job(self, name_or_id: str) -> JobRecord | None:
         """A job by name, id, or unique id prefix (6+ characters)."""
         ...
@@ -218,6 +222,10 @@ class Store(Protocol):
 
     def load_session(self, key: str) -> list[dict[str, Any]]:
         """A session's messages (empty when it has none)."""
+        ...
+
+    def load_sessions(self, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """`load_session` for several keys in one read; keys without a session are left out."""
         ...
 
     def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None:

@@ -507,12 +507,70 @@ class SqliteStore:
     def upsert_jobs(
         self, jobs: Sequence[JobDefinition], *, now: datetime, actor: str = "system"
     ) -> list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]]:
-        """`upsert_job` for several jobs in ONE transaction: all are loaded, or none."""
-        prepared = [(job, _json(job.to_dict()), timing.first_fire(job, now)) for job in jobs]
+        """`upsert_job` for several jobs in ONE transaction: all are loaded, or none.
+
+        The stored definition text is the job's content: a job whose serialised IR equals it is unchanged
+        and costs no write (and no next-fire computation); rows are read in one query per 500 names and
+        new jobs inserted with one executemany."""
+        texts = [_json(job.to_dict()) for job in jobs]
         with self._tx() as cur:
-            return [
-                self._upsert(cur, job, definition, first, now, actor) for job, definition, first in prepared
-            ]
+            existing = self._rows_by_name(cur, [job.name for job in jobs])
+            results: list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]] = []
+            inserts: list[tuple[Any, ...]] = []
+            seen: set[str] = set()
+            for job, text in zip(jobs, texts, strict=True):
+                if job.name in seen:  # the same name twice in one call: apply in order, as one by one
+                    self._insert_jobs(cur, inserts)
+                    inserts = []
+                    first = timing.first_fire(job, now)
+                    results.append(self._upsert(cur, job, text, first, now, actor))
+                    continue
+                seen.add(job.name)
+                row = existing.get(job.name)
+                if row is not None and row[2] == text:
+                    self._definitions.setdefault((row[0], text), job)  # the row's JSON is this job
+                    results.append((self._job_from_row(row), "unchanged"))
+                    continue
+                first = timing.first_fire(job, now)
+                if row is not None:
+                    results.append(self._upsert(cur, job, text, first, now, actor, row=row))
+                    continue
+                job_id = new_id()
+                status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
+                inserts.append(
+                    (job_id, job.name, job.agent_id, text, status, _opt_us(first), to_us(now), to_us(now))
+                )
+                self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
+                self._definitions[(job_id, text)] = job
+                at = from_us(to_us(now))
+                results.append(
+                    (JobRecord(job_id, job.name, job, status, first, 0, 0, at, at, None, None), "created")
+                )
+            self._insert_jobs(cur, inserts)
+        return results
+
+    def _rows_by_name(self, cur: sqlite3.Cursor, names: Sequence[str]) -> dict[str, Sequence[Any]]:
+        rows: dict[str, Sequence[Any]] = {}
+        unique = list(dict.fromkeys(names))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name IN ({marks})", chunk):
+                rows[row[1]] = row
+        return rows
+
+    @staticmethod
+    def _insert_jobs(cur: sqlite3.Cursor, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            cur.executemany(
+                "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
+                "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                rows,
+            )
+
+    def job_names(self) -> list[str]:
+        """The names of every stored job (without reading their definitions)."""
+        return [row[0] for row in self._read("SELECT name FROM jobs ORDER BY name")]
 
     def _upsert(
         self,
@@ -522,8 +580,11 @@ class SqliteStore:
         first: datetime | None,
         now: datetime,
         actor: str,
+        *,
+        row: Sequence[Any] | None = None,
     ) -> tuple[JobRecord, Literal["created", "updated", "unchanged"]]:
-        row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (job.name,)).fetchone()
+        if row is None:
+            row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (job.name,)).fetchone()
         if row is None:
             job_id = new_id()
             status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
@@ -1218,6 +1279,16 @@ class SqliteStore:
     def load_session(self, key: str) -> list[dict[str, Any]]:
         rows = self._read("SELECT messages FROM sessions WHERE key = ?", (key,))
         return list(json.loads(rows[0][0])) if rows else []
+
+    def load_sessions(self, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """`load_session` for several keys in one read (keys without a session are left out)."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for key, text in self._read(f"SELECT key, messages FROM sessions WHERE key IN ({marks})", chunk):
+                found[key] = list(json.loads(text))
+        return found
 
     def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None:
         with self._tx() as cur:

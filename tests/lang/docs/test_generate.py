@@ -4,6 +4,7 @@ secrets kept out of the pages, and output confined to the output directory."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -262,3 +263,80 @@ def test_empty_jobset(now: datetime) -> None:
     assert set(files) == {"index.html"}
     assert "No schedules." in files["index.html"]
     assert site.total.total == 0
+
+
+def test_schedules_sharing_an_expression_in_other_zones_keep_their_own_counts() -> None:
+    """Counts are computed once per (expression, zone, bucketing zone): a New York job and a UTC job
+    with the same expression must not share their UTC counts."""
+    from datetime import UTC, timedelta
+
+    from symbi_lang.cron import CronSpec
+    from symbi_lang.docs.heatmap import count_cron_fires, total
+    from symbi_lang.ir import JobDefinition
+
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    zones = ["UTC", "America/New_York", "UTC", "Asia/Kolkata", "America/New_York"]
+    jobs = tuple(
+        JobDefinition(name=f"j{i}", agent_id="a", cron_expr="0 30 2 * * *", timezone=zone)
+        for i, zone in enumerate(zones)
+    )
+    site = build_site(JobSet(jobs=jobs), now)
+    end = now + timedelta(days=7)
+    for doc, zone in zip(site.schedules, zones, strict=True):
+        assert doc.counts == count_cron_fires(CronSpec.parse("0 30 2 * * *", zone), zone, now, end)
+    expected_total = total(
+        (count_cron_fires(CronSpec.parse("0 30 2 * * *", z), "UTC", now, end) for z in zones), "UTC", now, end
+    )
+    assert site.total == expected_total
+    assert sum(expected_total.cells[0]) == 5  # five fires on Monday-in-UTC buckets, from three zones
+    hours = {h for row in expected_total.cells for h, n in enumerate(row) if n}
+    # 02:30 UTC; 02:30 New York is 07:30 UTC, then 06:30 after DST starts (8 March); 02:30 Kolkata 21:00.
+    assert hours == {2, 6, 7, 21}
+
+
+def test_equal_heat_maps_render_identically_apart_from_title_and_id() -> None:
+    from datetime import UTC
+
+    from symbi_lang.ir import JobDefinition
+
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    jobs = tuple(
+        JobDefinition(name=name, agent_id="a", cron_expr="0 */15 * * * *") for name in ("a<b>&c", "plain")
+    )
+    files = render_site(build_site(JobSet(jobs=jobs), now), DocFormat.MD)
+    first, second = files["heatmaps/a-b-c.svg"], files["heatmaps/plain.svg"]
+    assert "\x00" not in first and "\x00" not in second
+    assert '<title id="heatmap-a-b-c-title">a&lt;b&gt;&amp;c</title>' in first
+    assert first.replace("a&lt;b&gt;&amp;c", "plain").replace("heatmap-a-b-c", "heatmap-plain") == second
+
+
+def test_pages_are_rendered_one_at_a_time_as_they_are_written(tmp_path: Path, now: datetime) -> None:
+    from symbi_lang.docs.generate import site_pages
+    from symbi_lang.ir import JobDefinition
+
+    jobs = tuple(JobDefinition(name=f"j{i}", agent_id="a", cron_expr="0 0 9 * * *") for i in range(3))
+    site = build_site(JobSet(jobs=jobs), now)
+    pages = site_pages(site, DocFormat.HTML)
+    rendered: list[str] = []
+
+    def spy(path: str) -> Callable[[], str]:
+        def render() -> str:
+            # Every earlier page is already on disk when the next one is rendered.
+            assert all((tmp_path / "out" / p).is_file() for p in rendered)
+            rendered.append(path)
+            return pages[path]()
+
+        return render
+
+    written = write_site({path: spy(path) for path in pages}, tmp_path / "out")
+    assert rendered == list(pages) and len(written.written) == 4
+    assert {p: (tmp_path / "out" / p).read_text() for p in pages} == render_site(site, DocFormat.HTML)
+
+
+def test_a_refused_path_renders_and_writes_nothing(tmp_path: Path) -> None:
+    calls: list[str] = []
+    with pytest.raises(OutsideOutputError):
+        write_site(
+            {"index.html": lambda: calls.append("index") or "ok", "../x.html": "bad"}, tmp_path / "out"
+        )
+    assert calls == [] and not (tmp_path / "out").exists()

@@ -1,0 +1,103 @@
+"""One 10,000-schedule file through every command that reads it, in the same run (issue 14).
+
+    python benchmarks/bench_big_file.py [--schedules N] [--rounds R] [--skip-docs]
+
+Each round runs, in this order, fresh processes of: `symbi check`, `symbi compile`, `symbi cron add` into
+a new database (first load), `symbi cron add` again (every job unchanged), and `symbi docs` (HTML) into
+a new directory; rounds are interleaved so the machine's load shifts every command alike. Figures are
+medians of wall time, with each process's peak RSS; ratios are taken against `check` within a round.
+Then `symbi cron list` on a 1,000-job database (median of the rounds).
+
+Targets: compile <= 1.3x check; first load <= 1.5x check; unchanged reload <= 1.1x check;
+docs <= 10 s and <= 200 MB peak; cron list of 1,000 jobs < 167 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_check import make_file
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MB) of one fresh `symbi` process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "symbi_lang.cli.main", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"symbi {' '.join(argv[:2])} failed (exit {proc.returncode}): {err.decode()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--schedules", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--skip-docs", action="store_true")
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        big = tmp / "big.symbi"
+        make_file(big, args.schedules)
+        size_mb = big.stat().st_size / 1e6
+        commands: dict[str, list[str]] = {
+            "check": ["check", str(big)],
+            "compile": ["compile", str(big)],
+            "cron add (first load)": ["cron", "add", "-f", str(big), "--db", "{db}"],
+            "cron add (unchanged)": ["cron", "add", "-f", str(big), "--db", "{db}"],
+        }
+        if not args.skip_docs:
+            commands["docs (html)"] = ["docs", str(big), "-o", "{out}", "--now", "2026-03-02T12:00:00Z"]
+        run(["check", str(big)], env)  # warm caches and bytecode
+        walls: dict[str, list[float]] = {k: [] for k in commands}
+        cpus: dict[str, list[float]] = {k: [] for k in commands}
+        rss: dict[str, list[float]] = {k: [] for k in commands}
+        for r in range(args.rounds):
+            db, out = tmp / f"round{r}.db", tmp / f"docs{r}"
+            for label, argv in commands.items():
+                wall, cpu, peak = run([a.format(db=db, out=out) for a in argv], env)
+                walls[label].append(wall)
+                cpus[label].append(cpu)
+                rss[label].append(peak)
+        print(
+            f"{args.schedules} schedules in one file ({size_mb:.1f} MB), median of {args.rounds} interleaved "
+            "rounds (wall s, CPU s, peak RSS MB; ratio to check's CPU time in the same round)"
+        )
+        for label in commands:
+            ratio = statistics.median(w / c for w, c in zip(cpus[label], cpus["check"], strict=True))
+            wall, cpu = statistics.median(walls[label]), statistics.median(cpus[label])
+            print(
+                f"  {label:<24} {wall:7.2f} s wall {cpu:7.2f} s CPU {statistics.median(rss[label]):6.0f} MB"
+                f"  {ratio:5.2f}x check"
+            )
+
+        listing = tmp / "thousand.symbi"
+        make_file(listing, 1000)
+        db = tmp / "thousand.db"
+        run(["cron", "add", "-f", str(listing), "--db", str(db)], env)
+        lists = [run(["cron", "list", "--db", str(db)], env)[0] for _ in range(args.rounds)]
+        print(
+            f"`symbi cron list` on 1,000 jobs: median {statistics.median(lists) * 1000:.0f} ms (target < 167)"
+        )
+
+
+if __name__ == "__main__":
+    main()
