@@ -366,6 +366,9 @@ class CronScheduler:
                     logger.warning("job %s: %s", job.name, run.error)
                     self.metrics.missed(job.name, plan.missed_count)
                 else:
+                    logger.debug(
+                        "job %s: claimed fire %s (run %s)", job.name, run.scheduled_for.isoformat(), run.id
+                    )
                     self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
                     self._launch(run, job, holds_slot=wanted[run.scheduled_for].status == RunStatus.RUNNING)
             # Slots reserved for runs that were not inserted (lost a race) go back.

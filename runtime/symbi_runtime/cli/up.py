@@ -92,6 +92,7 @@ def up(
             fail("up", f"--api-port must be between 0 and 65535, got {api_port}")
     configure_logging(log_level)
     db_path = cli_db_path(db, cfg, env)
+    _write_log_file(db_path, log_level)
     api_opts = (api_host, api_port, api_token) if api_token else None
     code = asyncio.run(_serve(cfg, db_path, list(paths or []), metrics_port, api_opts))
     raise typer.Exit(code)
@@ -166,6 +167,16 @@ async def _serve(
         return 0
     finally:
         rt.close()
+
+
+def _write_log_file(db_path: Path, log_level: str) -> None:
+    """Also log to the rotating file beside the store that `symbi logs` reads; without it, say so."""
+    from symbi_runtime import logfile
+
+    try:
+        logfile.attach(db_path, logging.getLevelName(log_level.upper()))
+    except OSError as e:
+        typer.echo(f"symbi up: not writing {logfile.log_path(db_path)}: {e}", err=True)
 
 
 def _install_signal_handlers(rt: Runtime) -> list[signal.Signals]:
