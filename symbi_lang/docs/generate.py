@@ -17,7 +17,7 @@ from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from symbi_lang.docs.model import ScheduleDoc, Site
-from symbi_lang.docs.svg import picture
+from symbi_lang.docs.svg import HeatMapPicture, picture
 
 __all__ = ["DocFormat", "OutsideOutputError", "make_environment", "render_site", "write_site"]
 
@@ -83,14 +83,19 @@ def make_environment(fmt: DocFormat, loader: BaseLoader | None = None) -> Enviro
     return env
 
 
+def _picture(title: str, schedule_or_site: ScheduleDoc | Site) -> HeatMapPicture:
+    if isinstance(schedule_or_site, ScheduleDoc):
+        return picture(schedule_or_site.counts, title)
+    return picture(schedule_or_site.total, title, schedules_per_hour=schedule_or_site.schedules_per_hour)
+
+
 def _svg(env: Environment, counts_title: str, schedule_or_site: ScheduleDoc | Site, ident: str) -> str:
-    counts = schedule_or_site.counts if isinstance(schedule_or_site, ScheduleDoc) else schedule_or_site.total
-    return env.get_template("heatmap.svg.j2").render(pic=picture(counts, counts_title), id=ident)
+    return env.get_template("heatmap.svg.j2").render(pic=_picture(counts_title, schedule_or_site), id=ident)
 
 
 def _alt(title: str, schedule_or_site: ScheduleDoc | Site) -> str:
-    counts = schedule_or_site.counts if isinstance(schedule_or_site, ScheduleDoc) else schedule_or_site.total
-    return f"{title}: {picture(counts, title).caption}"
+    pic = _picture(title, schedule_or_site)
+    return f"{title}: {pic.caption}. {pic.scale_note}"
 
 
 def render_site(site: Site, fmt: DocFormat, env: Environment | None = None) -> dict[str, str]:
