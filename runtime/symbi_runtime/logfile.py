@@ -16,6 +16,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from symbi_runtime.config import DEFAULT_DB_PATH
+
+if TYPE_CHECKING:
+    from symbi_runtime.store.location import StoreLocation
 
 __all__ = [
     "BACKUPS",
@@ -25,6 +31,7 @@ __all__ = [
     "attach",
     "component_of",
     "log_path",
+    "log_path_for",
     "parse_line",
     "read_records",
 ]
@@ -39,6 +46,14 @@ _OWN_LOGGERS = ("symbi_runtime", "symbi_lang", "symbi_lsp")
 def log_path(db_path: Path) -> Path:
     """The log file beside the store: `.symbi/symbi.db` → `.symbi/symbi.log`."""
     return db_path.with_name(db_path.stem + ".log")
+
+
+def log_path_for(location: StoreLocation) -> Path:
+    """The log of the scheduler using `location`: beside an SQLite file; for a PostgreSQL store (no
+    file to sit beside) in the default state directory, `.symbi/symbi.log`."""
+    if location.is_postgres:
+        return log_path(DEFAULT_DB_PATH)
+    return log_path(location.path)
 
 
 def component_of(logger_name: str) -> str:
@@ -86,12 +101,10 @@ class _OwnDebugOnly(logging.Filter):
         return record.levelno >= logging.INFO or record.name.split(".")[0] in _OWN_LOGGERS
 
 
-def attach(db_path: Path, terminal_level: int) -> logging.Handler:
-    """Add the rotating log file handler to the root logger (the terminal handler keeps `terminal_level`).
-
-    Raises OSError when the file cannot be opened (the caller says so and runs without it).
-    """
-    path = log_path(db_path)
+def attach(path: Path, terminal_level: int) -> logging.Handler:
+    """Add the rotating log file handler writing `path` to the root logger (the terminal handler keeps
+    `terminal_level`). Raises OSError when the file cannot be opened (the caller says so and runs
+    without it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"

@@ -21,8 +21,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from symbi_runtime.cli.common import EXIT_PROBLEMS, EXIT_USAGE, cli_db_path, environment, load_cli_config
-from symbi_runtime.logfile import LEVELS, LogRecordLine, log_path, parse_line, read_records
+from symbi_runtime.cli.common import DB_HELP, EXIT_PROBLEMS, EXIT_USAGE, environment, load_cli_config
+from symbi_runtime.logfile import LEVELS, LogRecordLine, log_path_for, parse_line, read_records
 
 #: Seconds between looks at the file with --follow.
 FOLLOW_INTERVAL = 0.5
@@ -75,16 +75,20 @@ def logs(
     ] = False,
     lines: Annotated[int, typer.Option("--lines", "-n", min=0, help="Show the last N records first.")] = 200,
     db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Job store file whose log to read (the log is beside it: symbi.log)."),
+        str | None, typer.Option("--db", help=DB_HELP + " Its log is beside it: symbi.log.")
     ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
     ] = None,
 ) -> None:
     """Show the log `symbi up` writes beside the job store."""
+    from symbi_runtime.store import StoreError, resolve_location
+
     env = environment()
-    path = log_path(cli_db_path(db, load_cli_config("logs", config, env), env))
+    try:
+        path = log_path_for(resolve_location(db, load_cli_config("logs", config, env), env))
+    except StoreError as e:
+        _fail(str(e), EXIT_USAGE)
     if not path.is_file() and not follow:
         _fail(f"no log at {path} yet (`symbi up` writes it there)", EXIT_PROBLEMS)
     least = LEVELS.index(level.value)

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import signal
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -19,9 +20,9 @@ import typer
 
 from symbi_lang.cli.common import is_io_problem
 from symbi_runtime.cli.common import (
+    DB_HELP,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    cli_db_path,
     configure_logging,
     environment,
     fail,
@@ -44,12 +45,7 @@ def up(
     config: Annotated[
         Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
     ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db", help="Job store file (default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."
-        ),
-    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
     metrics_port: Annotated[
         int | None,
         typer.Option("--metrics-port", help="Serve Prometheus metrics on this port (0: any free)."),
@@ -91,22 +87,21 @@ def up(
         if not 0 <= api_port <= 65535:
             fail("up", f"--api-port must be between 0 and 65535, got {api_port}")
     configure_logging(log_level)
-    db_path = cli_db_path(db, cfg, env)
-    _write_log_file(db_path, log_level)
+    _write_log_file(db, cfg, env, log_level)
     api_opts = (api_host, api_port, api_token) if api_token else None
-    code = asyncio.run(_serve(cfg, db_path, list(paths or []), metrics_port, api_opts))
+    code = asyncio.run(_serve(cfg, db, list(paths or []), metrics_port, api_opts))
     raise typer.Exit(code)
 
 
 async def _serve(
     cfg: Config,
-    db_path: Path,
+    db: str | None,
     paths: list[Path],
     metrics_port: int | None,
     api: tuple[str, int, str] | None = None,
 ) -> int:
     try:
-        rt = Runtime(cfg, db_path=db_path)
+        rt = Runtime(cfg, db_path=db)
         rt.open()
     except StoreError as e:
         fail("up", str(e))
@@ -155,8 +150,12 @@ async def _serve(
         # Handlers go in before we say we are running, so a signal sent on that line is handled gracefully.
         installed = _install_signal_handlers(rt)
         try:
-            typer.echo(f"symbi up: running on {db_path} (Ctrl-C to stop)")
-            await rt.run()
+            typer.echo(f"symbi up: running on {rt.location} (Ctrl-C to stop)")
+            try:
+                await rt.run()
+            except StoreError as e:
+                typer.echo(f"symbi up: error: the job store cannot be used: {e}", err=True)
+                return EXIT_USAGE
         finally:
             loop = asyncio.get_running_loop()
             for sig in installed:
@@ -169,14 +168,19 @@ async def _serve(
         rt.close()
 
 
-def _write_log_file(db_path: Path, log_level: str) -> None:
+def _write_log_file(db: str | None, cfg: Config, env: Mapping[str, str], log_level: str) -> None:
     """Also log to the rotating file beside the store that `symbi logs` reads; without it, say so."""
     from symbi_runtime import logfile
+    from symbi_runtime.store import resolve_location
 
     try:
-        logfile.attach(db_path, logging.getLevelName(log_level.upper()))
+        path = logfile.log_path_for(resolve_location(db, cfg, env))
+    except StoreError:
+        return  # a bad --db: opening the store reports it in a moment
+    try:
+        logfile.attach(path, logging.getLevelName(log_level.upper()))
     except OSError as e:
-        typer.echo(f"symbi up: not writing {logfile.log_path(db_path)}: {e}", err=True)
+        typer.echo(f"symbi up: not writing {path}: {e}", err=True)
 
 
 def _install_signal_handlers(rt: Runtime) -> list[signal.Signals]:

@@ -105,7 +105,7 @@ def test_rotated_files_are_read_oldest_first_and_odd_lines_kept(tmp_path: Path) 
 
 
 def test_the_file_handler_rotates_and_keeps_library_debug_out(tmp_path: Path, root_logging: None) -> None:
-    handler = logfile.attach(tmp_path / "symbi.db", logging.WARNING)
+    handler = logfile.attach(tmp_path / "symbi.log", logging.WARNING)
     assert isinstance(handler, logging.handlers.RotatingFileHandler)
     handler.maxBytes = 2_000
     for i in range(60):

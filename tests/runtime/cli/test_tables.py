@@ -14,7 +14,7 @@ from symbi_runtime.cli import cron
 from symbi_runtime.cli.audit import app as audit_app
 from symbi_runtime.cli.cron import app as cron_app
 from symbi_runtime.cli.table import Column, Fit, fit, key_value_lines, shorten, table_lines
-from symbi_runtime.store import NewRun, RunOutcome, Store
+from symbi_runtime.store import NewRun, RunOutcome, SqliteStore
 from syrupy.assertion import SnapshotAssertion
 from typer.testing import CliRunner, Result
 
@@ -35,7 +35,7 @@ JOBS = (
 def db(tmp_path: Path) -> Iterator[Path]:
     """Three jobs (one paused, one with a long name) with a succeeded and a failed run each."""
     path = tmp_path / "symbi.db"
-    store = Store.open(path)
+    store = SqliteStore.open(path)
     try:
         for job in JOBS:
             store.upsert_job(job, now=T0)
@@ -60,7 +60,7 @@ def db(tmp_path: Path) -> Iterator[Path]:
 
 def _ids(db: Path) -> dict[str, str]:
     """Each job's id and each job's and run's 8-character id prefix -> a stand-in of the same width."""
-    store = Store.open(db)
+    store = SqliteStore.open(db)
     try:
         out = {}
         for n, job in enumerate(store.list_jobs()):
