@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("symbi_runtime.cli.run", "Run one agent once, outside the scheduler."),
     "audit": ("symbi_runtime.cli.audit", "List audit events recorded by the scheduler."),
     "logs": ("symbi_runtime.cli.logs", "Show the log `symbi up` writes beside the job store."),
+    "store": ("symbi_runtime.cli.store", "Copy a job store to another database (e.g. SQLite to PostgreSQL)."),
     "agentpin": ("symbi_runtime.cli.agentpin", "Verify AgentPin credentials offline."),
     "lsp": ("symbi_lsp.cli", "Run the symbi language server (stdio by default)."),
 }
@@ -76,7 +77,6 @@ def _unavailable(name: str, reason: str) -> Command:
 
 
 HELP = "symbi: check, format, compile and run Symbiont schedules (.symbi files)."
-
 
 
 def _version() -> str:
