@@ -15,6 +15,9 @@ def lsp_command(
     tcp: Annotated[
         bool, typer.Option("--tcp", help="Listen on TCP instead of stdio (for debugging).")
     ] = False,
+    stdio: Annotated[
+        bool, typer.Option("--stdio", help="Use stdio (the default; accepted because many clients pass it).")
+    ] = False,
     host: Annotated[str, typer.Option("--host", help="TCP host to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port to listen on.", min=1, max=65535)] = 2087,
     log_file: Annotated[
@@ -22,6 +25,8 @@ def lsp_command(
     ] = None,
 ) -> None:
     """Run the symbi language server (stdio by default)."""
+    if tcp and stdio:
+        raise typer.BadParameter("give --tcp or --stdio, not both")
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO)
     from symbi_lsp.server import create_server

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from symbi_lsp.features.code_actions import quick_fixes
-from symbi_lsp.features.code_lens import code_lenses
+from symbi_lsp.features.code_lens import code_lenses, next_change
 from symbi_lsp.features.completion import TRIGGER_CHARACTERS, completions
 from symbi_lsp.features.definition import definition, references
 from symbi_lsp.features.formatting import format_document
@@ -42,6 +42,8 @@ def register(server: SymbiLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def on_close(ls: SymbiLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        if ls.lens_refresh is not None:
+            ls.lens_refresh.forget(uri)
         ls.documents.close(uri)
         ls.clear_diagnostics(uri)
         for other in ls.documents.open_uris:
@@ -84,7 +86,12 @@ def register(server: SymbiLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def on_code_lens(ls: SymbiLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
         doc = ls.document(params.text_document.uri)
-        return [] if doc is None else code_lenses(doc, ls.clock())
+        if doc is None:
+            return []
+        now = ls.clock()
+        if ls.lens_refresh is not None:
+            ls.lens_refresh.shown(doc.uri, next_change(doc, now))
+        return code_lenses(doc, now)
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def on_definition(ls: SymbiLanguageServer, params: types.DefinitionParams) -> types.Location | None:

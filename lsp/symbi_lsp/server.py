@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from symbi_lsp.documents import ParsedDocument, Workspace, WorkspaceAnalysis
+from symbi_lsp.features.code_lens import LensRefresh
 from symbi_lsp.features.diagnostics import lsp_diagnostics
 from symbi_lsp.positions import encoding_name
 
@@ -67,6 +68,8 @@ class SymbiLanguageServer(LanguageServer):
         self.snippets = False
         self.can_watch_files = False
         self._pending: dict[str, asyncio.TimerHandle] = {}
+        # Set at `initialize` when the client can refresh code lenses (`features.code_lens`).
+        self.lens_refresh: LensRefresh | None = None
         self._published: dict[str, list[types.Diagnostic]] = {}
 
     # --- documents ----------------------------------------------------------------------------------
@@ -144,6 +147,9 @@ class SymbiLanguageServer(LanguageServer):
         workspace = params.capabilities.workspace
         watched = workspace.did_change_watched_files if workspace is not None else None
         self.can_watch_files = bool(watched and watched.dynamic_registration)
+        lens = workspace.code_lens if workspace is not None else None
+        if lens is not None and lens.refresh_support:
+            self.lens_refresh = LensRefresh(self.clock, lambda: self.workspace_code_lens_refresh(None))
         folders = [f.uri for f in params.workspace_folders or []]
         if not folders and params.root_uri:
             folders = [params.root_uri]

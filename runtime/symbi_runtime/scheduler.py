@@ -416,6 +416,9 @@ class CronScheduler:
                     self.metrics.missed(job.name, plan.missed_count)
                     self._emit(RunEventKind.SKIPPED, run, now)
                 else:
+                    logger.debug(
+                        "job %s: claimed fire %s (run %s)", job.name, run.scheduled_for.isoformat(), run.id
+                    )
                     self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
                     self._emit(RunEventKind.CLAIMED, run, now)
                     self._launch(run, job, holds_slot=wanted[run.scheduled_for].status == RunStatus.RUNNING)

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from symbi_lang.docs.heatmap import FireCounts
 from symbi_lang.docs.model import ScheduleDoc, Site
-from symbi_lang.docs.svg import picture
+from symbi_lang.docs.svg import HeatMapPicture, picture
 
 __all__ = [
     "DocFormat",
@@ -94,6 +94,12 @@ def make_environment(fmt: DocFormat, loader: BaseLoader | None = None) -> Enviro
     return env
 
 
+def _picture(title: str, schedule_or_site: ScheduleDoc | Site) -> HeatMapPicture:
+    if isinstance(schedule_or_site, ScheduleDoc):
+        return picture(schedule_or_site.counts, title)
+    return picture(schedule_or_site.total, title, schedules_per_hour=schedule_or_site.schedules_per_hour)
+
+
 class _HeatMaps:
     """Heat-map SVGs for one site. Schedules with equal counts (a fleet repeats a few expressions)
     differ only in their title and element id: the SVG is rendered once per counts with placeholders,
@@ -106,24 +112,26 @@ class _HeatMaps:
         if env.autoescape is not True:
             raise ValueError("heat maps are SVG (XML): render them with an autoescaping environment")
         self._template = env.get_template("heatmap.svg.j2")
-        self._rendered: dict[FireCounts, str] = {}
+        self._rendered: dict[tuple[FireCounts, FireCounts | None], str] = {}
 
     def svg(self, counts_title: str, schedule_or_site: ScheduleDoc | Site, ident: str) -> str:
-        counts = (
-            schedule_or_site.counts if isinstance(schedule_or_site, ScheduleDoc) else schedule_or_site.total
+        key = (
+            (schedule_or_site.counts, None)
+            if isinstance(schedule_or_site, ScheduleDoc)
+            else (schedule_or_site.total, schedule_or_site.schedules_per_hour)
         )
-        body = self._rendered.get(counts)
+        body = self._rendered.get(key)
         if body is None:
             if len(self._rendered) >= self._KEEP:
                 self._rendered.clear()  # memory stays bounded however many distinct maps there are
-            body = self._template.render(pic=picture(counts, self._TITLE), id=self._ID)
-            self._rendered[counts] = body
+            body = self._template.render(pic=_picture(self._TITLE, schedule_or_site), id=self._ID)
+            self._rendered[key] = body
         return body.replace(self._TITLE, escape(counts_title)).replace(self._ID, escape(ident))
 
 
 def _alt(title: str, schedule_or_site: ScheduleDoc | Site) -> str:
-    counts = schedule_or_site.counts if isinstance(schedule_or_site, ScheduleDoc) else schedule_or_site.total
-    return f"{title}: {picture(counts, title).caption}"
+    pic = _picture(title, schedule_or_site)
+    return f"{title}: {pic.caption}. {pic.scale_note}"
 
 
 def site_pages(

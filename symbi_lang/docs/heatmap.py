@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo
 
 from symbi_lang.cron import CronSpec
 
-__all__ = ["DAYS", "HOURS", "ITERATION_LIMIT", "FireCounts", "count_cron_fires", "count_instants", "total"]
+__all__ = [
+    "DAYS",
+    "HOURS",
+    "ITERATION_LIMIT",
+    "FireCounts",
+    "count_cron_fires",
+    "count_instants",
+    "schedules_firing",
+    "total",
+]
 
 DAYS = 7
 HOURS = 24
@@ -161,4 +170,19 @@ def total(counts: Iterable[FireCounts], timezone: str, start: datetime, end: dat
         for d in range(DAYS):
             for h in range(HOURS):
                 cells[d][h] += c.cells[d][h]
+    return _freeze(timezone, start, end, cells)
+
+
+def schedules_firing(
+    counts: Iterable[FireCounts], timezone: str, start: datetime, end: datetime
+) -> FireCounts:
+    """How many of the schedules fire in each cell (each counts once, however often it fires): the
+    combined heat map's colour, so that an every-20-seconds job does not drown a daily one."""
+    cells = _empty()
+    for c in counts:
+        if c.timezone != timezone:
+            raise ValueError(f"cannot add counts in {c.timezone} to counts in {timezone}")
+        for d in range(DAYS):
+            for h in range(HOURS):
+                cells[d][h] += 1 if c.cells[d][h] else 0
     return _freeze(timezone, start, end, cells)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from symbi_lang.attime import AtError, parse_at
 from symbi_lang.cron import CronError, CronSpec
-from symbi_lang.docs.heatmap import FireCounts, count_cron_fires, count_instants, total
+from symbi_lang.docs.heatmap import FireCounts, count_cron_fires, count_instants, schedules_firing, total
 from symbi_lang.docs.naming import unique_slugs
 from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet, Policy
 
@@ -105,6 +105,7 @@ class Site:
     schedules: tuple[ScheduleDoc, ...]
     total: FireCounts
     agents: tuple[AgentDoc, ...]
+    schedules_per_hour: FireCounts | None = None  # the combined heat map's colour (`schedules_firing`)
 
     @property
     def agent_count(self) -> int:
@@ -485,6 +486,7 @@ def build_site(jobset: JobSet, now: datetime, *, title: str = "Schedules") -> Si
     schedules = tuple(doc for doc, _ in built)
     end = now + WINDOW
     total_counts = total((c for _, c in built), TOTAL_TIMEZONE, now, end)
+    per_hour = schedules_firing((c for _, c in built), TOTAL_TIMEZONE, now, end)
     return Site(
         title=title,
         generated=format_time(now, "UTC"),
@@ -493,4 +495,5 @@ def build_site(jobset: JobSet, now: datetime, *, title: str = "Schedules") -> Si
         schedules=schedules,
         total=total_counts,
         agents=tuple(_agent_doc(a, schedules) for a in jobset.agents),
+        schedules_per_hour=per_hour,
     )

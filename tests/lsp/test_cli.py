@@ -36,6 +36,20 @@ def test_a_bad_port_is_a_usage_error_without_traceback() -> None:
     assert "--port" in result.stderr
 
 
+def test_stdio_flag_that_clients_pass_is_accepted() -> None:
+    # vscode-languageclient and others append `--stdio`; an `exit` notification ends the server at once.
+    exit_message = b'{"jsonrpc":"2.0","method":"exit"}'
+    message = b"Content-Length: %d\r\n\r\n%s" % (len(exit_message), exit_message)
+    result = subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "lsp", "--stdio"],
+        input=message,
+        capture_output=True,
+        timeout=60,
+    )
+    assert b"No such option" not in result.stderr and b"Traceback" not in result.stderr
+    assert _symbi("lsp", "--stdio", "--tcp").returncode == 2
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

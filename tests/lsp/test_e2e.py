@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 WORKSPACE = Path(__file__).parent / "workspace"
+PYTHONPATH = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
 
 BROKEN = """schedule daily {
   agent: "reporter"
@@ -88,7 +90,8 @@ OPENED: list[str] = []
     config=ClientServerConfig(
         server_command=[sys.executable, "-m", "symbi_lang.cli.main", "lsp"],  # `symbi lsp`
         client_factory=make_client,
-        server_env={"SYMBI_TEST_TOKEN": "x", "PATH": "/usr/bin:/bin"},
+        # PYTHONPATH passes through so that the server runs the code under test, not an installed copy.
+        server_env={"SYMBI_TEST_TOKEN": "x", "PATH": "/usr/bin:/bin", **PYTHONPATH},
     ),
 )
 async def client(lsp_client: RecordingClient) -> AsyncIterator[None]:
@@ -324,10 +327,14 @@ async def test_formatting_returns_what_symbi_fmt_writes(client: RecordingClient,
             options=types.FormattingOptions(tab_size=2, insert_spaces=True),
         )
     )
-    assert edits is not None and len(edits) == 1
+    assert edits is not None
     expected = format_text(messy, path=name)
     assert expected.ok and expected.changed
     assert _apply(messy, list(edits)) == expected.output
+    # line edits, not one edit over the whole document: the unchanged last line `}` is not touched
+    assert all(
+        e.range.end.line <= 3 and not (e.range.start.line == 0 and e.range.end.line == 4) for e in edits
+    )
 
 
 async def test_cross_file_duplicate_appears_in_the_other_open_document_and_goes_on_close(

@@ -11,7 +11,7 @@ import pytest
 from lsprotocol import types
 from symbi_lsp.documents import ParsedDocument, Workspace, WorkspaceAnalysis
 from symbi_lsp.features.code_actions import quick_fixes
-from symbi_lsp.features.code_lens import code_lenses
+from symbi_lsp.features.code_lens import code_lenses, next_change
 from symbi_lsp.features.completion import completions
 from symbi_lsp.features.definition import definition
 from symbi_lsp.features.diagnostics import lsp_diagnostics
@@ -369,15 +369,55 @@ def test_document_symbols_list_schedules_and_agents_with_children(docs: Docs) ->
     assert symbols[2].selection_range.start == types.Position(line=17, character=8)  # the `name:` value
 
 
+def _apply(doc: ParsedDocument, edits: list[types.TextEdit]) -> str:
+    text = doc.text
+    for edit in sorted(edits, key=lambda e: doc.lines.offset(e.range.start), reverse=True):
+        text = (
+            text[: doc.lines.offset(edit.range.start)]
+            + edit.new_text
+            + text[doc.lines.offset(edit.range.end) :]
+        )
+    return text
+
+
 def test_formatting_is_symbi_fmt_and_refuses_broken_files(docs: Docs) -> None:
     from symbi_lang.fmt import format_text
 
     messy = 'schedule   s {\n      agent:"a"\n}\n'
-    edits = format_document(docs.open("a.symbi", messy))
-    assert edits is not None and len(edits) == 1
-    assert edits[0].new_text == format_text(messy, path="a.symbi").output
-    assert format_document(docs.open("b.symbi", edits[0].new_text)) == []
+    doc = docs.open("a.symbi", messy)
+    edits = format_document(doc)
+    assert edits is not None
+    formatted = format_text(messy, path="a.symbi").output
+    assert _apply(doc, edits) == formatted
+    assert format_document(docs.open("b.symbi", formatted)) == []
     assert format_document(docs.open("c.symbi", "schedule s {\n")) is None
+
+
+def test_formatting_edits_only_the_lines_that_change(docs: Docs) -> None:
+    from symbi_lang.fmt import format_text
+
+    tidy = format_text(SCHEDULES, path="a.symbi").output
+    lines = tidy.splitlines(keepends=True)
+    messy = "".join(lines[:7]) + lines[7].replace(": ", ":     ") + "".join(lines[8:]) + "\n\n"
+    doc = docs.open("a.symbi", messy)
+    edits = format_document(doc)
+    assert edits is not None and _apply(doc, edits) == tidy
+    assert len(edits) == 2  # the respaced line and the extra blank lines at the end
+    first, last = edits
+    assert (first.range.start.line, first.range.end.line) == (7, 8)
+    assert first.new_text == lines[7]
+    assert (last.range.start.line, last.new_text) == (len(lines), "")
+
+
+def test_definition_prefers_the_agent_defined_in_the_same_file(docs: Docs) -> None:
+    other = docs.open("a.symbi", SCHEDULES)
+    here = docs.open(
+        "b.symbi", 'agent reporter {\n  command: ["cat"]\n}\n\nschedule s {\n  agent: "reporter"\n}\n'
+    )
+    location = definition(here, docs.analysis(), docs.offset(here, '"reporter"', 3))
+    assert location is not None and location.uri == here.uri and location.range.start.line == 0
+    from_other = definition(other, docs.analysis(), docs.offset(other, '"reporter"', 3))
+    assert from_other is not None and from_other.uri == other.uri
 
 
 def test_quick_fix_from_a_diagnostic_fix(docs: Docs) -> None:
@@ -585,3 +625,18 @@ def test_workspace_symbols_filter_by_name(docs: Docs) -> None:
     assert [(s.name, s.container_name) for s in workspace_symbols(docs.analysis(), "BACK")] == [
         ("nightly_backup", "schedule")
     ]
+
+
+LENS_TEXT = 'schedule morning {\n  agent: "a"\n  cron: "0 0 6 * * *"\n}\n'
+
+
+def test_next_change_is_the_earliest_next_run_shown(tmp_path: Path) -> None:
+    doc = Workspace(env={}).open(
+        (tmp_path / "a.symbi").as_uri(),
+        LENS_TEXT
+        + 'schedule later {\n  agent: "a"\n  cron: "0 0 7 * * *"\n}\nschedule bad {\n  cron: "x"\n}\n',
+        1,
+    )
+    now = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+    assert next_change(doc, now) == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    assert next_change(Workspace(env={}).open((tmp_path / "b.symbi").as_uri(), "", 1), now) is None

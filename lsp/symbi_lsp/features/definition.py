@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from symbi_lang.ast import value_text
+from symbi_lang.ast import Block, value_text
 from symbi_lsp.documents import ParsedDocument, WorkspaceAnalysis, block_name, name_span
 from symbi_lsp.locate import block_head_at, locate
 
@@ -28,10 +28,21 @@ def _defined_agent(doc: ParsedDocument, offset: int) -> str | None:
     return block_name(head[1]) if head is not None and head[1].kind == "agent" else None
 
 
+def _definition_of(
+    doc: ParsedDocument, analysis: WorkspaceAnalysis, name: str
+) -> tuple[ParsedDocument, Block] | None:
+    """The definition of agent `name`: the one in `doc` itself when there is one (a name defined twice
+    is an error elsewhere, but the reader means the agent beside the schedule), else the workspace's."""
+    for block in doc.module.agents:
+        if block_name(block) == name:
+            return doc, block
+    return analysis.find_agent(name)
+
+
 def definition(doc: ParsedDocument, analysis: WorkspaceAnalysis, offset: int) -> types.Location | None:
     """Where the agent referenced at `offset` is defined, if it is defined in the workspace."""
     name = _referenced_agent(doc, offset)
-    found = analysis.find_agent(name) if name else None
+    found = _definition_of(doc, analysis, name) if name else None
     if found is None:
         return None
     target, block = found
@@ -50,7 +61,7 @@ def references(
         for user, span in analysis.agent_uses(name)
     ]
     if include_declaration:
-        found = analysis.find_agent(name)
+        found = _definition_of(doc, analysis, name)
         if found is not None:
             target, block = found
             locations.insert(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from symbi_runtime.cli.common import DB_HELP
-from symbi_runtime.cli.output import Column, OutputFormat, iso, one_line, render, short_time
+from symbi_runtime.cli.output import Column, Fit, OutputFormat, iso, one_line, render, short_time
 
 if TYPE_CHECKING:
     from symbi_runtime.store import AuditRecord
@@ -41,13 +41,14 @@ class AuditFormat(StrEnum):
 _AGE = re.compile(r"(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
+# On a narrow terminal ACTOR goes first, then RUN, JOB and DETAILS; TIME and EVENT always stay.
 COLUMNS = [
-    Column("at", "TIME", short_time, no_wrap=True),
-    Column("type", "EVENT", no_wrap=True),
-    Column("job", "JOB"),
-    Column("run_id", "RUN"),
-    Column("actor", "ACTOR"),
-    Column("details", "DETAILS", lambda d: one_line(_details_text(d), 80)),
+    Column("at", "TIME", short_time),
+    Column("type", "EVENT"),
+    Column("job", "JOB", fit=Fit.ELLIPSIS, drop=3),
+    Column("run_id", "RUN", lambda v: "-" if v is None else str(v)[:8], drop=2),
+    Column("actor", "ACTOR", fit=Fit.ELLIPSIS, drop=1, min_width=8),
+    Column("details", "DETAILS", lambda d: one_line(_details_text(d), 200), fit=Fit.ELLIPSIS, drop=4),
 ]
 
 
@@ -112,6 +113,9 @@ def audit(
         typer.Option("--since", help="Only events at or after this ISO time, or this age (24h, 7d)."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many events.")] = 200,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Show every column in full (tables fit the terminal otherwise).")
+    ] = False,
     fmt: Annotated[AuditFormat, typer.Option("--format", help="table or json.")] = AuditFormat.TABLE,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
     config: Annotated[
@@ -146,7 +150,7 @@ def audit(
 
     rows = [event_json(r) for r in records]
     output_format = OutputFormat.JSON if fmt is AuditFormat.JSON else OutputFormat.TABLE
-    sys.stdout.write(render(rows, COLUMNS, output_format, empty="no audit events"))
+    sys.stdout.write(render(rows, COLUMNS, output_format, empty="no audit events", wide=wide))
     sys.stdout.flush()
 
 

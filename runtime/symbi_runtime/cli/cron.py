@@ -43,6 +43,7 @@ import typer
 from symbi_runtime.cli.common import DB_HELP
 from symbi_runtime.cli.output import (
     Column,
+    Fit,
     OutputFormat,
     iso,
     key_values,
@@ -106,6 +107,9 @@ ConfigOption = Annotated[
 ]
 ListFormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
 SimpleFormatOption = Annotated[SimpleFormat, typer.Option("--format", help="table or json.")]
+WideOption = Annotated[
+    bool, typer.Option("--wide", help="Show every column in full (tables fit the terminal otherwise).")
+]
 
 
 # --- plumbing -------------------------------------------------------------------------------------
@@ -273,16 +277,18 @@ def run_json(run: RunRecord, iterations: Sequence[Mapping[str, Any]] = ()) -> di
     }
 
 
+# On a narrow terminal LAST RUN goes first, then LAST STATUS, AGENT, FAILURES and SCHEDULE; ID, NAME,
+# STATUS and NEXT RUN always stay (`symbi_runtime.cli.table`).
 JOB_COLUMNS = (
-    Column("id", "ID", lambda v: str(v)[:8], no_wrap=True),
-    Column("name", "NAME", no_wrap=True),
-    Column("agent", "AGENT"),
-    Column("schedule", "SCHEDULE", no_wrap=True),
-    Column("status", "STATUS", no_wrap=True),
-    Column("next_fire_at", "NEXT RUN (UTC)", short_time, no_wrap=True),
-    Column("last_run_at", "LAST RUN (UTC)", short_time, no_wrap=True),
-    Column("last_status", "LAST STATUS", no_wrap=True),
-    Column("consecutive_failures", "FAILURES"),
+    Column("id", "ID", lambda v: str(v)[:8]),
+    Column("name", "NAME", fit=Fit.ELLIPSIS),
+    Column("agent", "AGENT", fit=Fit.ELLIPSIS, drop=3, min_width=10),
+    Column("schedule", "SCHEDULE", drop=5),
+    Column("status", "STATUS"),
+    Column("next_fire_at", "NEXT RUN (UTC)", short_time),
+    Column("last_run_at", "LAST RUN (UTC)", short_time, drop=1),
+    Column("last_status", "LAST STATUS", drop=2),
+    Column("consecutive_failures", "FAILURES", drop=4),
 )
 JOB_CSV_COLUMNS = tuple(
     Column(k, k)
@@ -307,13 +313,14 @@ JOB_CSV_COLUMNS = tuple(
         "updated_at",
     )
 )
+# On a narrow terminal DURATION goes first, then TRIGGER and OUTPUT / ERROR.
 RUN_COLUMNS = (
-    Column("id", "RUN", lambda v: str(v)[:8], no_wrap=True),
-    Column("scheduled_for", "SCHEDULED (UTC)", short_time, no_wrap=True),
-    Column("trigger", "TRIGGER", no_wrap=True),
-    Column("status", "STATUS", no_wrap=True),
-    Column("duration_seconds", "DURATION", lambda v: "-" if v is None else f"{v:.2f}s", no_wrap=True),
-    Column("output", "OUTPUT / ERROR", one_line),
+    Column("id", "RUN", lambda v: str(v)[:8]),
+    Column("scheduled_for", "SCHEDULED (UTC)", short_time),
+    Column("trigger", "TRIGGER", drop=2),
+    Column("status", "STATUS"),
+    Column("duration_seconds", "DURATION", lambda v: "-" if v is None else f"{v:.2f}s", drop=1),
+    Column("output", "OUTPUT / ERROR", lambda v: one_line(v, 200), fit=Fit.ELLIPSIS, drop=3, min_width=16),
 )
 RUN_CSV_COLUMNS = tuple(
     Column(k, k)
@@ -368,6 +375,7 @@ def list_jobs(
     ] = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only jobs of this agent.")] = None,
     fmt: ListFormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -380,7 +388,7 @@ def list_jobs(
                 jobs = store.list_jobs(status=None if status is None else status.value, agent=agent)
         rows = [job_json(j) for j in jobs]
         columns = JOB_CSV_COLUMNS if fmt is OutputFormat.CSV else JOB_COLUMNS
-        _print(render(rows, columns, fmt, empty="no jobs"))
+        _print(render(rows, columns, fmt, empty="no jobs", wide=wide))
 
 
 # --- add ------------------------------------------------------------------------------------------
@@ -666,19 +674,22 @@ def status(
     ] = WATCH_INTERVAL_SECONDS,
     iterations: Annotated[int | None, typer.Option("--iterations", min=1, hidden=True)] = None,
     fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    wide: WideOption = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Show a job: schedule, state, next run, failures, and optionally its recent runs."""
     with _errors(), _store(db, config) as store:
         if not watch:
-            _print(_status_text(store, job, history, fmt))
+            _print(_status_text(store, job, history, fmt, wide=wide))
             return
         tty = sys.stdout.isatty()
         count = 0
         try:
             while True:
-                text = _status_text(store, job, history, fmt)
+                text = _status_text(store, job, history, fmt, wide=wide)
+                if fmt is SimpleFormat.TABLE:
+                    text = _watch_header(interval, _now()) + text
                 if tty:
                     _print("\x1b[2J\x1b[H")  # clear the screen, cursor home
                 elif count:
@@ -692,7 +703,12 @@ def status(
             _print("\n" if tty else "")
 
 
-def _status_text(store: Store, name: str, history: int, fmt: SimpleFormat) -> str:
+def _watch_header(interval: float, now: datetime) -> str:
+    """The first line of each `status --watch` screen: how often it refreshes and when it last did."""
+    return f"refreshing every {interval:g}s · last refresh {short_time(iso(now))} · Ctrl-C stops\n\n"
+
+
+def _status_text(store: Store, name: str, history: int, fmt: SimpleFormat, *, wide: bool = False) -> str:
     job = _require_job(store, name)
     runs = store.list_runs(job=job.id, limit=history) if history else []
     if fmt is SimpleFormat.JSON:
@@ -709,7 +725,7 @@ def _status_text(store: Store, name: str, history: int, fmt: SimpleFormat) -> st
         ("agent", d.agent_id),
         ("status", job.status),
         ("schedule", schedule_text(d)),
-        ("next run", _when(job.next_fire_at if job.status == "active" else None, now)),
+        ("next run", _next_run_text(job.next_fire_at if job.status == "active" else None, now)),
         ("last run", _when(job.last_run_at, now) + (f" ({job.last_status})" if job.last_status else "")),
         ("failures", f"{job.consecutive_failures} consecutive (max_retries: {_max_retries(d)})"),
     ]
@@ -731,9 +747,10 @@ def _status_text(store: Store, name: str, history: int, fmt: SimpleFormat) -> st
         pairs.append(("policy", policy))
     if d.description:
         pairs.append(("description", d.description))
-    text = key_values(pairs)
+    text = key_values(pairs, wide=wide)
     if history:
-        text += "\n" + render(_run_table_rows(runs), RUN_COLUMNS, OutputFormat.TABLE, empty="no runs yet")
+        rows = _run_table_rows(runs)
+        text += "\n" + render(rows, RUN_COLUMNS, OutputFormat.TABLE, empty="no runs yet", wide=wide)
     return text
 
 
@@ -757,6 +774,17 @@ def _policy_text(d: JobDefinition) -> str:
     if p.require_agent_pin:
         parts.append("AgentPin required")
     return "; ".join(parts)
+
+
+#: How late a next run may be before `status` calls it overdue (a running scheduler fires within ~1 s).
+OVERDUE_AFTER_SECONDS = 5.0
+
+
+def _next_run_text(t: datetime | None, now: datetime) -> str:
+    """The next run; one that has gone by means nothing is firing jobs from this store."""
+    if t is not None and (now - t).total_seconds() > OVERDUE_AFTER_SECONDS:
+        return f"{short_time(iso(t))} (overdue — is a scheduler running on this store?)"
+    return _when(t, now)
 
 
 def _when(t: datetime | None, now: datetime) -> str:
@@ -789,6 +817,7 @@ def history_command(
         RunStatusChoice | None, typer.Option("--status", help="Only runs in this state.")
     ] = None,
     fmt: ListFormatOption = OutputFormat.TABLE,
+    wide: WideOption = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -797,7 +826,8 @@ def history_command(
         record = _require_job(store, job)
         runs = store.list_runs(job=record.id, status=None if status is None else status.value, limit=limit)
         rows = _run_table_rows(runs) if fmt is OutputFormat.TABLE else _run_rows(store, runs)
-    _print(render(rows, RUN_COLUMNS if fmt is OutputFormat.TABLE else RUN_CSV_COLUMNS, fmt, empty="no runs"))
+    columns = RUN_COLUMNS if fmt is OutputFormat.TABLE else RUN_CSV_COLUMNS
+    _print(render(rows, columns, fmt, empty="no runs", wide=wide))
 
 
 # --- run ------------------------------------------------------------------------------------------

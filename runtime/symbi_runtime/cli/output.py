@@ -1,8 +1,9 @@
-"""Rendering records for people (rich tables) and for scripts (JSON, CSV).
+"""Rendering records for people (tables) and for scripts (JSON, CSV).
 
 `render(rows, columns, fmt)` takes plain dicts (already JSON-ready: strings, numbers, bools, None, lists,
 dicts) and returns the text to print: `json` prints the dicts as they are (the stable, documented shape),
-`csv` prints the listed columns with a header line, `table` a rich table of the listed columns.
+`csv` prints the listed columns with a header line, `table` the listed columns fitted to the terminal
+(`symbi_runtime.cli.table`).
 Datetimes are turned into JSON-ready text by `iso()` before rendering.
 """
 
@@ -13,20 +14,33 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from symbi_runtime.cli.table import Column, Fit, key_value_lines, table_lines
+from symbi_runtime.cli.table import width as terminal_width
+
+__all__ = [
+    "Column",
+    "Fit",
+    "OutputFormat",
+    "iso",
+    "key_values",
+    "one_line",
+    "plain",
+    "render",
+    "render_diagnostics",
+    "short_time",
+    "to_csv",
+    "to_json",
+    "to_table",
+]
+
 if TYPE_CHECKING:
     from symbi_lang.diagnostics import Diagnostic
-
-# Tables written to a pipe or a file are not squeezed to 80 columns.
-PIPE_WIDTH = 200
-# Beyond this many rows a table is laid out as plain text (rich's layout cost grows per cell).
-RICH_MAX_ROWS = 500
 
 
 class OutputFormat(StrEnum):
@@ -35,16 +49,6 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A column: the dict key it shows, its heading, and how a value is shown in a table."""
-
-    key: str
-    heading: str
-    show: Callable[[Any], str] | None = None
-    no_wrap: bool = False
 
 
 def iso(t: datetime | None) -> str | None:
@@ -112,80 +116,28 @@ def to_table(
     title: str | None = None,
     empty: str = "nothing to show",
     color: bool | None = None,
+    wide: bool = False,
 ) -> str:
-    """A table of `columns`: a rich table on a colour terminal, plain aligned text otherwise.
-
-    Both have the same layout (a heading line, columns separated by two spaces). Plain text is used for
-    pipes, NO_COLOR and very long listings, where rich's per-cell layout costs ~1.5 ms a row.
-    """
+    """A table of `columns` fitted to the terminal (`symbi_runtime.cli.table`); `wide`: every column
+    in full. Headings are bold on a colour terminal; the layout is the same either way."""
     if not rows:
         return empty + "\n"
     cells = [[(c.show or plain)(row.get(c.key)) for c in columns] for row in rows]
-    if not _use_color(color) or len(rows) > RICH_MAX_ROWS:
-        return _plain_table([c.heading for c in columns], cells, title)
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False, box=None)
-    for c in columns:
-        table.add_column(c.heading, no_wrap=c.no_wrap, overflow="fold")
-    for row_cells in cells:
-        table.add_row(*row_cells)
-    return _console_text(table, color)
+    limit = None if wide else terminal_width()
+    lines = table_lines(columns, cells, limit, color=_use_color(color))
+    return "\n".join([title, *lines] if title else lines) + "\n"
 
 
-def _plain_table(headings: Sequence[str], cells: Sequence[Sequence[str]], title: str | None) -> str:
-    from rich.cells import cell_len
-
-    widths = [cell_len(h) for h in headings]
-    for row in cells:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], cell_len(cell))
-
-    def line(values: Sequence[str]) -> str:
-        padded = (v + " " * (w - cell_len(v)) for v, w in zip(values, widths, strict=True))
-        return "  ".join(padded).rstrip()
-
-    out = [title] if title else []
-    out.append(line(headings))
-    out.extend(line(row) for row in cells)
-    return "\n".join(out) + "\n"
-
-
-def key_values(pairs: Sequence[tuple[str, str]], *, color: bool | None = None) -> str:
-    """Aligned `key  value` lines (the `status` view)."""
-    from rich.table import Table
-
-    table = Table(show_header=False, show_edge=False, pad_edge=False, box=None)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    for k, v in pairs:
-        table.add_row(k, v)
-    return _console_text(table, color)
+def key_values(pairs: Sequence[tuple[str, str]], *, color: bool | None = None, wide: bool = False) -> str:
+    """Aligned `key  value` lines (the `status` view); long values wrap under themselves."""
+    limit = None if wide else terminal_width()
+    return "\n".join(key_value_lines(pairs, limit, color=_use_color(color))) + "\n"
 
 
 def _use_color(color: bool | None) -> bool:
     if color is not None:
         return color
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def _console_text(renderable: Any, color: bool | None) -> str:
-    from rich.console import Console
-
-    tty = sys.stdout.isatty()
-    use_color = _use_color(color)
-    console = Console(
-        file=io.StringIO(),
-        width=None if tty else PIPE_WIDTH,
-        force_terminal=use_color,
-        no_color=not use_color,
-        highlight=False,
-        emoji=False,
-        soft_wrap=False,
-    )
-    with console.capture() as capture:
-        console.print(renderable)
-    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
 
 
 def render(
@@ -195,13 +147,14 @@ def render(
     *,
     title: str | None = None,
     empty: str = "nothing to show",
+    wide: bool = False,
 ) -> str:
-    """Rows in `fmt`: JSON (the whole dicts, as a list), CSV or a table of `columns`."""
+    """Rows in `fmt`: JSON (the whole dicts, as a list), CSV or a table of `columns` (`wide`: unfitted)."""
     if fmt is OutputFormat.JSON:
         return to_json(list(rows))
     if fmt is OutputFormat.CSV:
         return to_csv(rows, columns)
-    return to_table(rows, columns, title=title, empty=empty)
+    return to_table(rows, columns, title=title, empty=empty, wide=wide)
 
 
 def render_diagnostics(diagnostics: Sequence[Diagnostic]) -> str:

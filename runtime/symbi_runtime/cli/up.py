@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import signal
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -86,6 +87,7 @@ def up(
         if not 0 <= api_port <= 65535:
             fail("up", f"--api-port must be between 0 and 65535, got {api_port}")
     configure_logging(log_level)
+    _write_log_file(db, cfg, env, log_level)
     api_opts = (api_host, api_port, api_token) if api_token else None
     code = asyncio.run(_serve(cfg, db, list(paths or []), metrics_port, api_opts))
     raise typer.Exit(code)
@@ -164,6 +166,21 @@ async def _serve(
         return 0
     finally:
         rt.close()
+
+
+def _write_log_file(db: str | None, cfg: Config, env: Mapping[str, str], log_level: str) -> None:
+    """Also log to the rotating file beside the store that `symbi logs` reads; without it, say so."""
+    from symbi_runtime import logfile
+    from symbi_runtime.store import resolve_location
+
+    try:
+        path = logfile.log_path_for(resolve_location(db, cfg, env))
+    except StoreError:
+        return  # a bad --db: opening the store reports it in a moment
+    try:
+        logfile.attach(path, logging.getLevelName(log_level.upper()))
+    except OSError as e:
+        typer.echo(f"symbi up: not writing {path}: {e}", err=True)
 
 
 def _install_signal_handlers(rt: Runtime) -> list[signal.Signals]:

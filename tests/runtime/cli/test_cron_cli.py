@@ -386,6 +386,7 @@ def test_status_watch_refreshes(db: Path, store: Store) -> None:
     result = cli(db, "status", "j", "--watch", "--interval", "0", "--iterations", "3")
     assert result.exit_code == 0
     assert result.stdout.count("name            j") == 3
+    assert result.stdout.count("refreshing every 0s · last refresh ") == 3
 
 
 # --- approvals ------------------------------------------------------------------------------------
@@ -559,6 +560,9 @@ def test_status_watch_stops_cleanly_on_ctrl_c(db: Path, store: Store) -> None:
         env=env,
     )
     assert proc.stdout is not None
+    header = proc.stdout.readline()
+    assert header.startswith("refreshing every 30s · last refresh ".encode())
+    assert proc.stdout.readline() == b"\n"
     first = proc.stdout.readline()  # the first refresh has been printed: now it sleeps
     assert first.startswith(b"name")
     proc.send_signal(signal.SIGINT)
