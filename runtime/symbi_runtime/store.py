@@ -189,6 +189,8 @@ class RunOutcome:
     # The run as the caller knows it (with its job's definition): saves re-reading the whole row.
     run: RunRecord | None = None
     definition: JobDefinition | None = None
+    # When the run really ended: an outcome written late (its first write failed) keeps its own time.
+    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,8 +383,10 @@ class Store:
         self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating the file, its directory and the schema when needed) the database at `path`."""
+    def open(cls, path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+        """Open (creating the file, its directory and the schema when needed) the database at `path`.
+
+        `busy_timeout_ms`: how long a write waits for another connection's lock before failing."""
         p = Path(path)
         try:
             if str(p) != ":memory:":
@@ -393,12 +397,12 @@ class Store:
                 if not p.exists():
                     os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             conn = sqlite3.connect(
-                str(p), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+                str(p), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
             )
         except (OSError, sqlite3.Error) as e:
             raise StoreError(f"cannot open database {p}: {e}") from None
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -1065,7 +1069,8 @@ class Store:
                     definition = self._definition(run.job_id, row[20], row[19])
                 state = jobs.setdefault(run.job_id, [job_status, job_failures, 0, None])
                 started_at = run.started_at
-                duration = None if started_at is None else max(0.0, (now - started_at).total_seconds())
+                ended = o.finished_at or now
+                duration = None if started_at is None else max(0.0, (ended - started_at).total_seconds())
                 merged = {**run.detail, **(o.detail or {})}
                 receipts = [dict(r) for r in o.receipts]
                 run_updates.append(
@@ -1073,7 +1078,7 @@ class Store:
                         o.status,
                         o.output,
                         o.error,
-                        now_us,
+                        to_us(ended),
                         duration,
                         _json(receipts) if receipts else None,
                         _json(merged) if merged else None,
@@ -1120,7 +1125,7 @@ class Store:
                     run.scheduled_for,
                     run.trigger,
                     run.started_at,
-                    now,
+                    ended,
                     run.jitter_seconds,
                     o.status,
                     run.input,
