@@ -36,6 +36,11 @@ BUSY_TIMEOUT_MS = 10_000
 
 logger = logging.getLogger("symbi_runtime.store")
 
+# Errors from values that SQLite cannot take (a damaged row's field of the wrong type): they concern one
+# job's data, never the database, so they fail that job instead of the whole batch.
+_UNBINDABLE = (sqlite3.ProgrammingError, sqlite3.InterfaceError, TypeError, ValueError, OverflowError)
+
+
 class StoreError(Exception):
     """A store request that cannot be carried out; the message says why in the user's words."""
 
@@ -817,43 +822,96 @@ class Store:
 
     def claim_fires(self, claims: Sequence[FireClaim], *, now: datetime) -> list[list[RunRecord]]:
         """Apply claims in one transaction: advance each job (compare-and-set on its next fire) and
-        insert its runs. A claim whose job moved on (edited, paused, claimed elsewhere) inserts nothing."""
+        insert its runs. A claim whose job moved on (edited, paused, claimed elsewhere) inserts nothing.
+
+        A claim whose values cannot be stored (a damaged row: an `input` that is an object) must not
+        stop the others: the batch is retried with each claim in its own savepoint, and the job whose
+        claim fails is marked `failed` with the reason (and an audit event); the others are claimed."""
+        try:
+            return self._claim_fires(claims, now, isolate=False)
+        except _UNBINDABLE:
+            return self._claim_fires(claims, now, isolate=True)
+
+    def _claim_fires(
+        self, claims: Sequence[FireClaim], now: datetime, *, isolate: bool
+    ) -> list[list[RunRecord]]:
         results: list[list[RunRecord]] = []
         now_us = to_us(now)
         with self._tx() as cur:
             for claim in claims:
-                job_status = JobStatus.ACTIVE if claim.new_next is not None else JobStatus.COMPLETED
-                if claim.new_next is not None:
-                    cur.execute(
-                        "UPDATE jobs SET next_fire_at = ? WHERE id = ? AND status = 'active' AND "
-                        "next_fire_at IS ?",
-                        (to_us(claim.new_next), claim.job_id, _opt_us(claim.expected_next)),
-                    )
+                if isolate:
+                    results.append(self._claim_isolated(cur, claim, now, now_us))
                 else:
-                    cur.execute(
-                        "UPDATE jobs SET next_fire_at = NULL, status = 'completed' WHERE id = ? "
-                        "AND status = 'active' AND next_fire_at IS ?",
-                        (claim.job_id, _opt_us(claim.expected_next)),
-                    )
-                if cur.rowcount != 1:
-                    results.append([])
-                    continue
-                name = claim.job_name
-                if name is None:
-                    name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()[0]
-                inserted: list[RunRecord] = []
-                for new in claim.runs:
-                    run = self._insert_run(cur, claim.job_id, name, new, now_us)
-                    if run is not None:
-                        inserted.append(run)
-                if job_status == JobStatus.COMPLETED:
-                    self._audit(cur, "CronJobCompleted", now, "scheduler", claim.job_id, name, None, {})
-                results.append(inserted)
+                    results.append(self._claim_one(cur, claim, now, now_us))
         return results
+
+    def _claim_isolated(
+        self, cur: sqlite3.Cursor, claim: FireClaim, now: datetime, now_us: int
+    ) -> list[RunRecord]:
+        audit_mark = len(self._audit_rows or [])
+        cur.execute("SAVEPOINT claim")
+        try:
+            inserted = self._claim_one(cur, claim, now, now_us)
+        except _UNBINDABLE as e:
+            cur.execute("ROLLBACK TO claim")
+            cur.execute("RELEASE claim")
+            if self._audit_rows is not None:
+                del self._audit_rows[audit_mark:]
+            reason = f"its stored job cannot be scheduled: {type(e).__name__}: {e}"
+            logger.error("job %s: %s; marking it failed (other jobs keep firing)", claim.job_name, reason)
+            cur.execute(
+                "UPDATE jobs SET status = 'failed', next_fire_at = NULL, updated_at = ? WHERE id = ?",
+                (now_us, claim.job_id),
+            )
+            name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()
+            self._audit(
+                cur,
+                "CronJobFailed",
+                now,
+                "scheduler",
+                claim.job_id,
+                name[0] if name else claim.job_name,
+                None,
+                {"reason": reason},
+            )
+            return []
+        cur.execute("RELEASE claim")
+        return inserted
+
+    def _claim_one(
+        self, cur: sqlite3.Cursor, claim: FireClaim, now: datetime, now_us: int
+    ) -> list[RunRecord]:
+        job_status = JobStatus.ACTIVE if claim.new_next is not None else JobStatus.COMPLETED
+        if claim.new_next is not None:
+            cur.execute(
+                "UPDATE jobs SET next_fire_at = ? WHERE id = ? AND status = 'active' AND next_fire_at IS ?",
+                (to_us(claim.new_next), claim.job_id, _opt_us(claim.expected_next)),
+            )
+        else:
+            cur.execute(
+                "UPDATE jobs SET next_fire_at = NULL, status = 'completed' WHERE id = ? "
+                "AND status = 'active' AND next_fire_at IS ?",
+                (claim.job_id, _opt_us(claim.expected_next)),
+            )
+        if cur.rowcount != 1:
+            return []
+        name = claim.job_name
+        if name is None:
+            name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()[0]
+        inserted: list[RunRecord] = []
+        for new in claim.runs:
+            run = self._insert_run(cur, claim.job_id, name, new, now_us)
+            if run is not None:
+                inserted.append(run)
+        if job_status == JobStatus.COMPLETED:
+            self._audit(cur, "CronJobCompleted", now, "scheduler", claim.job_id, name, None, {})
+        return inserted
 
     def _insert_run(
         self, cur: sqlite3.Cursor, job_id: str, job_name: str, new: NewRun, now_us: int
     ) -> RunRecord | None:
+        if new.input is not None and not isinstance(new.input, str):
+            raise TypeError(f"its `input` is a JSON {type(new.input).__name__}, not text")
         run_id = new_id()
         started = now_us if new.status == RunStatus.RUNNING else None
         finished = now_us if new.status in FINAL_RUN_STATUSES else None
