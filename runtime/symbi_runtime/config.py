@@ -107,6 +107,8 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
     data: dict[str, Any] = {}
     if path is not None:
         source = Path(path)
+        if source.is_dir():
+            raise ConfigError(f"{source}: is a directory, not a configuration file")
         if not source.is_file():
             raise ConfigError(f"{source}: configuration file not found")
     elif Path(DEFAULT_CONFIG_FILE).is_file():

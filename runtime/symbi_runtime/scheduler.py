@@ -36,6 +36,7 @@ from symbi_runtime.store import (
     StoreError,
     Trigger,
 )
+from symbi_runtime.store_faults import is_permanent
 
 logger = logging.getLogger("symbi_runtime.scheduler")
 
@@ -181,6 +182,8 @@ class CronScheduler:
         self._stopped = asyncio.Event()
         self._started = False
         self.ticks = 0
+        # Set when the loop stopped because the store can never be written again (read-only, corrupt).
+        self.fatal_error: BaseException | None = None
         self.last_tick_at: datetime | None = None
         self.last_sleep_deadline: datetime | None = None
 
@@ -237,6 +240,11 @@ class CronScheduler:
                     self.tick(now)
                     deadline = self._sleep_deadline(now)
                 except (sqlite3.Error, StoreError) as e:
+                    if is_permanent(e):
+                        # Read-only, corrupt, gone: no retry can succeed, and "running" would be a lie.
+                        logger.critical("the job store cannot be used any more: %s; stopping", e)
+                        self.fatal_error = e
+                        break
                     # A busy or failing database must not kill the loop: log, back off a tick, retry.
                     logger.error("scheduler tick failed: %s: %s; retrying", type(e).__name__, e)
                     deadline = now + timedelta(seconds=self.config.tick_interval_seconds)

@@ -10,6 +10,7 @@ transaction that inserts the run. Jobs are upserted, never replaced, so their hi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from symbi_lang.ir import JobDefinition
 from symbi_runtime import timing
@@ -43,6 +45,30 @@ _UNBINDABLE = (sqlite3.ProgrammingError, sqlite3.InterfaceError, TypeError, Valu
 
 class StoreError(Exception):
     """A store request that cannot be carried out; the message says why in the user's words."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be used: missing, unreadable, corrupt, another program's, or read-only for a
+    writer. An I/O problem (CLI exit 2). `transient` when waiting can cure it (busy, disk full)."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+def _unavailable(path: Path, error: BaseException, doing: str) -> StoreUnavailable:
+    """One clear sentence for a database that cannot be opened or used."""
+    from symbi_runtime.store_faults import is_transient
+
+    text = str(error)
+    if "file is not a database" in text:
+        return StoreUnavailable(f"{path} is not a symbi database (not an SQLite file)")
+    if "readonly" in text or "read-only" in text:
+        return StoreUnavailable(
+            f"cannot write to the job store {path}: it is read-only (check the permissions of the file "
+            "and of its directory, which must allow creating the -wal and -shm files)"
+        )
+    return StoreUnavailable(f"cannot {doing} database {path}: {text}", transient=is_transient(error))
 
 
 class JobStatus(StrEnum):
@@ -386,6 +412,7 @@ class Store:
         self.unreadable_jobs: dict[str, str] = {}
         self._audit_rows: list[tuple[Any, ...]] | None = None
         self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
+        self.read_only = False
 
     @classmethod
     def open(cls, path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
@@ -405,7 +432,9 @@ class Store:
                 str(p), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
             )
         except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open database {p}: {e}") from None
+            if isinstance(e, OSError) and p.is_dir():
+                raise StoreUnavailable(f"{p} is a directory, not a job store file") from None
+            raise _unavailable(p, e, "open") from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -415,8 +444,66 @@ class Store:
             store._migrate()
         except sqlite3.DatabaseError as e:
             conn.close()
-            raise StoreError(f"cannot use database {p}: {e}") from None
+            raise _unavailable(p, e, "use") from None
+        except StoreError:
+            conn.close()
+            raise
         return store
+
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> Store:
+        """Open an existing database for reading only (`cron list/status/history`, `audit`): nothing is
+        created or migrated, and a database in a read-only directory can still be read. WAL needs its
+        -shm file; where it cannot be created (and so no writer can be running) the file is opened
+        `immutable`."""
+        p = Path(path)
+        if p.is_dir():
+            raise StoreUnavailable(f"{p} is a directory, not a job store file")
+        if not p.exists():
+            raise StoreUnavailable(f"no job store at {p}")
+        last: BaseException | None = None
+        for flags in ("mode=ro", "immutable=1"):
+            uri = f"file:{quote(str(p.absolute()))}?{flags}"
+            try:
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            except sqlite3.DatabaseError as e:
+                last = e
+                with contextlib.suppress(UnboundLocalError, sqlite3.Error):
+                    conn.close()
+                if "file is not a database" in str(e):
+                    break
+                continue
+            store = cls(conn, p)
+            store.read_only = True
+            if "schema_version" not in tables or "jobs" not in tables:
+                conn.close()
+                raise _not_symbi(p, tables)
+            version = store.schema_version()
+            if version > SCHEMA_VERSION:
+                conn.close()
+                raise StoreUnavailable(
+                    f"database {p} has schema version {version}, newer than this symbi "
+                    f"({SCHEMA_VERSION}); upgrade symbi"
+                )
+            return store
+        assert last is not None
+        raise _unavailable(p, last, "read") from None
+
+    def check_writable(self) -> None:
+        """Prove that a write can be made (`symbi up` at start-up): a real write in a transaction that
+        is rolled back. Raises `StoreUnavailable` (`transient` when busy or full) when it cannot."""
+        try:
+            with self._lock:
+                cur = self._conn.cursor()
+                cur.execute("BEGIN IMMEDIATE")
+                try:
+                    cur.execute("UPDATE schema_version SET version = version")
+                finally:
+                    cur.execute("ROLLBACK")
+        except sqlite3.DatabaseError as e:
+            raise _unavailable(self.path, e, "write to") from None
 
     def start_background_checkpoints(self, interval_seconds: float = 1.0) -> None:
         """Move WAL checkpoints off the calling thread (the event loop): this connection stops
@@ -468,6 +555,8 @@ class Store:
 
         Audit rows written during the transaction are inserted together just before COMMIT.
         """
+        if self.read_only:
+            raise StoreError(f"the job store {self.path} was opened read-only")
         with self._lock:
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
@@ -491,6 +580,9 @@ class Store:
 
     def _migrate(self) -> None:
         with self._tx() as cur:
+            tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "schema_version" not in tables:
+                raise _not_symbi(self.path, tables)
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
@@ -1477,6 +1569,14 @@ class Store:
             AuditRecord(r[0], r[1], from_us(r[2]), r[3], r[4], r[5], r[6], json.loads(r[7]))
             for r in self._read(sql, params)
         ]
+
+
+def _not_symbi(path: Path, tables: set[str]) -> StoreUnavailable:
+    shown = ", ".join(sorted(tables)[:5]) or "none"
+    return StoreUnavailable(
+        f"{path} is not a symbi database (an SQLite file with tables: {shown}); "
+        "give symbi its own file with --db"
+    )
 
 
 def _json(value: Any) -> str:

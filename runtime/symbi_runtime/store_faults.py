@@ -39,3 +39,19 @@ def is_transient(error: BaseException) -> bool:
         return error.errno in (errno.ENOSPC, errno.EAGAIN, errno.EBUSY, errno.EIO)
     cause = error.__cause__ or error.__context__
     return cause is not None and cause is not error and is_transient(cause)
+
+
+# Failures no retry cures: the database is read-only, cannot be opened, is corrupt or is not a database.
+_PERMANENT_CODES = frozenset({3, 8, 11, 14, 23, 26})  # PERM, READONLY, CORRUPT, CANTOPEN, AUTH, NOTADB
+
+
+def is_permanent(error: BaseException) -> bool:
+    """True when the database itself cannot be written any more (read-only, corrupt, gone): the
+    scheduler stops and says so instead of retrying a tick that can never succeed."""
+    if isinstance(error, sqlite3.DatabaseError):
+        code = getattr(error, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            return (code & 0xFF) in _PERMANENT_CODES
+        text = str(error).lower()
+        return any(k in text for k in ("readonly", "malformed", "not a database", "unable to open"))
+    return False

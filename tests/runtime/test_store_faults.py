@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from symbi_runtime.store_faults import is_transient
+from symbi_runtime.store_faults import is_permanent, is_transient
 
 
 @contextmanager
@@ -109,7 +109,7 @@ def test_transient_and_permanent_errors(tmp_path: Path) -> None:
         try:
             conn.execute("INSERT INTO t VALUES (1)")
         except sqlite3.OperationalError as busy:
-            assert is_transient(busy)
+            assert is_transient(busy) and not is_permanent(busy)
         else:
             raise AssertionError("the lock was not held")
         conn.close()
@@ -118,7 +118,7 @@ def test_transient_and_permanent_errors(tmp_path: Path) -> None:
     try:
         ro.execute("INSERT INTO t VALUES (1)")
     except sqlite3.OperationalError as readonly:
-        assert not is_transient(readonly)
+        assert not is_transient(readonly) and is_permanent(readonly)
     else:
         raise AssertionError("a read-only database took a write")
     junk = tmp_path / "junk.db"
@@ -126,6 +126,6 @@ def test_transient_and_permanent_errors(tmp_path: Path) -> None:
     try:
         sqlite3.connect(junk).execute("SELECT * FROM sqlite_master").fetchall()
     except sqlite3.DatabaseError as notadb:
-        assert not is_transient(notadb)
+        assert not is_transient(notadb) and is_permanent(notadb)
     else:
         raise AssertionError("junk opened as a database")

@@ -4,8 +4,9 @@
 case-insensitively). `--since` takes an ISO 8601 time (UTC if naive) or an age such as `90m`, `24h`,
 `7d`. The database is found as by `symbi cron`: `--db`, `SYMBI_DB`, the config's `job_store_path`,
 `.symbi/symbi.db`. `--format json` prints a list of `{"id", "type", "at", "actor", "job", "job_id",
-"run_id", "details"}` (times ISO 8601 UTC with offset). Exit codes: 0 listed (possibly nothing), 1 the
-store cannot be read, 2 usage errors (unknown type, bad --since).
+"run_id", "details"}` (times ISO 8601 UTC with offset). Exit codes: 0 listed (possibly nothing), 2 usage
+and I/O errors (unknown type, bad --since, a missing, unreadable or corrupt store). The store is opened
+read-only, so it can be read in a read-only directory.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def audit(
 ) -> None:
     """List audit events recorded by the scheduler, newest first."""
     from symbi_runtime.config import ConfigError, load_config, resolve_db_path
-    from symbi_runtime.store import Store, StoreError
+    from symbi_runtime.store import Store, StoreError, StoreUnavailable
 
     if event_type is not None and type_option is not None and event_type != type_option:
         _fail("give the event type once (as TYPE or with --type)", EXIT_USAGE)
@@ -137,17 +138,19 @@ def audit(
     try:
         path = resolve_db_path(db, load_config(config, env), env)
     except ConfigError as exc:
-        _fail(str(exc), EXIT_FAILED)
-    if not path.is_file():
-        _fail(f"no job store at {path} (nothing has been recorded yet)", EXIT_FAILED)
+        _fail(str(exc), EXIT_USAGE)
+    if not path.exists():
+        _fail(f"no job store at {path} (nothing has been recorded yet)", EXIT_USAGE)
     try:
-        store = Store.open(path)
+        store = Store.open_readonly(path)
         try:
             records = store.list_audit(event_type=canonical, job=job, since=start, limit=limit)
         finally:
             store.close()
+    except StoreUnavailable as exc:
+        _fail(str(exc), EXIT_USAGE)
     except (StoreError, sqlite3.DatabaseError, OSError) as exc:
-        _fail(f"cannot read the job store {path}: {exc}", EXIT_FAILED)
+        _fail(f"cannot read the job store {path}: {exc}", EXIT_USAGE)
 
     rows = [event_json(r) for r in records]
     output_format = OutputFormat.JSON if fmt is AuditFormat.JSON else OutputFormat.TABLE

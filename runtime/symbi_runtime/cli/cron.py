@@ -3,9 +3,11 @@ history, reset, approve, deny).
 
 Every command takes `--db PATH` (else `SYMBI_DB`, else `[scheduler] job_store_path` of the config, else
 `.symbi/symbi.db`) and `--config F` (else `./symbi.toml` when present). The database may be in use by a
-running `symbi up` at the same time. Exit codes: 0 done, 1 the request failed (no such job, unreadable
-database, bad JSON, a file with errors, a failed `run`), 2 usage errors (bad options, a bad configuration);
-errors are one line on stderr. `add` is all-or-nothing: one transaction for every job it writes.
+running `symbi up` at the same time. Exit codes: 0 done, 1 the request failed (no such job, bad JSON, a
+file with errors, a failed `run`), 2 usage and I/O errors (bad options, a bad configuration, a missing,
+unreadable, corrupt or foreign database); errors are one line on stderr. `add` is all-or-nothing: one
+transaction for every job it writes, and the only command that creates a database (and its directory);
+`list`, `status` and `history` open the database read-only.
 
 `--format json` documents (stable; times are ISO 8601 UTC with offset, absent values are null;
 `${VAR}` references are shown as written, never resolved):
@@ -125,18 +127,20 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 @contextlib.contextmanager
 def _errors() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and exit 1 (never a traceback)."""
-    from symbi_runtime.store import StoreError
+    from symbi_runtime.store import StoreError, StoreUnavailable
 
     try:
         yield
     except (typer.Exit, typer.Abort):
         raise
+    except StoreUnavailable as e:  # missing, unreadable, corrupt or foreign database: I/O, exit 2
+        _fail(str(e), EXIT_USAGE)
     except (CliFailure, StoreError) as e:
         _fail(str(e))
     except sqlite3.DatabaseError as e:
-        _fail(f"database error: {e}")
+        _fail(f"database error: {e}", EXIT_USAGE)
     except OSError as e:
-        _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}")
+        _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}", EXIT_USAGE)
 
 
 def _config(config: Path | None) -> Config:
@@ -157,16 +161,20 @@ def _db_path(db: Path | None, cfg: Config) -> Path:
 
 
 @contextlib.contextmanager
-def _store(db: Path | None, config: Path | None, *, create: bool = False) -> Iterator[Store]:
-    """Open the job store; without `create`, a missing file is an error rather than a new database."""
-    from symbi_runtime.store import Store
+def _store(
+    db: Path | None, config: Path | None, *, create: bool = False, read_only: bool = False
+) -> Iterator[Store]:
+    """Open the job store. Only `create` (`cron add`) makes a new database (and its directory); for
+    every other command a missing one is an I/O error (exit 2), never an empty store. `read_only`
+    commands open it read-only, so they work on a database in a read-only directory."""
+    from symbi_runtime.store import Store, StoreUnavailable
 
     path = _db_path(db, _config(config))
-    if not create and not path.exists():
-        raise CliFailure(f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')")
     if path.exists() and path.is_dir():
-        raise CliFailure(f"{path} is a directory, not a job store file")
-    store = Store.open(path)
+        raise StoreUnavailable(f"{path} is a directory, not a job store file")
+    if not create and not path.exists():
+        raise StoreUnavailable(f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')")
+    store = Store.open_readonly(path) if read_only else Store.open(path)
     try:
         yield store
     finally:
@@ -374,12 +382,8 @@ def list_jobs(
 ) -> None:
     """List jobs with their schedule, state and next run."""
     with _errors():
-        path = _db_path(db, _config(config))
-        if not path.exists():
-            jobs: list[JobRecord] = []
-        else:
-            with _store(db, config) as store:
-                jobs = store.list_jobs(status=None if status is None else status.value, agent=agent)
+        with _store(db, config, read_only=True) as store:
+            jobs = store.list_jobs(status=None if status is None else status.value, agent=agent)
         rows = [job_json(j) for j in jobs]
         columns = JOB_CSV_COLUMNS if fmt is OutputFormat.CSV else JOB_COLUMNS
         _print(render(rows, columns, fmt, empty="no jobs"))
@@ -390,7 +394,11 @@ def list_jobs(
 
 @app.command("add")
 def add(
-    files: Annotated[
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="[FILE]...", help=".symbi files or directories (as for `symbi check`)."),
+    ] = None,
+    file_options: Annotated[
         list[Path] | None, typer.Option("--file", "-f", help="A .symbi file or directory (repeatable).")
     ] = None,
     schedule: Annotated[
@@ -405,8 +413,9 @@ def add(
     config: ConfigOption = None,
 ) -> None:
     """Add or update jobs from .symbi files or JSON (idempotent: unchanged jobs stay as they are)."""
+    files = [*(paths or []), *(file_options or [])]
     if bool(files) == (json_text is not None):
-        _fail("give either --file F or --json '{…}'", EXIT_USAGE)
+        _fail("give either FILE… (or --file F) or --json '{…}'", EXIT_USAGE)
     if schedule is not None and not files:
         _fail("--schedule selects a schedule from --file", EXIT_USAGE)
     with _errors():
@@ -452,7 +461,7 @@ def _stored_names(db: Path | None, config: Path | None) -> frozenset[str]:
     cfg = _config(config)
     if not _db_path(db, cfg).exists():
         return frozenset()
-    with _store(db, config) as store:
+    with _store(db, config, read_only=True) as store:
         return frozenset(j.name for j in store.list_jobs())
 
 
@@ -470,6 +479,10 @@ def _jobs_from_files(
     if warnings and not errors:
         typer.echo(render_diagnostics(warnings), err=True)
     if errors:
+        from symbi_lang.cli.common import is_io_problem
+
+        if all(is_io_problem(d) for d in errors):  # a missing or unreadable file: I/O, exit 2
+            _fail("; ".join(d.message for d in errors) + "; nothing added", EXIT_USAGE)
         typer.echo(render_diagnostics(diagnostics), err=True)
         shown = ", ".join(str(f) for f in files)
         s = "s" if len(errors) != 1 else ""
@@ -499,8 +512,13 @@ def _jobs_from_json(text: str) -> list[JobDefinition]:
     items: list[Any]
     try:
         if isinstance(data, dict) and "jobs" in data:
-            return [_checked(j) for j in JobSet.from_dict(data).jobs]
+            listed = [_checked(j) for j in JobSet.from_dict(data).jobs]
+            if not listed:
+                raise CliFailure("--json: the job set is empty: no jobs to add")
+            return listed
         items = data if isinstance(data, list) else [data]
+        if not items:
+            raise CliFailure("--json: the list is empty: no jobs to add")
         jobs = []
         for i, item in enumerate(items):
             where = f"--json item {i + 1}" if isinstance(data, list) else "--json"
@@ -672,7 +690,7 @@ def status(
     config: ConfigOption = None,
 ) -> None:
     """Show a job: schedule, state, next run, failures, and optionally its recent runs."""
-    with _errors(), _store(db, config) as store:
+    with _errors(), _store(db, config, read_only=True) as store:
         if not watch:
             _print(_status_text(store, job, history, fmt))
             return
@@ -795,7 +813,7 @@ def history_command(
     config: ConfigOption = None,
 ) -> None:
     """Show a job's runs, newest first."""
-    with _errors(), _store(db, config) as store:
+    with _errors(), _store(db, config, read_only=True) as store:
         record = _require_job(store, job)
         runs = store.list_runs(job=record.id, status=None if status is None else status.value, limit=limit)
         rows = _run_table_rows(runs) if fmt is OutputFormat.TABLE else _run_rows(store, runs)

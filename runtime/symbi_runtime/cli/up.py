@@ -29,7 +29,7 @@ from symbi_runtime.cli.common import (
 )
 from symbi_runtime.config import Config
 from symbi_runtime.runtime import LoadError, Runtime
-from symbi_runtime.store import StoreError
+from symbi_runtime.store import StoreError, StoreUnavailable
 
 logger = logging.getLogger("symbi_runtime")
 
@@ -110,6 +110,8 @@ async def _serve(
     except StoreError as e:
         fail("up", str(e))
     try:
+        if not await _wait_until_writable(rt):
+            return EXIT_USAGE
         if paths:
             empty = [p for p in paths if p.is_dir() and not any(p.rglob("*.symbi"))]
             if empty:
@@ -162,10 +164,31 @@ async def _serve(
                 loop.remove_signal_handler(sig)
             if api_server is not None:
                 await api_server.close()
+        fatal = rt.scheduler.fatal_error
+        if fatal is not None:
+            typer.echo(f"symbi up: stopped: the job store {db_path} cannot be written: {fatal}", err=True)
+            return EXIT_USAGE
         typer.echo("symbi up: stopped")
         return 0
     finally:
         rt.close()
+
+
+async def _wait_until_writable(rt: Runtime) -> bool:
+    """Probe the store with a real write before saying "running". A read-only or broken database is
+    refused (False: exit 2); a busy or full one is waited for, since those pass."""
+    delay = 1.0
+    while True:
+        try:
+            rt.store.check_writable()
+            return True
+        except StoreUnavailable as e:
+            if not e.transient:
+                typer.echo(f"symbi up: {e}; not started", err=True)
+                return False
+            logger.warning("%s; retrying in %gs", e, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
 
 
 def _install_signal_handlers(rt: Runtime) -> list[signal.Signals]:
