@@ -32,13 +32,13 @@ from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet, SourceRef
 from symbi_runtime import policy, timing
 from symbi_runtime.agents.registry import AgentRegistry
 from symbi_runtime.clock import Clock, SystemClock
-from symbi_runtime.config import Config, resolve_db_path
+from symbi_runtime.config import Config
 from symbi_runtime.delivery import DeliveryRouter
 from symbi_runtime.metrics import Metrics
 from symbi_runtime.pipeline import NullMetrics, PolicyGate, RunPipeline, SessionWriteBehind
 from symbi_runtime.scheduler import CronScheduler
 from symbi_runtime.sessions import SessionManager
-from symbi_runtime.store import JobRecord, RunRecord, Store, StoreError
+from symbi_runtime.store import JobRecord, RunRecord, Store, StoreError, open_store, resolve_location
 
 logger = logging.getLogger("symbi_runtime")
 
@@ -78,7 +78,8 @@ class Runtime:
     ) -> None:
         self.config = config or Config()
         self.env: Mapping[str, str] = dict(os.environ) if env is None else env
-        self.db_path = resolve_db_path(db_path, self.config, self.env)
+        # The one database this runtime uses (path or postgresql:// URL); str() of it hides passwords.
+        self.location = resolve_location(db_path, self.config, self.env)
         self.clock: Clock = clock or SystemClock()
         self.metrics: Any = metrics if metrics is not None else _default_metrics(self.config)
         self._rng = rng
@@ -106,7 +107,7 @@ class Runtime:
         """Open the store and build the scheduler (done by `async with`)."""
         if self._store is not None:
             return
-        self._store = Store.open(self.db_path)
+        self._store = open_store(self.location)
         pipeline = RunPipeline(
             self._store,
             self.config,
@@ -241,7 +242,7 @@ class Runtime:
     async def run(self, *, handle_signals: bool = False) -> None:
         """Run the scheduler until `stop()` (or SIGINT/SIGTERM when `handle_signals`), then shut down."""
         scheduler = self.scheduler
-        self.store.start_background_checkpoints()
+        self.store.start_background_work()
         loop = asyncio.get_running_loop()
         installed: list[signal.Signals] = []
         if handle_signals:

@@ -16,7 +16,6 @@ import dataclasses
 import functools
 import logging
 import random
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -29,6 +28,7 @@ from symbi_runtime.store import (
     JobRecord,
     JobStatus,
     NewRun,
+    PermanentStoreError,
     RunOutcome,
     RunRecord,
     RunStatus,
@@ -36,7 +36,6 @@ from symbi_runtime.store import (
     StoreError,
     Trigger,
 )
-from symbi_runtime.store_faults import is_permanent
 
 logger = logging.getLogger("symbi_runtime.scheduler")
 
@@ -179,11 +178,11 @@ class CronScheduler:
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._stopping = False
+        # Set when the store became unusable (PermanentStoreError): `run` re-raises it after shutdown.
+        self.fatal_error: PermanentStoreError | None = None
         self._stopped = asyncio.Event()
         self._started = False
         self.ticks = 0
-        # Set when the loop stopped because the store can never be written again (read-only, corrupt).
-        self.fatal_error: BaseException | None = None
         self.last_tick_at: datetime | None = None
         self.last_sleep_deadline: datetime | None = None
 
@@ -239,13 +238,16 @@ class CronScheduler:
                 try:
                     self.tick(now)
                     deadline = self._sleep_deadline(now)
-                except (sqlite3.Error, StoreError) as e:
-                    if is_permanent(e):
-                        # Read-only, corrupt, gone: no retry can succeed, and "running" would be a lie.
-                        logger.critical("the job store cannot be used any more: %s; stopping", e)
-                        self.fatal_error = e
-                        break
-                    # A busy or failing database must not kill the loop: log, back off a tick, retry.
+                except PermanentStoreError as e:
+                    # Read-only, schema too new, not a symbi database: retrying cannot help. Stop
+                    # claiming, shut down as usual, and let the caller report it.
+                    logger.critical("the job store cannot be used: %s; stopping the scheduler", e)
+                    self.fatal_error = e
+                    self.stop()
+                    break
+                except StoreError as e:
+                    # A busy database, a full disk, a lost connection (or one bad request) must not
+                    # kill the loop: log, back off a tick, retry.
                     logger.error("scheduler tick failed: %s: %s; retrying", type(e).__name__, e)
                     deadline = now + timedelta(seconds=self.config.tick_interval_seconds)
                     self.notify()
@@ -254,6 +256,8 @@ class CronScheduler:
                 await self._sleep(deadline)
         finally:
             await self._shut_down()
+        if self.fatal_error is not None:
+            raise self.fatal_error
 
     def start_up(self) -> None:
         """Abandon runs a crash left `running`, then resume claimed-but-unstarted and approved runs."""

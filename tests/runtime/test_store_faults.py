@@ -10,11 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from symbi_runtime.store_faults import is_permanent, is_transient
+import pytest
+from symbi_runtime.store import SqliteStore, StoreError, TransientStoreError
+
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @contextmanager
@@ -43,7 +46,7 @@ async def test_an_outcome_written_while_locked_is_kept_and_the_next_fire_runs(en
     await e.advance(60)  # 12:01: the first fire starts and blocks
     await e.wait(lambda: [r.status for r in e.runs("j")] == ["running"])
     [first] = e.runs("j")
-    with write_lock_held(e.rt.db_path):
+    with write_lock_held(e.rt.location.path):
         e.gates["j"].set()  # the run ends while nothing can be written
         await e.wait(lambda: pipeline.unwritten_per_job() == {first.job_id: 1})
         assert e.store.get_run(first.id).status == "running"  # the store could not take it
@@ -90,7 +93,7 @@ async def test_a_failed_claim_gives_back_its_slots(engine_factory, job) -> None:
     e.rt.add_job(job("j"))
     e.start()
     await e.settle()
-    with write_lock_held(e.rt.db_path):
+    with write_lock_held(e.rt.location.path):
         for _ in range(3):  # three ticks whose claims fail, each having reserved the only slot
             e.clock.advance(60)
             e.rt.scheduler.wake()
@@ -101,31 +104,18 @@ async def test_a_failed_claim_gives_back_its_slots(engine_factory, job) -> None:
     await e.wait(lambda: [r.status for r in e.runs("j")][-1:] == ["succeeded"])
 
 
-def test_transient_and_permanent_errors(tmp_path: Path) -> None:
+def test_busy_and_full_are_transient_read_only_is_permanent(tmp_path: Path) -> None:
+    """The scheduler retries what the store calls transient and stops on what it calls permanent."""
     db = tmp_path / "x.db"
-    sqlite3.connect(db).execute("CREATE TABLE t (x)").connection.commit()
-    with write_lock_held(db):
-        conn = sqlite3.connect(db, timeout=0)
-        try:
-            conn.execute("INSERT INTO t VALUES (1)")
-        except sqlite3.OperationalError as busy:
-            assert is_transient(busy) and not is_permanent(busy)
-        else:
-            raise AssertionError("the lock was not held")
-        conn.close()
-    db.chmod(0o444)
-    ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        ro.execute("INSERT INTO t VALUES (1)")
-    except sqlite3.OperationalError as readonly:
-        assert not is_transient(readonly) and is_permanent(readonly)
-    else:
-        raise AssertionError("a read-only database took a write")
-    junk = tmp_path / "junk.db"
-    junk.write_bytes(b"not a database at all, just text" * 100)
-    try:
-        sqlite3.connect(junk).execute("SELECT * FROM sqlite_master").fetchall()
-    except sqlite3.DatabaseError as notadb:
-        assert not is_transient(notadb) and is_permanent(notadb)
-    else:
-        raise AssertionError("junk opened as a database")
+    store = SqliteStore.open(db, busy_timeout_ms=50)
+    with write_lock_held(db), pytest.raises(TransientStoreError, match="locked"):
+        store.check_writable()
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(TransientStoreError, match="full"):
+        store.append_audit("CronJobCreated", at=T0, actor="t", details={"x": "y" * 100_000})
+    store.close()
+    reader = SqliteStore.open_readonly(db)
+    with pytest.raises(StoreError, match="read-only"):
+        reader.append_audit("CronJobCreated", at=T0, actor="t")
+    reader.close()

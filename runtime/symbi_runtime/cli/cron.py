@@ -1,13 +1,14 @@
 """`symbi cron`: manage scheduled jobs in the job store (list, add, remove, pause, resume, status, run,
 history, reset, approve, deny).
 
-Every command takes `--db PATH` (else `SYMBI_DB`, else `[scheduler] job_store_path` of the config, else
-`.symbi/symbi.db`) and `--config F` (else `./symbi.toml` when present). The database may be in use by a
-running `symbi up` at the same time. Exit codes: 0 done, 1 the request failed (no such job, bad JSON, a
-file with errors, a failed `run`), 2 usage and I/O errors (bad options, a bad configuration, a missing,
-unreadable, corrupt or foreign database); errors are one line on stderr. `add` is all-or-nothing: one
-transaction for every job it writes, and the only command that creates a database (and its directory);
-`list`, `status` and `history` open the database read-only.
+Every command takes `--db PATH|URL` (an SQLite file or a postgresql:// URL; else `SYMBI_DB`, else
+`[scheduler] job_store_path` of the config, else `.symbi/symbi.db`) and `--config F` (else
+`./symbi.toml` when present). The database may be in use by a running `symbi up` at the same time.
+Exit codes: 0 done, 1 the request failed (no such job, bad JSON, a file with errors, a failed `run`),
+2 usage and I/O errors (bad options, a bad configuration, a missing, unreadable, corrupt or foreign
+database); errors are one line on stderr. `add` is all-or-nothing: one transaction for every job it
+writes, and the only command that creates a database (and its directory); `list`, `status` and
+`history` open the database read-only.
 
 `--format json` documents (stable; times are ISO 8601 UTC with offset, absent values are null;
 `${VAR}` references are shown as written, never resolved):
@@ -31,7 +32,6 @@ import getpass
 import json
 import logging
 import os
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from symbi_runtime.cli.common import DB_HELP
 from symbi_runtime.cli.output import (
     Column,
     OutputFormat,
@@ -57,7 +58,7 @@ from symbi_runtime.cli.output import (
 if TYPE_CHECKING:
     from symbi_lang.ir import JobDefinition
     from symbi_runtime.config import Config
-    from symbi_runtime.store import JobRecord, RunRecord, Store
+    from symbi_runtime.store import JobRecord, RunRecord, Store, StoreLocation
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -101,10 +102,7 @@ class SimpleFormat(StrEnum):
     JSON = "json"
 
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Job store file (default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."),
-]
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
 ]
@@ -127,18 +125,21 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 @contextlib.contextmanager
 def _errors() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and exit 1 (never a traceback)."""
-    from symbi_runtime.store import StoreError, StoreUnavailable
+    from symbi_runtime.store import (
+        PermanentStoreError,
+        StoreError,
+        StoreLocationError,
+        TransientStoreError,
+    )
 
     try:
         yield
     except (typer.Exit, typer.Abort):
         raise
-    except StoreUnavailable as e:  # missing, unreadable, corrupt or foreign database: I/O, exit 2
-        _fail(str(e), EXIT_USAGE)
+    except (PermanentStoreError, TransientStoreError, StoreLocationError) as e:
+        _fail(str(e), EXIT_USAGE)  # missing, unreadable, corrupt, foreign, busy database: I/O, exit 2
     except (CliFailure, StoreError) as e:
         _fail(str(e))
-    except sqlite3.DatabaseError as e:
-        _fail(f"database error: {e}", EXIT_USAGE)
     except OSError as e:
         _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}", EXIT_USAGE)
 
@@ -154,27 +155,32 @@ def _config(config: Path | None) -> Config:
         _fail(str(e), EXIT_USAGE)
 
 
-def _db_path(db: Path | None, cfg: Config) -> Path:
-    from symbi_runtime.cli.common import cli_db_path
+def _location(db: str | None, cfg: Config) -> StoreLocation:
+    from symbi_runtime.cli.common import environment
+    from symbi_runtime.store import resolve_location
 
-    return cli_db_path(db, cfg)
+    return resolve_location(db, cfg, environment())
 
 
 @contextlib.contextmanager
 def _store(
-    db: Path | None, config: Path | None, *, create: bool = False, read_only: bool = False
+    db: str | None, config: Path | None, *, create: bool = False, read_only: bool = False
 ) -> Iterator[Store]:
     """Open the job store. Only `create` (`cron add`) makes a new database (and its directory); for
     every other command a missing one is an I/O error (exit 2), never an empty store. `read_only`
     commands open it read-only, so they work on a database in a read-only directory."""
-    from symbi_runtime.store import Store, StoreUnavailable
+    from symbi_runtime.store import PermanentStoreError, open_store
 
-    path = _db_path(db, _config(config))
-    if path.exists() and path.is_dir():
-        raise StoreUnavailable(f"{path} is a directory, not a job store file")
-    if not create and not path.exists():
-        raise StoreUnavailable(f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')")
-    store = Store.open_readonly(path) if read_only else Store.open(path)
+    location = _location(db, _config(config))
+    if not location.is_postgres:
+        path = location.path
+        if path.exists() and path.is_dir():
+            raise PermanentStoreError(f"{path} is a directory, not a job store file")
+        if not create and not path.exists():
+            raise PermanentStoreError(
+                f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')"
+            )
+    store = open_store(location, read_only=read_only)
     try:
         yield store
     finally:
@@ -456,10 +462,10 @@ def add(
                 _print(f"{r['outcome']:<9} {r['name']}  (next run: {nxt})\n")
 
 
-def _stored_names(db: Path | None, config: Path | None) -> frozenset[str]:
+def _stored_names(db: str | None, config: Path | None) -> frozenset[str]:
     """Names of the jobs already in the store (none when there is no store yet)."""
     cfg = _config(config)
-    if not _db_path(db, cfg).exists():
+    if not _location(db, cfg).exists():
         return frozenset()
     with _store(db, config, read_only=True) as store:
         return frozenset(j.name for j in store.list_jobs())
@@ -615,7 +621,7 @@ def remove(
 def _transition(
     job: str,
     fmt: SimpleFormat,
-    db: Path | None,
+    db: str | None,
     config: Path | None,
     verb: str,
     change: Callable[[Store, str], JobRecord],
@@ -836,7 +842,7 @@ def run_now(
 
     with _errors():
         cfg = _config(config)
-        path = _db_path(db, cfg)
+        location = _location(db, cfg)
         with _store(db, config) as store:
             delivered_to_stdout = "stdout" in _require_job(store, job).definition.delivery
         try:
@@ -848,7 +854,7 @@ def run_now(
         logging.getLogger("symbi_runtime").addHandler(logging.NullHandler())
 
         async def go() -> tuple[RunRecord, list[dict[str, Any]]]:
-            async with Runtime(cfg, db_path=path) as rt:
+            async with Runtime(cfg, db_path=location.target) as rt:
                 done = await rt.run_job_now(job, input=input_text, force=force)
                 return done, rt.store.list_iterations(done.id)
 

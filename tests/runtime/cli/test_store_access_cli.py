@@ -77,7 +77,8 @@ def test_up_refuses_a_store_in_a_read_only_directory(stored: Path, tmp_path: Pat
     result = symbi("up", "--db", str(stored), cwd=tmp_path, timeout=30)
     assert result.returncode == 2
     assert "running" not in result.stdout
-    assert f"symbi up: cannot write to the job store {stored}: it is read-only" in result.stderr
+    assert f"{stored}: the database is read-only" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_up_refuses_a_read_only_file(tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_up_refuses_a_read_only_file(tmp_path: Path) -> None:
     result = symbi("up", "--db", str(db), cwd=tmp_path, timeout=30)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "running" not in result.stdout
-    assert "it is read-only" in result.stderr and result.stderr.count("read-only") == 1
+    assert "the database is read-only" in result.stderr and result.stderr.count("\n") == 1
     writer = symbi("cron", "pause", "nightly", "--db", str(db), cwd=tmp_path)
     assert writer.returncode == 2
     reader = symbi("cron", "list", "--db", str(db), cwd=tmp_path)
