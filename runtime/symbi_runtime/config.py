@@ -57,6 +57,9 @@ class SchedulerConfig:
     catchup_window_seconds: float = 3600.0
     # `catchup: "all"` replays at most this many missed fires (the most recent ones).
     catchup_max_runs: int = 10
+    # A catch-up run is not started when the next regular fire is due within this many seconds: that
+    # fire runs on time instead (a late run still in flight would make it `skipped`); 0 turns it off.
+    catchup_skip_within_seconds: float = 60.0
     # An `awaiting_approval` run not decided within this time expires to `missed`.
     approval_timeout_seconds: float = 86400.0
     environment: str | None = None
@@ -86,6 +89,7 @@ _SCHEDULER_ALIASES: dict[str, str] = {
     "shutdown_timeout": "shutdown_timeout_seconds",
     "health_check_interval": "health_check_interval_seconds",
     "catchup_window": "catchup_window_seconds",
+    "catchup_skip_within": "catchup_skip_within_seconds",
     "approval_timeout": "approval_timeout_seconds",
 }
 _DELIVERY_ALIASES: dict[str, str] = {"webhook_timeout": "webhook_timeout_seconds"}
@@ -295,6 +299,7 @@ def _validate(s: SchedulerConfig, where: str) -> None:
         "shutdown_timeout_seconds",
         "max_jitter_seconds",
         "catchup_window_seconds",
+        "catchup_skip_within_seconds",
         "approval_timeout_seconds",
         "health_check_interval_seconds",
     ):

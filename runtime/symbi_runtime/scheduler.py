@@ -165,6 +165,7 @@ class CronScheduler:
             grace_seconds=max(5.0, 3 * config.tick_interval_seconds),
             max_jitter_seconds=config.max_jitter_seconds,
             enabled=config.enable_missed_run_catchup,
+            skip_within_seconds=config.catchup_skip_within_seconds,
         )
         self._slots = _Slots(config.max_concurrent_jobs)
         self._starter = _StartBatcher(store, clock)
