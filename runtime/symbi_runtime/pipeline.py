@@ -431,7 +431,29 @@ class RunPipeline:
             return [{"channel": "*", "ok": False, "attempts": 0, "detail": "not delivered", "error": str(e)}]
         for receipt in receipts:
             self.metrics.delivered(receipt.channel, receipt.ok)
+        failed = [r for r in receipts if not r.ok]
+        if failed:
+            self._record_failed_delivery(job, run, [r.to_dict() for r in failed])
         return [r.to_dict() for r in receipts]
+
+    def _record_failed_delivery(self, job: JobRecord, run: RunRecord, failed: list[dict[str, Any]]) -> None:
+        """A failed delivery is an audit event of its own: the run may have succeeded, and a reader of
+        the audit log must still see that its output never arrived."""
+        channels = [str(r["channel"]) for r in failed]
+        logger.warning("run %s of %s: delivery failed: %s", run.id, job.name, ", ".join(channels))
+        event = audit.AuditEvent(
+            audit.SecurityEventType.CRON_JOB_DELIVERY_FAILED,
+            job_id=job.id,
+            run_id=run.id,
+            details={
+                "channels": channels,
+                "errors": {str(r["channel"]): r.get("error") or r.get("detail") for r in failed},
+            },
+        )
+        try:
+            audit.write(self.store, event, self.clock.now())
+        except Exception as e:  # the run's own outcome is recorded regardless
+            logger.error("run %s of %s: could not record the failed delivery: %s", run.id, job.name, e)
 
     async def _finish(
         self,

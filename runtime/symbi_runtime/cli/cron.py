@@ -4,7 +4,8 @@ history, reset, approve, deny).
 Every command takes `--db PATH|URL` (an SQLite file or a postgresql:// URL; else `SYMBI_DB`, else
 `[scheduler] job_store_path` of the config, else `.symbi/symbi.db`) and `--config F` (else
 `./symbi.toml` when present). The database may be in use by a running `symbi up` at the same time.
-Exit codes: 0 done, 1 the request failed (no such job, bad JSON, a file with errors, a failed `run`),
+Exit codes: 0 done, 1 the request failed (no such job, bad JSON, a file with errors, a failed `run` or
+one whose output a delivery channel did not take),
 2 usage and I/O errors (bad options, a bad configuration, a missing, unreadable, corrupt or foreign
 database); errors are one line on stderr. `add` is all-or-nothing: one transaction for every job it
 writes, and the only command that creates a database (and its directory); `list`, `status` and
@@ -365,7 +366,26 @@ def _run_table_rows(runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
     return rows
 
 
+def failed_deliveries(run: RunRecord) -> list[dict[str, Any]]:
+    """The receipts of channels the run's output did not reach."""
+    return [r for r in run.receipts if isinstance(r, dict) and not r.get("ok", True)]
+
+
+def _delivery_marker(run: RunRecord) -> str:
+    failed = failed_deliveries(run)
+    if not failed:
+        return ""
+    return "[delivery failed: " + ", ".join(str(r.get("channel")) for r in failed) + "] "
+
+
 def _outcome_text(run: RunRecord) -> str:
+    marker = _delivery_marker(run)
+    if marker:
+        return marker + _plain_outcome(run)
+    return _plain_outcome(run)
+
+
+def _plain_outcome(run: RunRecord) -> str:
     if run.error:
         return f"error: {run.error}"
     if run.status == "missed" and run.detail.get("missed_count"):
@@ -871,6 +891,8 @@ def run_now(
     _print_run(run, fmt, iterations, output_shown=delivered_to_stdout)
     if run.status not in ("succeeded", "awaiting_approval", "approved", "pending"):
         raise typer.Exit(EXIT_FAILED)
+    if failed_deliveries(run):  # the agent answered, but its output did not arrive: a failed run for a script
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _print_run(
@@ -895,6 +917,11 @@ def _print_run(
         )
     if run.error:
         typer.echo(f"error: {run.error}", err=True)
+    for receipt in failed_deliveries(run):
+        attempts = receipt.get("attempts")
+        tries = f" after {attempts} attempt(s)" if attempts else ""
+        why = receipt.get("error") or receipt.get("detail") or "not delivered"
+        typer.echo(f"delivery failed: {receipt.get('channel')}{tries}: {why}", err=True)
     if run.output and not output_shown:
         _print(run.output if run.output.endswith("\n") else run.output + "\n")
 
