@@ -64,6 +64,13 @@ class SchedulerConfig:
     approval_timeout_seconds: float = 86400.0
     environment: str | None = None
     log_dir: Path = Path(".symbi/logs")
+    # Retention (pruned in the background, and by `symbi cron prune`): runs older than this many days
+    # go, except the newest `retention_runs_keep_last` of each job; audit events have their own, longer
+    # limit. 0 days keeps that history forever.
+    retention_runs_days: float = 90.0
+    retention_runs_keep_last: int = 100
+    retention_audit_days: float = 365.0
+    retention_interval_seconds: float = 300.0
 
     @property
     def tick_interval(self) -> float:
@@ -300,6 +307,8 @@ def _validate(s: SchedulerConfig, where: str) -> None:
         "max_jitter_seconds",
         "catchup_window_seconds",
         "catchup_skip_within_seconds",
+        "retention_runs_days",
+        "retention_audit_days",
         "approval_timeout_seconds",
         "health_check_interval_seconds",
     ):
@@ -307,6 +316,10 @@ def _validate(s: SchedulerConfig, where: str) -> None:
             raise bad(key, "must not be negative")
     if s.default_max_retries < 0:
         raise bad("default_max_retries", "must not be negative")
+    if s.retention_runs_keep_last < 1:
+        raise bad("retention_runs_keep_last", "must be at least 1")
+    if s.retention_interval_seconds <= 0:
+        raise bad("retention_interval_seconds", "must be greater than 0")
     if s.catchup_max_runs < 1:
         raise bad("catchup_max_runs", "must be at least 1")
     if s.metrics_port is not None and not 0 <= s.metrics_port <= 65535:

@@ -243,6 +243,7 @@ class Runtime:
         """Run the scheduler until `stop()` (or SIGINT/SIGTERM when `handle_signals`), then shut down."""
         scheduler = self.scheduler
         self.store.start_background_work()
+        pruner = self._start_pruning()
         loop = asyncio.get_running_loop()
         installed: list[signal.Signals] = []
         if handle_signals:
@@ -257,6 +258,29 @@ class Runtime:
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
+            if pruner is not None:
+                await asyncio.to_thread(pruner.stop)
+
+    def _start_pruning(self) -> Any:
+        """Retention in the background (SQLite: a thread with its own connection, small batches)."""
+        from symbi_runtime.store.retention import BackgroundPruner
+        from symbi_runtime.store.sqlite import SqliteStore
+
+        policy = retention_policy(self.config)
+        if (
+            not policy.enabled
+            or not isinstance(self.store, SqliteStore)
+            or str(self.store.path) == ":memory:"
+        ):
+            return None
+        pruner = BackgroundPruner(
+            str(self.store.path),
+            policy,
+            self.clock.now,
+            interval_seconds=self.config.scheduler.retention_interval_seconds,
+        )
+        pruner.start()
+        return pruner
 
     def _on_signal(self, sig: signal.Signals) -> None:
         logger.info("received %s: shutting down gracefully", sig.name)
@@ -292,6 +316,18 @@ class Runtime:
 
 def _default_metrics(config: Config) -> Any:
     return Metrics() if config.scheduler.enable_metrics else NullMetrics()
+
+
+def retention_policy(config: Config) -> Any:
+    """The `[scheduler] retention_*` settings as a `RetentionPolicy`."""
+    from symbi_runtime.store.retention import RetentionPolicy
+
+    s = config.scheduler
+    return RetentionPolicy(
+        runs_days=s.retention_runs_days,
+        runs_keep_last=s.retention_runs_keep_last,
+        audit_days=s.retention_audit_days,
+    )
 
 
 def check_context_for(config: Config, env: Mapping[str, str], channels: Iterable[str] = ()) -> CheckContext:

@@ -967,5 +967,53 @@ def deny(
         _print(f"denied run {run.id} of {run.job_name}: {reason}\n")
 
 
+# --- prune ----------------------------------------------------------------------------------------
+
+
+@app.command("prune")
+def prune(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be removed.")] = False,
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Remove run history and audit events past the retention set in [scheduler] retention_*."""
+    from symbi_runtime.runtime import retention_policy
+    from symbi_runtime.store.retention import open_pruning_connection, prune_all
+    from symbi_runtime.store.sqlite import BUSY_TIMEOUT_MS, SqliteStore
+
+    with _errors():
+        cfg = _config(config)
+        policy = retention_policy(cfg)
+        with _store(db, config, read_only=dry_run) as store:
+            if not isinstance(store, SqliteStore):
+                raise CliFailure("cron prune works on SQLite stores (PostgreSQL: prune with SQL)")
+            path = str(store.path)
+            now = _now()
+            if dry_run:
+                counts = store.prunable(policy, now)
+            else:
+                conn = open_pruning_connection(path, BUSY_TIMEOUT_MS)
+                try:
+                    counts = prune_all(conn, policy, now)
+                finally:
+                    conn.close()
+    if fmt is SimpleFormat.JSON:
+        _print(to_json({"dry_run": dry_run, "runs": counts.runs, "audit_events": counts.audit}))
+        return
+    rule = (
+        f"runs older than {policy.runs_days:g} days beyond the newest {policy.runs_keep_last} per job"
+        if policy.runs_days > 0
+        else "runs: kept forever"
+    )
+    audit_rule = (
+        f"audit events older than {policy.audit_days:g} days"
+        if policy.audit_days > 0
+        else "audit: kept forever"
+    )
+    verb = "would remove" if dry_run else "removed"
+    _print(f"{verb} {counts.runs} run(s) and {counts.audit} audit event(s) ({rule}; {audit_rule})\n")
+
+
 if __name__ == "__main__":
     app()

@@ -23,10 +23,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 from urllib.parse import quote
 
 from symbi_lang.ir import JobDefinition
+
+if TYPE_CHECKING:
+    from symbi_runtime.store.retention import PruneCounts, RetentionPolicy
 from symbi_runtime import timing
 from symbi_runtime.audit import scrub_details
 from symbi_runtime.store.errors import PermanentStoreError, StoreError, TransientStoreError
@@ -337,6 +340,13 @@ class SqliteStore:
                 cur.execute("UPDATE schema_version SET version = version")
             finally:
                 cur.execute("ROLLBACK")
+
+    def prunable(self, policy: RetentionPolicy, now: datetime) -> PruneCounts:
+        """Runs and audit events the retention `policy` would remove now (`cron prune --dry-run`)."""
+        from symbi_runtime.store.retention import count_prunable
+
+        with self._lock, self._translated():
+            return count_prunable(self._conn, policy, now)
 
     @property
     def where(self) -> str:
