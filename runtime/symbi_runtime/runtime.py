@@ -91,6 +91,8 @@ class Runtime:
         self._store: Store | None = None
         self._scheduler: CronScheduler | None = None
         self._metrics_server: Any = None
+        # Warnings and notes of the last `load_paths` (the files loaded, but these deserve a look).
+        self.load_warnings: tuple[Diagnostic, ...] = ()
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -180,6 +182,8 @@ class Runtime:
             )
         jobset = absolute_sources(analysis.jobset())
         loaded = self.load_jobset(jobset)
+        # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
+        self.load_warnings = tuple(diagnostics)
         self._warn_about_orphans(
             {str(Path(s.path).resolve()) for s in sources}, {j.name for j in jobset.jobs}
         )

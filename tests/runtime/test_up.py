@@ -161,3 +161,39 @@ def test_up_refuses_paths_that_load_nothing_with_exit_2(tmp_path) -> None:  # ty
         )
         assert proc.returncode == 2, proc.stderr
         assert "not started" in proc.stderr
+
+
+WARNED = """
+agent greeter {
+  handler: "greetmod:run"
+}
+
+schedule {
+  name: "greet"
+  agent: "greeter"
+  cron: "0 0 3 * * *"
+  delivery: ["webhook"]
+  webhook_url: "${SYMBI_TEST_UNSET_HOOK_8}"
+}
+"""
+
+
+def test_up_prints_the_load_warnings_cron_add_prints(tmp_path: Path) -> None:
+    """Issue 8: `symbi up` loaded a file with an unset ${VAR} silently, where `cron add` warned."""
+    project(tmp_path, WARNED)
+    added = subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "cron", "add", "greet.symbi", "--db", "add.db"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    warning = next(line for line in added.stderr.splitlines() if line.startswith("warning["))
+    assert "SYMBI_TEST_UNSET_HOOK_8" in warning
+    up = Up(tmp_path, "greet.symbi", "--db", "up.db")
+    up.wait_for_line("running on")
+    code, err = up.stop()
+    assert code == 0
+    assert warning in err.splitlines()

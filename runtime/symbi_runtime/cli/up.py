@@ -120,6 +120,10 @@ async def _serve(
                 errors = [d for d in e.diagnostics if d.is_error]
                 io_only = bool(errors) and all(is_io_problem(d) for d in errors)
                 return EXIT_USAGE if io_only else EXIT_PROBLEMS
+            if rt.load_warnings:  # the same warnings `symbi cron add` prints for these files
+                from symbi_runtime.cli.output import render_diagnostics
+
+                typer.echo(render_diagnostics(rt.load_warnings), err=True)
             counts = {
                 o: sum(1 for j in loaded if j.outcome == o) for o in ("created", "updated", "unchanged")
             }
