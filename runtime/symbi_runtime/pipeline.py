@@ -370,16 +370,22 @@ class RunPipeline:
                 outcome = await self._bounded(work, started + timedelta(seconds=limit))
                 if outcome is None:
                     shown = job.policy.max_runtime or f"{limit:g}s"
+                    take = getattr(agent, "take_partial_output", None)  # what it printed before
                     return (
                         RunStatus.TIMED_OUT,
-                        None,
+                        take(call) if take is not None else None,
                         f"exceeded max_runtime ({shown}); the agent was cancelled",
                     )
                 output = outcome
             else:
                 output = await work  # no limit: no extra task per run
         except AgentError as e:
-            return RunStatus.FAILED, None, str(e) or type(e).__name__
+            # A command agent's failure keeps its exit status and what it printed on stdout.
+            message = str(e) or type(e).__name__
+            returncode = getattr(e, "returncode", None)
+            if isinstance(returncode, int) and "status" not in message and "killed" not in message:
+                message = f"exit status {returncode}: {message}"
+            return RunStatus.FAILED, getattr(e, "output", None), message
         except Exception as e:
             return RunStatus.FAILED, None, f"{type(e).__name__}: {e}"
         if not isinstance(output, str):
