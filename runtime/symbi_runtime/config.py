@@ -71,6 +71,9 @@ class SchedulerConfig:
     retention_runs_keep_last: int = 100
     retention_audit_days: float = 365.0
     retention_interval_seconds: float = 300.0
+    # PostgreSQL only: a node that has not renewed its lease for this long is dead (its running runs
+    # become `abandoned`, its claimed-but-unstarted runs go to the other nodes).
+    node_lease_ttl_seconds: float = 5.0
 
     @property
     def tick_interval(self) -> float:
@@ -314,6 +317,8 @@ def _validate(s: SchedulerConfig, where: str) -> None:
     ):
         if getattr(s, key) < 0:
             raise bad(key, "must not be negative")
+    if s.node_lease_ttl_seconds <= 0:
+        raise bad("node_lease_ttl_seconds", "must be greater than 0")
     if s.default_max_retries < 0:
         raise bad("default_max_retries", "must not be negative")
     if s.retention_runs_keep_last < 1:

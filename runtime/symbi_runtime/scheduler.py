@@ -23,6 +23,7 @@ from typing import Protocol
 from symbi_runtime.catchup import CatchupSettings, FirePlan, plan_due_fire
 from symbi_runtime.clock import Clock
 from symbi_runtime.config import SchedulerConfig
+from symbi_runtime.events import NULL_EVENTS, EventSink, RunEvent, RunEventKind
 from symbi_runtime.store import (
     FireClaim,
     JobRecord,
@@ -142,6 +143,8 @@ class _StartBatcher:
 
 class CronScheduler:
     """Claims due fires and runs them through `executor`; see the module docstring for the behaviours."""
+
+    events: EventSink = NULL_EVENTS  # the runtime sets its hub here (`rt.events()`)
 
     def __init__(
         self,
@@ -339,10 +342,12 @@ class CronScheduler:
                 now=now,
             )
             self.metrics.skipped(job.name)
+            self._emit(RunEventKind.SKIPPED, run, now)
             return run
         run = self.store.insert_run(
             job.id, NewRun(now, Trigger.MANUAL, RunStatus.PENDING, input=text), now=now
         )
+        self._emit(RunEventKind.CLAIMED, run, now)
         self._track(run, job)
         try:
             await self._slots.acquire()
@@ -430,11 +435,14 @@ class CronScheduler:
                         "job %s: fire %s skipped: %s", job.name, run.scheduled_for.isoformat(), run.error
                     )
                     self.metrics.skipped(job.name)
+                    self._emit(RunEventKind.SKIPPED, run, now)
                 elif run.status == RunStatus.MISSED:
                     logger.warning("job %s: %s", job.name, run.error)
                     self.metrics.missed(job.name, plan.missed_count)
+                    self._emit(RunEventKind.SKIPPED, run, now)
                 else:
                     self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
+                    self._emit(RunEventKind.CLAIMED, run, now)
                     self._launch(run, job, holds_slot=wanted[run.scheduled_for].status == RunStatus.RUNNING)
             # Slots reserved for runs that were not inserted (lost a race) go back.
             inserted_fires = {r.scheduled_for for r in inserted}
@@ -443,6 +451,11 @@ class CronScheduler:
                     self._slots.release()
             if claim.new_next is None and inserted:
                 logger.info("job %s: schedule exhausted; completed", job.name)
+
+    def _emit(self, kind: RunEventKind, run: RunRecord, now: datetime) -> None:
+        self.events.emit(
+            RunEvent(kind, run.job_name, run.id, now, str(run.status), trigger=run.trigger, error=run.error)
+        )
 
     def _start_directly(self, run: NewRun) -> NewRun:
         if (

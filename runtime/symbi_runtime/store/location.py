@@ -10,14 +10,12 @@ sees it.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from symbi_runtime.config import DEFAULT_DB_PATH, Config
@@ -137,11 +135,15 @@ def resolve_location(
 
 
 def open_store(
-    location: StoreLocation | str | os.PathLike[str], *, read_only: bool = False, **options: float
+    location: StoreLocation | str | os.PathLike[str],
+    *,
+    lease_ttl_seconds: float | None = None,
+    read_only: bool = False,
 ) -> Store:
-    """Open (creating the schema when needed) the store at `location`. `options` go to the backend
-    (PostgreSQL: `lease_ttl_seconds`); SQLite takes none. `read_only` (commands that only read): an
-    SQLite file is opened read-only, never created or migrated, and readable in a read-only directory."""
+    """Open (creating the schema when needed) the store at `location`. `lease_ttl_seconds` is how long
+    a PostgreSQL node stays alive without renewing its lease (SQLite has no nodes). `read_only`
+    (commands that only read): an SQLite file is opened read-only, never created or migrated, and
+    readable in a read-only directory."""
     if not isinstance(location, StoreLocation):
         location = parse_location(location)
     if location.backend is Backend.SQLITE:
@@ -151,11 +153,11 @@ def open_store(
             return SqliteStore.open_readonly(location.target)
         return SqliteStore.open(location.target)
     try:
-        # Imported only for PostgreSQL locations: SQLite users need no PostgreSQL driver.
-        backend = importlib.import_module("symbi_runtime.store.postgres")
+        # Imported only for PostgreSQL locations: SQLite users need no PostgreSQL driver loaded.
+        from symbi_runtime.store.postgres import PostgresStore
     except ImportError as e:
         raise PermanentStoreError(
             f"cannot use {location}: PostgreSQL support is not installed ({e}); "
             "install symbi with its PostgreSQL driver (psycopg, psycopg-pool)"
         ) from None
-    return cast(Store, backend.PostgresStore.open(location, **options))
+    return PostgresStore.open(location, lease_ttl_seconds=lease_ttl_seconds)
