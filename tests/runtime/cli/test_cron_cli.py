@@ -641,7 +641,7 @@ def test_run_failure_exits_1_with_the_error(db: Path) -> None:
     result = cli(db, "run", "echo-job")
     assert result.exit_code == 1
     assert "failed" in result.stdout.splitlines()[0]
-    assert "error: disk full" in result.stderr  # errors go to stderr
+    assert "error: exit status 1: disk full" in result.stderr  # errors go to stderr, with the exit status
     assert "disk full" not in result.stdout
 
 
