@@ -112,6 +112,8 @@ class Runtime:
         self._metrics_server: Any = None
         # Warnings and notes of the last `load_paths` (the files loaded, but these deserve a look).
         self.load_warnings: tuple[Diagnostic, ...] = ()
+        # Schedules of the last `load_paths` whose agent has no executor (see agent_bindings).
+        self.unbound_agents: tuple[Any, ...] = ()
         self._events = EventHub()
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -188,18 +190,26 @@ class Runtime:
 
         return self._load_sources([Source(path, text)], [], path)
 
-    def load_paths(self, paths: Sequence[str | Path]) -> list[LoadedJob]:
+    def load_paths(self, paths: Sequence[str | Path], *, require_agents: bool = False) -> list[LoadedJob]:
         """Check and lower `paths` (files or directories), then upsert their jobs in one transaction.
 
         Raises `LoadError` with the rendered diagnostics when any file has errors; nothing is loaded then.
+        `require_agents` (`symbi up`): a schedule whose agent is declared nowhere and registered by
+        nobody is refused too (with a did-you-mean), since nothing can register it later.
         """
         from symbi_lang.api import collect_sources
 
         sources, problems = collect_sources(list(paths))
-        return self._load_sources(sources, problems, ", ".join(str(p) for p in paths))
+        shown = ", ".join(str(p) for p in paths)
+        return self._load_sources(sources, problems, shown, require_agents=require_agents)
 
     def _load_sources(
-        self, sources: Sequence[Any], problems: Sequence[Diagnostic], shown: str
+        self,
+        sources: Sequence[Any],
+        problems: Sequence[Diagnostic],
+        shown: str,
+        *,
+        require_agents: bool = False,
     ) -> list[LoadedJob]:
         from symbi_lang.api import analyze
         from symbi_lang.render import Format, render
@@ -216,6 +226,14 @@ class Runtime:
             noun = "error" if len(errors) == 1 else "errors"
             raise LoadError(f"{len(errors)} {noun} in {shown}", diagnostics=diagnostics, rendered=rendered)
         jobset = absolute_sources(analysis.jobset())
+        from symbi_runtime.agent_bindings import unbound_agents
+
+        declared = {**self._agent_defs, **{a.name: a for a in jobset.agents}}
+        unbound = unbound_agents(jobset.jobs, declared, self.agents.registered())
+        missing = [u for u in unbound if not u.declared]
+        if missing and require_agents:  # nothing can register an agent in this process later
+            raise LoadError("; ".join(u.message() for u in missing) + "; nothing loaded")
+        self.unbound_agents = tuple(unbound)
         loaded = self.load_jobset(jobset)
         # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
         self.load_warnings = tuple(diagnostics)

@@ -515,7 +515,13 @@ def _jobs_from_files(
         raise CliFailure(f"{shown}: {len(errors)} error{s}; nothing added")
     from symbi_runtime.runtime import absolute_sources
 
-    jobs = list(absolute_sources(analysis.jobset()).jobs)
+    jobset = absolute_sources(analysis.jobset())
+    jobs = list(jobset.jobs)
+    from symbi_runtime.agent_bindings import unbound_agents
+
+    for unbound in unbound_agents(jobs, {a.name: a for a in jobset.agents}):
+        # Loud, not refused: a program using the Runtime API may register the agent in-process.
+        typer.echo(f"symbi cron: warning: {unbound.message()}", err=True)
     shown = ", ".join(str(f) for f in files)
     if schedule is not None:
         chosen = [j for j in jobs if j.name == schedule]

@@ -113,9 +113,10 @@ async def _serve(
                 typer.echo(f"symbi up: no .symbi files found under {shown}; not started", err=True)
                 return EXIT_USAGE
             try:
-                loaded = rt.load_paths(paths)
+                loaded = rt.load_paths(paths, require_agents=True)
             except LoadError as e:
-                typer.echo(e.rendered.rstrip("\n"), err=True)
+                if e.diagnostics:
+                    typer.echo(e.rendered.rstrip("\n"), err=True)
                 typer.echo(f"symbi up: not started: {e}", err=True)
                 errors = [d for d in e.diagnostics if d.is_error]
                 io_only = bool(errors) and all(is_io_problem(d) for d in errors)
@@ -124,6 +125,8 @@ async def _serve(
                 from symbi_runtime.cli.output import render_diagnostics
 
                 typer.echo(render_diagnostics(rt.load_warnings), err=True)
+            for unbound in rt.unbound_agents:
+                typer.echo(f"symbi up: warning: {unbound.message()}", err=True)
             counts = {
                 o: sum(1 for j in loaded if j.outcome == o) for o in ("created", "updated", "unchanged")
             }
