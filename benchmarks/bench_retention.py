@@ -1,7 +1,7 @@
 """Retention figures: tick latency on a store of 1M run rows, without and while the background pruner
 removes them (issue 8: pruning must never block a tick).
 
-Run: python benchmarks/bench_retention.py [--quick]   (--quick: 100k rows)
+Run: python benchmarks/bench_retention.py [--quick] [--batch=N]   (--quick: 100k rows; N rows per batch, 500)
 
 A "tick" here is the store work of one scheduler tick for 100 due jobs: read the due jobs, claim their
 fires (runs inserted `running`, next fires advanced) in one transaction, finish those runs in one
@@ -30,6 +30,7 @@ from symbi_lang.ir import JobDefinition
 QUICK = "--quick" in sys.argv
 JOBS = 100
 RUNS = 100_000 if QUICK else 1_000_000
+BATCH = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--batch=")), "500"))
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
@@ -90,7 +91,7 @@ def main() -> None:
             quiet.append(tick(store, now))
             now += timedelta(minutes=1)
         print(f"ticks, no pruning:      {figures(quiet)}")
-        policy = RetentionPolicy(runs_days=30, runs_keep_last=100, audit_days=0, batch_size=500)
+        policy = RetentionPolicy(runs_days=30, runs_keep_last=100, audit_days=0, batch_size=BATCH)
         pruner = BackgroundPruner(str(path), policy, lambda: now, interval_seconds=0.001, gap_seconds=0.05)
         started = time.perf_counter()
         pruner.start()
