@@ -45,6 +45,8 @@ class SecurityEventType(StrEnum):
     CRON_JOB_APPROVAL_REQUESTED = "CronJobApprovalRequested"
     CRON_JOB_APPROVED = "CronJobApproved"
     CRON_JOB_APPROVAL_DENIED = "CronJobApprovalDenied"
+    # A run's output did not reach a channel it delivers to (the run keeps its own status).
+    CRON_JOB_DELIVERY_FAILED = "CronJobDeliveryFailed"
 
 
 @dataclass(frozen=True, slots=True)

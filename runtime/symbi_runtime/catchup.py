@@ -30,6 +30,9 @@ class CatchupSettings:
     grace_seconds: float = 5.0
     max_jitter_seconds: float = 0.0
     enabled: bool = True
+    # No catch-up run when the next regular fire is this close: it would still be running then, and
+    # that on-time fire would be skipped (restarting would cost one on-time fire). 0: always catch up.
+    skip_within_seconds: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,15 @@ def _plan_backlog(job: JobDefinition, due: datetime, now: datetime, settings: Ca
         to_run = timing.latest_fires(job, window_start, now, max(1, settings.max_runs))
     else:
         to_run = []
+    following = timing.next_fire_after(job, now)
+    late = [f for f in to_run if (now - f).total_seconds() > settings.grace_seconds]
+    superseded = (
+        bool(late)
+        and following is not None
+        and (following - now).total_seconds() <= settings.skip_within_seconds
+    )
+    if superseded:  # the next regular fire, moments away, does the work on time
+        to_run = [f for f in to_run if f not in late]
     runs = [NewRun(f, Trigger.CATCHUP, RunStatus.PENDING, input=job.input) for f in to_run]
 
     total = timing.count_fires(job, due, now + _TINY)
@@ -128,5 +140,12 @@ def _plan_backlog(job: JobDefinition, due: datetime, now: datetime, settings: Ca
             f"{missed} fire(s) missed while the scheduler was not running "
             f"(catch-up policy {policy.value!r}, window {settings.window_seconds:g}s)"
         )
+        if superseded:
+            assert following is not None
+            detail["superseded_by"] = following.isoformat()
+            reason += (
+                f"; not caught up: the next regular fire at {following.isoformat()} is due within "
+                f"{settings.skip_within_seconds:g}s (catchup_skip_within_seconds)"
+            )
         runs.insert(0, NewRun(first_missed, Trigger.CATCHUP, RunStatus.MISSED, detail=detail, error=reason))
-    return FirePlan(tuple(runs), timing.next_fire_after(job, now), missed)
+    return FirePlan(tuple(runs), following, missed)

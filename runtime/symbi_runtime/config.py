@@ -57,10 +57,20 @@ class SchedulerConfig:
     catchup_window_seconds: float = 3600.0
     # `catchup: "all"` replays at most this many missed fires (the most recent ones).
     catchup_max_runs: int = 10
+    # A catch-up run is not started when the next regular fire is due within this many seconds: that
+    # fire runs on time instead (a late run still in flight would make it `skipped`); 0 turns it off.
+    catchup_skip_within_seconds: float = 60.0
     # An `awaiting_approval` run not decided within this time expires to `missed`.
     approval_timeout_seconds: float = 86400.0
     environment: str | None = None
     log_dir: Path = Path(".symbi/logs")
+    # Retention (pruned in the background, and by `symbi cron prune`): runs older than this many days
+    # go, except the newest `retention_runs_keep_last` of each job; audit events have their own, longer
+    # limit. 0 days keeps that history forever.
+    retention_runs_days: float = 90.0
+    retention_runs_keep_last: int = 100
+    retention_audit_days: float = 365.0
+    retention_interval_seconds: float = 300.0
     # PostgreSQL only: a node that has not renewed its lease for this long is dead (its running runs
     # become `abandoned`, its claimed-but-unstarted runs go to the other nodes).
     node_lease_ttl_seconds: float = 5.0
@@ -89,6 +99,7 @@ _SCHEDULER_ALIASES: dict[str, str] = {
     "shutdown_timeout": "shutdown_timeout_seconds",
     "health_check_interval": "health_check_interval_seconds",
     "catchup_window": "catchup_window_seconds",
+    "catchup_skip_within": "catchup_skip_within_seconds",
     "approval_timeout": "approval_timeout_seconds",
 }
 _DELIVERY_ALIASES: dict[str, str] = {"webhook_timeout": "webhook_timeout_seconds"}
@@ -111,6 +122,8 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
     data: dict[str, Any] = {}
     if path is not None:
         source = Path(path)
+        if source.is_dir():
+            raise ConfigError(f"{source}: is a directory, not a configuration file")
         if not source.is_file():
             raise ConfigError(f"{source}: configuration file not found")
     elif Path(DEFAULT_CONFIG_FILE).is_file():
@@ -296,6 +309,9 @@ def _validate(s: SchedulerConfig, where: str) -> None:
         "shutdown_timeout_seconds",
         "max_jitter_seconds",
         "catchup_window_seconds",
+        "catchup_skip_within_seconds",
+        "retention_runs_days",
+        "retention_audit_days",
         "approval_timeout_seconds",
         "health_check_interval_seconds",
     ):
@@ -305,6 +321,10 @@ def _validate(s: SchedulerConfig, where: str) -> None:
         raise bad("node_lease_ttl_seconds", "must be greater than 0")
     if s.default_max_retries < 0:
         raise bad("default_max_retries", "must not be negative")
+    if s.retention_runs_keep_last < 1:
+        raise bad("retention_runs_keep_last", "must be at least 1")
+    if s.retention_interval_seconds <= 0:
+        raise bad("retention_interval_seconds", "must be greater than 0")
     if s.catchup_max_runs < 1:
         raise bad("catchup_max_runs", "must be at least 1")
     if s.metrics_port is not None and not 0 <= s.metrics_port <= 65535:

@@ -10,6 +10,7 @@ audit. A shutdown that cancels the run records it `cancelled`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -161,7 +162,10 @@ class _FinishBatcher:
     """Group commit: outcomes finished in the same event-loop iteration share one transaction.
 
     Each caller still awaits its own result; durability is unchanged (the run is recorded before its
-    coroutine resumes), only the commit count drops when many runs end together.
+    coroutine resumes), only the commit count drops when many runs end together. When the write fails
+    (disk full, a lock held past the busy timeout) the outcomes stay in memory, the caller gets the
+    outcome as it will be recorded, and they are written with the next batch or `flush_unwritten`
+    (the scheduler calls it every tick): a finished run is never left `running`, nor counted in flight.
     """
 
     def __init__(
@@ -172,21 +176,43 @@ class _FinishBatcher:
         self._default_max_retries = default_max_retries
         self._sessions = sessions
         self._pending: list[tuple[RunOutcome, asyncio.Future[FinishResult | None]]] = []
+        self._unwritten: dict[str, tuple[RunOutcome, str]] = {}  # run id -> (outcome, job id)
 
     async def finish(self, outcome: RunOutcome) -> FinishResult | None:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[FinishResult | None] = loop.create_future()
         if not self._pending:
             loop.call_soon(self._flush)
+        if outcome.finished_at is None:
+            outcome = dataclasses.replace(outcome, finished_at=self._clock.now())
         self._pending.append((outcome, future))
         return await future
 
+    def unwritten_per_job(self) -> dict[str, int]:
+        """Finished runs whose outcome is not in the store yet, per job id (the store still says
+        `running` for them; they are not in flight)."""
+        counts: dict[str, int] = {}
+        for _, job_id in self._unwritten.values():
+            counts[job_id] = counts.get(job_id, 0) + 1
+        return counts
+
+    def flush_unwritten(self) -> int:
+        """Write the outcomes kept in memory; returns how many are still waiting."""
+        if self._unwritten and not self._pending:
+            self._write([])
+        return len(self._unwritten)
+
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
+        self._write(batch)
+
+    def _write(self, batch: list[tuple[RunOutcome, asyncio.Future[FinishResult | None]]]) -> None:
+        earlier = [o for o, _ in self._unwritten.values()]
+        outcomes = earlier + [o for o, _ in batch]
         sessions = self._sessions.drain() if self._sessions is not None else {}
         try:
             results = self._store.finish_runs(
-                [o for o, _ in batch],
+                outcomes,
                 now=self._clock.now(),
                 default_max_retries=self._default_max_retries,
                 sessions=sessions,
@@ -194,14 +220,57 @@ class _FinishBatcher:
         except Exception as e:
             if self._sessions is not None:
                 self._sessions.restore(sessions)
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(e)
+            self._keep(batch, e)
             return
+        if earlier:
+            logger.warning("recorded %d run outcome(s) kept in memory after a failed write", len(earlier))
+        self._unwritten.clear()
         by_id = {r.run.id: r for r in results}
         for outcome, future in batch:
             if not future.done():
                 future.set_result(by_id.get(outcome.run_id))
+
+    def _keep(
+        self, batch: list[tuple[RunOutcome, asyncio.Future[FinishResult | None]]], error: Exception
+    ) -> None:
+        """The write failed: keep the outcomes for the next transaction; callers get them as they
+        will be recorded. Outcomes not tied to a known run cannot be kept: their callers get the error."""
+        for outcome, future in batch:
+            run = outcome.run
+            if run is None:
+                if not future.done():
+                    future.set_exception(error)
+                continue
+            self._unwritten[outcome.run_id] = (outcome, run.job_id)
+            logger.error(
+                "run %s of %s ended %s, but the store could not record it (%s: %s); "
+                "kept in memory and written with the next transaction",
+                run.id,
+                run.job_name,
+                outcome.status,
+                type(error).__name__,
+                error,
+            )
+            if not future.done():
+                future.set_result(FinishResult(_as_recorded(run, outcome), dead_lettered=False))
+
+
+def _as_recorded(run: RunRecord, o: RunOutcome) -> RunRecord:
+    """The run record the store will hold once `o` is written."""
+    ended = o.finished_at
+    duration = None
+    if ended is not None and run.started_at is not None:
+        duration = max(0.0, (ended - run.started_at).total_seconds())
+    return dataclasses.replace(
+        run,
+        status=o.status,
+        output=o.output,
+        error=o.error,
+        finished_at=ended,
+        duration_seconds=duration,
+        receipts=[dict(r) for r in o.receipts],
+        detail={**run.detail, **(o.detail or {})},
+    )
 
 
 class RunPipeline:
@@ -240,6 +309,14 @@ class RunPipeline:
             config.scheduler.default_max_retries,
             write_behind if isinstance(write_behind, SessionWriteBehind) else None,
         )
+
+    def unwritten_per_job(self) -> dict[str, int]:
+        """Finished runs whose outcome waits in memory for the store, per job id."""
+        return self._finisher.unwritten_per_job()
+
+    def flush_unwritten(self) -> int:
+        """Try to write outcomes kept in memory after a failed write; returns how many still wait."""
+        return self._finisher.flush_unwritten()
 
     async def execute(self, run: RunRecord, job: JobRecord, *, approved: bool = False) -> RunRecord:
         """Take a `running` run to its final state and return the stored record."""
@@ -344,16 +421,22 @@ class RunPipeline:
                 outcome = await self._bounded(work, started + timedelta(seconds=limit))
                 if outcome is None:
                     shown = job.policy.max_runtime or f"{limit:g}s"
+                    take = getattr(agent, "take_partial_output", None)  # what it printed before
                     return (
                         RunStatus.TIMED_OUT,
-                        None,
+                        take(call) if take is not None else None,
                         f"exceeded max_runtime ({shown}); the agent was cancelled",
                     )
                 output = outcome
             else:
                 output = await work  # no limit: no extra task per run
         except AgentError as e:
-            return RunStatus.FAILED, None, str(e) or type(e).__name__
+            # A command agent's failure keeps its exit status and what it printed on stdout.
+            message = str(e) or type(e).__name__
+            returncode = getattr(e, "returncode", None)
+            if isinstance(returncode, int) and "status" not in message and "killed" not in message:
+                message = f"exit status {returncode}: {message}"
+            return RunStatus.FAILED, getattr(e, "output", None), message
         except Exception as e:
             return RunStatus.FAILED, None, f"{type(e).__name__}: {e}"
         if not isinstance(output, str):
@@ -414,7 +497,29 @@ class RunPipeline:
                 ok=receipt.ok,
                 error=None if receipt.ok else receipt.error,
             )
+        failed = [r for r in receipts if not r.ok]
+        if failed:
+            self._record_failed_delivery(job, run, [r.to_dict() for r in failed])
         return [r.to_dict() for r in receipts]
+
+    def _record_failed_delivery(self, job: JobRecord, run: RunRecord, failed: list[dict[str, Any]]) -> None:
+        """A failed delivery is an audit event of its own: the run may have succeeded, and a reader of
+        the audit log must still see that its output never arrived."""
+        channels = [str(r["channel"]) for r in failed]
+        logger.warning("run %s of %s: delivery failed: %s", run.id, job.name, ", ".join(channels))
+        event = audit.AuditEvent(
+            audit.SecurityEventType.CRON_JOB_DELIVERY_FAILED,
+            job_id=job.id,
+            run_id=run.id,
+            details={
+                "channels": channels,
+                "errors": {str(r["channel"]): r.get("error") or r.get("detail") for r in failed},
+            },
+        )
+        try:
+            audit.write(self.store, event, self.clock.now())
+        except Exception as e:  # the run's own outcome is recorded regardless
+            logger.error("run %s of %s: could not record the failed delivery: %s", run.id, job.name, e)
 
     async def _finish(
         self,

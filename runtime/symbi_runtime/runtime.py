@@ -110,6 +110,10 @@ class Runtime:
         self._store: Store | None = None
         self._scheduler: CronScheduler | None = None
         self._metrics_server: Any = None
+        # Warnings and notes of the last `load_paths` (the files loaded, but these deserve a look).
+        self.load_warnings: tuple[Diagnostic, ...] = ()
+        # Schedules of the last `load_paths` whose agent has no executor (see agent_bindings).
+        self.unbound_agents: tuple[Any, ...] = ()
         self._events = EventHub()
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -186,18 +190,26 @@ class Runtime:
 
         return self._load_sources([Source(path, text)], [], path)
 
-    def load_paths(self, paths: Sequence[str | Path]) -> list[LoadedJob]:
+    def load_paths(self, paths: Sequence[str | Path], *, require_agents: bool = False) -> list[LoadedJob]:
         """Check and lower `paths` (files or directories), then upsert their jobs in one transaction.
 
         Raises `LoadError` with the rendered diagnostics when any file has errors; nothing is loaded then.
+        `require_agents` (`symbi up`): a schedule whose agent is declared nowhere and registered by
+        nobody is refused too (with a did-you-mean), since nothing can register it later.
         """
         from symbi_lang.api import collect_sources
 
         sources, problems = collect_sources(list(paths))
-        return self._load_sources(sources, problems, ", ".join(str(p) for p in paths))
+        shown = ", ".join(str(p) for p in paths)
+        return self._load_sources(sources, problems, shown, require_agents=require_agents)
 
     def _load_sources(
-        self, sources: Sequence[Any], problems: Sequence[Diagnostic], shown: str
+        self,
+        sources: Sequence[Any],
+        problems: Sequence[Diagnostic],
+        shown: str,
+        *,
+        require_agents: bool = False,
     ) -> list[LoadedJob]:
         from symbi_lang.api import analyze
         from symbi_lang.render import Format, render
@@ -214,7 +226,17 @@ class Runtime:
             noun = "error" if len(errors) == 1 else "errors"
             raise LoadError(f"{len(errors)} {noun} in {shown}", diagnostics=diagnostics, rendered=rendered)
         jobset = absolute_sources(analysis.jobset())
+        from symbi_runtime.agent_bindings import unbound_agents
+
+        declared = {**self._agent_defs, **{a.name: a for a in jobset.agents}}
+        unbound = unbound_agents(jobset.jobs, declared, self.agents.registered())
+        missing = [u for u in unbound if not u.declared]
+        if missing and require_agents:  # nothing can register an agent in this process later
+            raise LoadError("; ".join(u.message() for u in missing) + "; nothing loaded")
+        self.unbound_agents = tuple(unbound)
         loaded = self.load_jobset(jobset)
+        # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
+        self.load_warnings = tuple(diagnostics)
         self._warn_about_orphans(
             {str(Path(s.path).resolve()) for s in sources if not s.path.startswith("<")},
             {j.name for j in jobset.jobs},
@@ -301,6 +323,7 @@ class Runtime:
         self.store.start_background_work(wake_from_another_thread)
         if self.store.node_status() is not None and hasattr(self.metrics, "watch_node"):
             self.metrics.watch_node(self.store.node_status)
+        pruner = self._start_pruning()
         installed: list[signal.Signals] = []
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -314,6 +337,29 @@ class Runtime:
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
+            if pruner is not None:
+                await asyncio.to_thread(pruner.stop)
+
+    def _start_pruning(self) -> Any:
+        """Retention in the background (SQLite: a thread with its own connection, small batches)."""
+        from symbi_runtime.store.retention import BackgroundPruner
+        from symbi_runtime.store.sqlite import SqliteStore
+
+        policy = retention_policy(self.config)
+        if (
+            not policy.enabled
+            or not isinstance(self.store, SqliteStore)
+            or str(self.store.path) == ":memory:"
+        ):
+            return None
+        pruner = BackgroundPruner(
+            str(self.store.path),
+            policy,
+            self.clock.now,
+            interval_seconds=self.config.scheduler.retention_interval_seconds,
+        )
+        pruner.start()
+        return pruner
 
     def _on_signal(self, sig: signal.Signals) -> None:
         logger.info("received %s: shutting down gracefully", sig.name)
@@ -409,6 +455,18 @@ class Runtime:
 
 def _default_metrics(config: Config) -> Any:
     return Metrics() if config.scheduler.enable_metrics else NullMetrics()
+
+
+def retention_policy(config: Config) -> Any:
+    """The `[scheduler] retention_*` settings as a `RetentionPolicy`."""
+    from symbi_runtime.store.retention import RetentionPolicy
+
+    s = config.scheduler
+    return RetentionPolicy(
+        runs_days=s.retention_runs_days,
+        runs_keep_last=s.retention_runs_keep_last,
+        audit_days=s.retention_audit_days,
+    )
 
 
 def check_context_for(config: Config, env: Mapping[str, str], channels: Iterable[str] = ()) -> CheckContext:

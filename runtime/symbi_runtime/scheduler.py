@@ -50,6 +50,13 @@ class RunExecutor(Protocol):
     async def execute(self, run: RunRecord, job: JobRecord, *, approved: bool = False) -> RunRecord: ...
 
 
+class OutcomeBuffer(Protocol):
+    """An executor that keeps run outcomes in memory when the store cannot take them (the pipeline)."""
+
+    def unwritten_per_job(self) -> dict[str, int]: ...
+    def flush_unwritten(self) -> int: ...
+
+
 class SchedulerMetrics(Protocol):
     def skipped(self, job_name: str) -> None: ...
     def missed(self, job_name: str, count: int) -> None: ...
@@ -162,6 +169,7 @@ class CronScheduler:
             grace_seconds=max(5.0, 3 * config.tick_interval_seconds),
             max_jitter_seconds=config.max_jitter_seconds,
             enabled=config.enable_missed_run_catchup,
+            skip_within_seconds=config.catchup_skip_within_seconds,
         )
         self._slots = _Slots(config.max_concurrent_jobs)
         self._starter = _StartBatcher(store, clock)
@@ -170,6 +178,8 @@ class CronScheduler:
         self._waiting: set[asyncio.Task[None]] = set()  # claimed, not started: left `pending` on shutdown
         self._executing: set[asyncio.Task[None]] = set()
         self._tracked: set[str] = set()  # run ids with a task in this process
+        # Claimed runs whose move to `running` could not be written: launched again on the next tick.
+        self._start_failed: list[tuple[RunRecord, JobRecord, bool]] = []
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._stopping = False
@@ -288,7 +298,14 @@ class CronScheduler:
         self._started = True  # only once it all went through: a failed start-up is run again
 
     def tick(self, now: datetime) -> None:
-        """One pass: expire approvals, pick up approved runs, claim every due fire."""
+        """One pass: write outcomes a failed write left in memory, expire approvals, pick up approved
+        runs and runs whose start could not be recorded, claim every due fire."""
+        self._flush_unwritten()
+        retry, self._start_failed = self._start_failed, []
+        for failed_run, failed_job, approved in retry:
+            if failed_run.id not in self._tracked:
+                logger.info("run %s of %s: recording its start again", failed_run.id, failed_run.job_name)
+                self._launch(failed_run, failed_job, approved=approved)
         for run in self.store.expire_approvals(now=now):
             logger.info("approval for run %s of %s expired: missed", run.id, run.job_name)
             self.metrics.missed(run.job_name, 1)
@@ -339,7 +356,8 @@ class CronScheduler:
         """
         now = self.clock.now()
         limit = max(1, job.definition.max_concurrent)
-        in_flight = max(self.in_flight_for(job.id), self.store.count_in_flight(job.id))
+        stored = self._in_flight_in_store({job.id: self.store.count_in_flight(job.id)})[job.id]
+        in_flight = max(self.in_flight_for(job.id), stored)
         text = input if input is not None else job.definition.input
         if not force and in_flight >= limit:
             run = self.store.insert_run(
@@ -373,13 +391,42 @@ class CronScheduler:
         finally:
             self._untrack(run, job)
 
+    # --- outcomes a failed write left in memory ------------------------------------------------------
+
+    def _buffer(self) -> OutcomeBuffer | None:
+        buffer = self.executor
+        if hasattr(buffer, "unwritten_per_job") and hasattr(buffer, "flush_unwritten"):
+            return buffer  # type: ignore[return-value]
+        return None
+
+    def _flush_unwritten(self) -> None:
+        buffer = self._buffer()
+        if buffer is None:
+            return
+        try:
+            waiting = buffer.flush_unwritten()
+        except Exception as e:  # the claim below reports the store's state; this must not stop it
+            logger.error("could not write run outcomes kept in memory: %s", e)
+            return
+        if waiting:
+            logger.warning("%d run outcome(s) still wait in memory for the store", waiting)
+
+    def _in_flight_in_store(self, counts: dict[str, int]) -> dict[str, int]:
+        """Runs the store says are pending or running, minus those that finished here and whose
+        outcome waits in memory: a finished run is never in flight."""
+        buffer = self._buffer()
+        if buffer is None:
+            return counts
+        unwritten = buffer.unwritten_per_job()
+        return {job_id: n - unwritten.get(job_id, 0) for job_id, n in counts.items()}
+
     # --- claiming -----------------------------------------------------------------------------------
 
     def _claim(self, due: list[JobRecord], now: datetime) -> None:
         claims: list[FireClaim] = []
         plans: list[FirePlan] = []
         # Runs of these jobs in flight anywhere (other runtimes, `symbi cron run`), not only here.
-        elsewhere = self.store.count_in_flight_many([j.id for j in due])
+        elsewhere = self._in_flight_in_store(self.store.count_in_flight_many([j.id for j in due]))
         for job in due:
             assert job.next_fire_at is not None
             try:
@@ -399,7 +446,16 @@ class CronScheduler:
             runs = tuple(self._start_directly(r) for r in plan.runs)
             plans.append(FirePlan(runs, plan.new_next, plan.missed_count))
             claims.append(FireClaim(job.id, job.next_fire_at, plan.new_next, runs, job.name))
-        results = self.store.claim_fires(claims, now=now)
+        try:
+            results = self.store.claim_fires(claims, now=now)
+        except BaseException:
+            # Nothing was claimed: the global slots reserved for runs that would start directly go back
+            # (kept, every failed tick would leak them until nothing could start).
+            for claim in claims:
+                for r in claim.runs:
+                    if r.status == RunStatus.RUNNING:
+                        self._slots.release()
+            raise
         by_id = {j.id: j for j in due}
         for claim, plan, inserted in zip(claims, plans, results, strict=True):
             job = by_id[claim.job_id]
@@ -530,10 +586,11 @@ class CronScheduler:
                     # Shut down while the start was being recorded: a recorded start ends `cancelled`.
                     request.add_done_callback(functools.partial(self._cancel_started, run.id))
                     raise
-                except StoreError as e:
-                    # The start could not be recorded (database unreachable, or this node lost its
-                    # lease): the run stays `pending`, for a later start here or on another node.
-                    logger.warning("run %s of %s not started: %s", run.id, run.job_name, e)
+                except Exception as e:
+                    # Still `pending` in the store: start it again next tick rather than leaving a run
+                    # that the store counts in flight and nothing here will ever execute.
+                    logger.error("run %s of %s: its start could not be recorded (%s)", run.id, job.name, e)
+                    self._start_failed.append((run, job, approved))
                     return
                 if started_at is None:
                     return  # decided or removed meanwhile
@@ -614,5 +671,6 @@ class CronScheduler:
                 for task in list(self._executing):
                     task.cancel()
                 await asyncio.gather(*self._executing, return_exceptions=True)
+        self._flush_unwritten()
         self._stopped.set()
         self.notify()

@@ -68,3 +68,30 @@ def test_a_removed_job_takes_its_session_along(tmp_path: Path) -> None:
     )
     assert store.load_session("job:sp") == [{"role": "user", "content": "y"}]
     store.close()
+
+
+async def test_a_row_that_cannot_be_bound_fails_only_its_job(engine_factory, job) -> None:
+    """An `input` stored as a JSON object (as the HTTP API once let through) made every claim fail."""
+    import json
+
+    e = engine_factory()
+    for name in ("a_good", "bad", "z_good"):
+        e.rt.add_job(job(name, input="hello"))
+    with sqlite3.connect(e.rt.location.path) as conn:
+        [(text,)] = conn.execute("SELECT definition FROM jobs WHERE name = 'bad'").fetchall()
+        definition = json.loads(text)
+        definition["input"] = {"prompt": "hello"}
+        conn.execute("UPDATE jobs SET definition = ? WHERE name = 'bad'", (json.dumps(definition),))
+    e.start()
+    for fires in (1, 2):
+        await e.advance(60)
+        await e.wait(
+            lambda n=fires: (
+                len(e.runs("a_good", "succeeded")) == n and len(e.runs("z_good", "succeeded")) == n
+            )
+        )
+    bad = e.store.get_job("bad")
+    assert bad is not None and bad.status == "failed" and bad.next_fire_at is None
+    assert e.runs("bad") == []
+    [event] = e.store.list_audit(event_type="CronJobFailed", job="bad")
+    assert "input" in event.details["reason"] and "dict" in event.details["reason"]

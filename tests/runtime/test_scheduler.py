@@ -160,7 +160,8 @@ async def test_per_second_job_down_30_days_records_one_summarised_missed_run(eng
 async def test_catchup_policies_within_the_window(
     engine_factory, job, policy: Catchup, ran_offsets_min: list[int], missed: int
 ) -> None:
-    e = engine_factory(catchup_window_seconds=3600, catchup_max_runs=10)
+    # The policies themselves: no regular fire supersedes the replays here.
+    e = engine_factory(catchup_window_seconds=3600, catchup_max_runs=10, catchup_skip_within_seconds=0)
     e.rt.add_job(job("m", cron="0 * * * * *", catchup=policy))
     e.clock.set(T0 + timedelta(hours=3))
     e.start()
@@ -467,3 +468,33 @@ async def test_catchup_disabled_in_config_records_everything_missed(engine_facto
     [summary] = e.runs("m")
     assert summary.status == "missed" and summary.detail["missed_count"] == 30
     assert summary.detail["catchup"] == "none"
+
+
+async def test_a_restart_does_not_cost_the_next_on_time_fire(engine_factory, job) -> None:
+    """Issue 8: a catch-up run started at start-up was still running when the next fire came due, so
+    that on-time fire was `skipped` (max_concurrent = 1). A late fire whose next regular fire is due
+    within `catchup_skip_within_seconds` is recorded missed (superseded) instead of replayed."""
+    e = engine_factory()
+    e.rt.add_job(job("m", cron="0 * * * * *", agent_id="block"))
+    e.clock.set(T0 + timedelta(seconds=90))  # down over the 12:01 fire; 12:02 is 30 s away
+    e.start()
+    await e.settle()
+    [missed] = e.runs("m")
+    assert missed.status == "missed" and missed.scheduled_for == T0 + timedelta(minutes=1)
+    assert missed.detail["superseded_by"] == (T0 + timedelta(minutes=2)).isoformat()
+    assert "not caught up" in (missed.error or "")
+    await e.advance(30)
+    await e.wait(lambda: [r.status for r in e.runs("m")] == ["missed", "running"])
+    e.gates["m"].set()
+    await e.wait(lambda: [r.status for r in e.runs("m")] == ["missed", "succeeded"])
+    assert e.runs("m")[1].trigger == "schedule"
+
+
+async def test_a_late_fire_far_from_the_next_one_is_still_caught_up(engine_factory, job) -> None:
+    e = engine_factory()
+    e.rt.add_job(job("h", cron="0 0 * * * *"))
+    e.clock.set(T0 + timedelta(hours=1, minutes=10))  # 13:00 missed by 10 min; 14:00 is 50 min away
+    e.start()
+    await e.settle()
+    await e.wait(lambda: [r.status for r in e.runs("h")] == ["succeeded"])
+    assert e.runs("h")[0].trigger == "catchup"

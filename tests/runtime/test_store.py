@@ -48,7 +48,7 @@ def test_newer_schema_is_refused(db_path: Path) -> None:
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "junk.db"
     bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot use database"):
+    with pytest.raises(StoreError, match="is not a symbi database"):
         SqliteStore.open(bad)
 
 

@@ -119,7 +119,7 @@ def test_cron_add_with_another_url_scheme_is_a_clear_error_and_creates_nothing(
     monkeypatch.chdir(tmp_path)
     doc = '{"name": "j", "agent_id": "a", "cron_expr": "0 * * * * *"}'
     result = CliRunner().invoke(app, ["add", "--json", doc, "--db", "mysql://root:pw@h/db"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a --db that names no database is a usage error, as for every command
     assert "unsupported database URL scheme 'mysql'" in result.output
     assert "pw@" not in result.output
     assert list(tmp_path.iterdir()) == []  # no folder named 'mysql:' and no SQLite file

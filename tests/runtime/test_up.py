@@ -161,3 +161,101 @@ def test_up_refuses_paths_that_load_nothing_with_exit_2(tmp_path) -> None:  # ty
         )
         assert proc.returncode == 2, proc.stderr
         assert "not started" in proc.stderr
+
+
+WARNED = """
+agent greeter {
+  handler: "greetmod:run"
+}
+
+schedule {
+  name: "greet"
+  agent: "greeter"
+  cron: "0 0 3 * * *"
+  delivery: ["webhook"]
+  webhook_url: "${SYMBI_TEST_UNSET_HOOK_8}"
+}
+"""
+
+
+def test_up_prints_the_load_warnings_cron_add_prints(tmp_path: Path) -> None:
+    """Issue 8: `symbi up` loaded a file with an unset ${VAR} silently, where `cron add` warned."""
+    project(tmp_path, WARNED)
+    added = subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", "cron", "add", "greet.symbi", "--db", "add.db"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    warning = next(line for line in added.stderr.splitlines() if line.startswith("warning["))
+    assert "SYMBI_TEST_UNSET_HOOK_8" in warning
+    up = Up(tmp_path, "greet.symbi", "--db", "up.db")
+    up.wait_for_line("running on")
+    code, err = up.stop()
+    assert code == 0
+    assert warning in err.splitlines()
+
+
+TYPO = """
+agent reporter {
+  command: ["echo", "report"]
+}
+
+agent thinker {
+  model: "some-model"
+}
+
+schedule {
+  name: "daily"
+  agent: "reportr"
+  cron: "0 0 3 * * *"
+}
+
+schedule {
+  name: "ponder"
+  agent: "thinker"
+  cron: "0 0 4 * * *"
+}
+"""
+
+
+def _symbi(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_an_agent_nothing_can_execute_is_refused_by_up_and_loud_in_cron_add(tmp_path: Path) -> None:
+    """Issue 8: `agent: "reportr"` loaded silently and every fire failed until dead letter."""
+    (tmp_path / "jobs.symbi").write_text(TYPO)
+    up = _symbi(tmp_path, "up", "jobs.symbi", "--db", "up.db")
+    assert up.returncode == 1
+    assert "running" not in up.stdout
+    [line] = up.stderr.strip().splitlines()  # one message for the problem
+    assert line.startswith("symbi up: not started: schedule 'daily': agent 'reportr' is not defined")
+    assert "did you mean 'reporter'?" in line
+    assert (
+        not (tmp_path / "up.db").exists()
+        or "daily" not in _symbi(tmp_path, "cron", "list", "--db", "up.db").stdout
+    )
+
+    # `cron add` may be feeding a program that registers agents in-process: it loads, loudly.
+    added = _symbi(tmp_path, "cron", "add", "jobs.symbi", "--db", "add.db")
+    assert added.returncode == 0, added.stderr
+    assert "symbi cron: warning: schedule 'daily': agent 'reportr' is not defined" in added.stderr
+    assert "did you mean 'reporter'?" in added.stderr
+    assert "agent 'thinker' (schedule 'ponder') is declared but has no executor" in added.stderr
+
+
+def test_a_model_only_agent_loads_with_a_warning_that_says_how_to_bind_it(tmp_path: Path) -> None:
+    (tmp_path / "jobs.symbi").write_text(TYPO.replace('"reportr"', '"reporter"'))
+    up = Up(tmp_path, "jobs.symbi", "--db", "up.db")
+    up.wait_for_line("running on")
+    code, err = up.stop()
+    assert code == 0
+    assert "symbi up: warning: agent 'thinker' (schedule 'ponder') is declared but has no executor" in err
+    assert "handler:" in err and "command:" in err and "endpoint:" in err and "register_agent" in err

@@ -33,11 +33,13 @@ _CHUNK = 64 * 1024
 
 
 class CommandFailed(AgentError):
-    """The command exited non-zero (or was killed); the message is its stderr, trimmed."""
+    """The command exited non-zero (or was killed); the message is its stderr, trimmed. `output` is
+    what it printed on stdout before failing (the run records it too)."""
 
-    def __init__(self, message: str, returncode: int | None) -> None:
+    def __init__(self, message: str, returncode: int | None, output: str | None = None) -> None:
         super().__init__(message)
         self.returncode = returncode
+        self.output = output
 
 
 # How long an agent's process group gets between SIGTERM and SIGKILL when its run is stopped.
@@ -70,6 +72,8 @@ class CommandAgent:
         self.name = name
         self.cwd = cwd
         self.max_output_bytes = max_output_bytes
+        # stdout read so far, per call in progress (kept when a call is cancelled: see take_partial_output)
+        self._partial: dict[str, bytearray] = {}
 
     def _environment(self, call: AgentCall, messages_file: str) -> dict[str, str]:
         env = dict(call.env) if call.env else dict(os.environ)
@@ -114,23 +118,34 @@ class CommandAgent:
             raise AgentError(f"agent {self.name!r}: command not executable: {argv[0]}") from None
         except OSError as e:
             raise AgentError(f"agent {self.name!r}: cannot start {argv[0]}: {e}") from None
+        printed = self._partial.setdefault(_call_key(call), bytearray())
         try:
-            stdout, stderr = await self._exchange(proc, call.input.encode("utf-8"))
+            stdout, stderr = await self._exchange(proc, call.input.encode("utf-8"), printed)
             await proc.wait()
+        except asyncio.CancelledError:
+            await _kill_group(proc)
+            raise  # what it printed stays for `take_partial_output` (a timed-out run keeps it)
         except BaseException:
+            self._partial.pop(_call_key(call), None)
             await _kill_group(proc)
             raise
+        self._partial.pop(_call_key(call), None)
+        out = _text(stdout)
         if proc.returncode != 0:
-            raise CommandFailed(_failure_message(argv[0], proc.returncode, stderr), proc.returncode)
-        out = stdout.decode("utf-8", errors="replace")
-        if out.endswith("\n"):
-            out = out[:-1]
-            if out.endswith("\r"):
-                out = out[:-1]
+            message = _failure_message(argv[0], proc.returncode, stderr)
+            raise CommandFailed(message, proc.returncode, output=out or None)
         return out
 
-    async def _exchange(self, proc: asyncio.subprocess.Process, data: bytes) -> tuple[bytes, bytes]:
-        """Feed stdin and read stdout (at most `max_output_bytes`) and the tail of stderr, concurrently."""
+    def take_partial_output(self, call: AgentCall) -> str | None:
+        """What a cancelled (timed-out) call printed on stdout before it was stopped."""
+        printed = self._partial.pop(_call_key(call), None)
+        return _text(bytes(printed)) if printed else None
+
+    async def _exchange(
+        self, proc: asyncio.subprocess.Process, data: bytes, buffer: bytearray
+    ) -> tuple[bytes, bytes]:
+        """Feed stdin and read stdout into `buffer` (at most `max_output_bytes`) and the tail of stderr,
+        concurrently."""
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
         limit = self.max_output_bytes
@@ -145,9 +160,8 @@ class CommandAgent:
                 stdin.close()
 
         async def read_output() -> bytes:
-            buffer = bytearray()
             while chunk := await stdout.read(_CHUNK):
-                buffer += chunk
+                buffer.extend(chunk)
                 if len(buffer) > limit:
                     raise AgentError(
                         f"agent {self.name!r}: output exceeds {limit} bytes; the command was killed"
@@ -201,6 +215,20 @@ async def _kill_group(proc: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     # Grandchildren that left the group are not ours to chase; the group kill covered the rest.
+
+
+def _call_key(call: AgentCall) -> str:
+    return call.run_id or f"call:{id(call)}"
+
+
+def _text(stdout: bytes) -> str:
+    """stdout as text, one trailing newline removed."""
+    out = stdout.decode("utf-8", errors="replace")
+    if out.endswith("\n"):
+        out = out[:-1]
+        if out.endswith("\r"):
+            out = out[:-1]
+    return out
 
 
 def _failure_message(program: str, returncode: int | None, stderr: bytes) -> str:

@@ -4,8 +4,9 @@
 case-insensitively). `--since` takes an ISO 8601 time (UTC if naive) or an age such as `90m`, `24h`,
 `7d`. The database is found as by `symbi cron`: `--db`, `SYMBI_DB`, the config's `job_store_path`,
 `.symbi/symbi.db`. `--format json` prints a list of `{"id", "type", "at", "actor", "job", "job_id",
-"run_id", "details"}` (times ISO 8601 UTC with offset). Exit codes: 0 listed (possibly nothing), 1 the
-store cannot be read, 2 usage errors (unknown type, bad --since).
+"run_id", "details"}` (times ISO 8601 UTC with offset). Exit codes: 0 listed (possibly nothing), 2 usage
+and I/O errors (unknown type, bad --since, a missing, unreadable or corrupt store). The store is opened
+read-only, so it can be read in a read-only directory.
 """
 
 from __future__ import annotations
@@ -136,17 +137,19 @@ def audit(
     try:
         location = resolve_location(db, load_config(config, env), env)
     except (ConfigError, StoreError) as exc:
-        _fail(str(exc), EXIT_FAILED)
-    if not location.is_postgres and not location.path.is_file():
-        _fail(f"no job store at {location} (nothing has been recorded yet)", EXIT_FAILED)
+        _fail(str(exc), EXIT_USAGE)
+    if not location.exists():
+        _fail(f"no job store at {location} (nothing has been recorded yet)", EXIT_USAGE)
     try:
-        store = open_store(location)
+        store = open_store(location, read_only=True)
         try:
             records = store.list_audit(event_type=canonical, job=job, since=start, limit=limit)
         finally:
             store.close()
-    except (StoreError, OSError) as exc:
-        _fail(f"cannot read the job store {location}: {exc}", EXIT_FAILED)
+    except StoreError as exc:  # missing, unreadable, corrupt, foreign: an I/O problem, one message
+        _fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        _fail(f"cannot read the job store {location}: {exc}", EXIT_USAGE)
 
     rows = [event_json(r) for r in records]
     output_format = OutputFormat.JSON if fmt is AuditFormat.JSON else OutputFormat.TABLE

@@ -4,9 +4,12 @@ history, reset, approve, deny).
 Every command takes `--db PATH|URL` (an SQLite file or a postgresql:// URL; else `SYMBI_DB`, else
 `[scheduler] job_store_path` of the config, else `.symbi/symbi.db`) and `--config F` (else
 `./symbi.toml` when present). The database may be in use by a running `symbi up` at the same time.
-Exit codes: 0 done, 1 the request failed (no such job, unreadable database, bad JSON, a file with
-errors, a failed `run`), 2 usage errors (bad options, a bad configuration);
-errors are one line on stderr. `add` is all-or-nothing: one transaction for every job it writes.
+Exit codes: 0 done, 1 the request failed (no such job, bad JSON, a file with errors, a failed `run` or
+one whose output a delivery channel did not take),
+2 usage and I/O errors (bad options, a bad configuration, a missing, unreadable, corrupt or foreign
+database); errors are one line on stderr. `add` is all-or-nothing: one transaction for every job it
+writes, and the only command that creates a database (and its directory); `list`, `status` and
+`history` open the database read-only.
 
 `--format json` documents (stable; times are ISO 8601 UTC with offset, absent values are null;
 `${VAR}` references are shown as written, never resolved):
@@ -127,16 +130,23 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 @contextlib.contextmanager
 def _errors() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and exit 1 (never a traceback)."""
-    from symbi_runtime.store import StoreError
+    from symbi_runtime.store import (
+        PermanentStoreError,
+        StoreError,
+        StoreLocationError,
+        TransientStoreError,
+    )
 
     try:
         yield
     except (typer.Exit, typer.Abort):
         raise
+    except (PermanentStoreError, TransientStoreError, StoreLocationError) as e:
+        _fail(str(e), EXIT_USAGE)  # missing, unreadable, corrupt, foreign, busy database: I/O, exit 2
     except (CliFailure, StoreError) as e:
         _fail(str(e))
     except OSError as e:
-        _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}")
+        _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}", EXIT_USAGE)
 
 
 def _config(config: Path | None) -> Config:
@@ -158,18 +168,24 @@ def _location(db: str | None, cfg: Config) -> StoreLocation:
 
 
 @contextlib.contextmanager
-def _store(db: str | None, config: Path | None, *, create: bool = False) -> Iterator[Store]:
-    """Open the job store; without `create`, a missing file is an error rather than a new database."""
-    from symbi_runtime.store import open_store
+def _store(
+    db: str | None, config: Path | None, *, create: bool = False, read_only: bool = False
+) -> Iterator[Store]:
+    """Open the job store. Only `create` (`cron add`) makes a new database (and its directory); for
+    every other command a missing one is an I/O error (exit 2), never an empty store. `read_only`
+    commands open it read-only, so they work on a database in a read-only directory."""
+    from symbi_runtime.store import PermanentStoreError, open_store
 
     location = _location(db, _config(config))
     if not location.is_postgres:
         path = location.path
-        if not create and not path.exists():
-            raise CliFailure(f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')")
         if path.exists() and path.is_dir():
-            raise CliFailure(f"{path} is a directory, not a job store file")
-    store = open_store(location)
+            raise PermanentStoreError(f"{path} is a directory, not a job store file")
+        if not create and not path.exists():
+            raise PermanentStoreError(
+                f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')"
+            )
+    store = open_store(location, read_only=read_only)
     try:
         yield store
     finally:
@@ -357,7 +373,26 @@ def _run_table_rows(runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
     return rows
 
 
+def failed_deliveries(run: RunRecord) -> list[dict[str, Any]]:
+    """The receipts of channels the run's output did not reach."""
+    return [r for r in run.receipts if isinstance(r, dict) and not r.get("ok", True)]
+
+
+def _delivery_marker(run: RunRecord) -> str:
+    failed = failed_deliveries(run)
+    if not failed:
+        return ""
+    return "[delivery failed: " + ", ".join(str(r.get("channel")) for r in failed) + "] "
+
+
 def _outcome_text(run: RunRecord) -> str:
+    marker = _delivery_marker(run)
+    if marker:
+        return marker + _plain_outcome(run)
+    return _plain_outcome(run)
+
+
+def _plain_outcome(run: RunRecord) -> str:
     if run.error:
         return f"error: {run.error}"
     if run.status == "missed" and run.detail.get("missed_count"):
@@ -381,11 +416,8 @@ def list_jobs(
 ) -> None:
     """List jobs with their schedule, state and next run."""
     with _errors():
-        if not _location(db, _config(config)).exists():
-            jobs: list[JobRecord] = []
-        else:
-            with _store(db, config) as store:
-                jobs = store.list_jobs(status=None if status is None else status.value, agent=agent)
+        with _store(db, config, read_only=True) as store:
+            jobs = store.list_jobs(status=None if status is None else status.value, agent=agent)
         rows = [job_json(j) for j in jobs]
         columns = JOB_CSV_COLUMNS if fmt is OutputFormat.CSV else JOB_COLUMNS
         _print(render(rows, columns, fmt, empty="no jobs", wide=wide))
@@ -396,7 +428,11 @@ def list_jobs(
 
 @app.command("add")
 def add(
-    files: Annotated[
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="[FILE]...", help=".symbi files or directories (as for `symbi check`)."),
+    ] = None,
+    file_options: Annotated[
         list[Path] | None, typer.Option("--file", "-f", help="A .symbi file or directory (repeatable).")
     ] = None,
     schedule: Annotated[
@@ -411,8 +447,9 @@ def add(
     config: ConfigOption = None,
 ) -> None:
     """Add or update jobs from .symbi files or JSON (idempotent: unchanged jobs stay as they are)."""
+    files = [*(paths or []), *(file_options or [])]
     if bool(files) == (json_text is not None):
-        _fail("give either --file F or --json '{…}'", EXIT_USAGE)
+        _fail("give either FILE… (or --file F) or --json '{…}'", EXIT_USAGE)
     if schedule is not None and not files:
         _fail("--schedule selects a schedule from --file", EXIT_USAGE)
     with _errors():
@@ -458,7 +495,7 @@ def _stored_names(db: str | None, config: Path | None) -> frozenset[str]:
     cfg = _config(config)
     if not _location(db, cfg).exists():
         return frozenset()
-    with _store(db, config) as store:
+    with _store(db, config, read_only=True) as store:
         return frozenset(store.job_names())
 
 
@@ -476,13 +513,23 @@ def _jobs_from_files(
     if warnings and not errors:
         typer.echo(render_diagnostics(warnings), err=True)
     if errors:
+        from symbi_lang.cli.common import is_io_problem
+
+        if all(is_io_problem(d) for d in errors):  # a missing or unreadable file: I/O, exit 2
+            _fail("; ".join(d.message for d in errors) + "; nothing added", EXIT_USAGE)
         typer.echo(render_diagnostics(diagnostics), err=True)
         shown = ", ".join(str(f) for f in files)
         s = "s" if len(errors) != 1 else ""
         raise CliFailure(f"{shown}: {len(errors)} error{s}; nothing added")
     from symbi_runtime.runtime import absolute_sources
 
-    jobs = list(absolute_sources(analysis.jobset()).jobs)
+    jobset = absolute_sources(analysis.jobset())
+    jobs = list(jobset.jobs)
+    from symbi_runtime.agent_bindings import unbound_agents
+
+    for unbound in unbound_agents(jobs, {a.name: a for a in jobset.agents}):
+        # Loud, not refused: a program using the Runtime API may register the agent in-process.
+        typer.echo(f"symbi cron: warning: {unbound.message()}", err=True)
     shown = ", ".join(str(f) for f in files)
     if schedule is not None:
         chosen = [j for j in jobs if j.name == schedule]
@@ -505,8 +552,13 @@ def _jobs_from_json(text: str) -> list[JobDefinition]:
     items: list[Any]
     try:
         if isinstance(data, dict) and "jobs" in data:
-            return [_checked(j) for j in JobSet.from_dict(data).jobs]
+            listed = [_checked(j) for j in JobSet.from_dict(data).jobs]
+            if not listed:
+                raise CliFailure("--json: the job set is empty: no jobs to add")
+            return listed
         items = data if isinstance(data, list) else [data]
+        if not items:
+            raise CliFailure("--json: the list is empty: no jobs to add")
         jobs = []
         for i, item in enumerate(items):
             where = f"--json item {i + 1}" if isinstance(data, list) else "--json"
@@ -679,7 +731,7 @@ def status(
     config: ConfigOption = None,
 ) -> None:
     """Show a job: schedule, state, next run, failures, and optionally its recent runs."""
-    with _errors(), _store(db, config) as store:
+    with _errors(), _store(db, config, read_only=True) as store:
         if not watch:
             _print(_status_text(store, job, history, fmt, wide=wide))
             return
@@ -822,7 +874,7 @@ def history_command(
     config: ConfigOption = None,
 ) -> None:
     """Show a job's runs, newest first."""
-    with _errors(), _store(db, config) as store:
+    with _errors(), _store(db, config, read_only=True) as store:
         record = _require_job(store, job)
         runs = store.list_runs(job=record.id, status=None if status is None else status.value, limit=limit)
         rows = _run_table_rows(runs) if fmt is OutputFormat.TABLE else _run_rows(store, runs)
@@ -875,6 +927,8 @@ def run_now(
     _print_run(run, fmt, iterations, output_shown=delivered_to_stdout)
     if run.status not in ("succeeded", "awaiting_approval", "approved", "pending"):
         raise typer.Exit(EXIT_FAILED)
+    if failed_deliveries(run):  # the agent answered, but its output did not arrive: a failed run for a script
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _print_run(
@@ -899,6 +953,11 @@ def _print_run(
         )
     if run.error:
         typer.echo(f"error: {run.error}", err=True)
+    for receipt in failed_deliveries(run):
+        attempts = receipt.get("attempts")
+        tries = f" after {attempts} attempt(s)" if attempts else ""
+        why = receipt.get("error") or receipt.get("detail") or "not delivered"
+        typer.echo(f"delivery failed: {receipt.get('channel')}{tries}: {why}", err=True)
     if run.output and not output_shown:
         _print(run.output if run.output.endswith("\n") else run.output + "\n")
 
@@ -942,6 +1001,54 @@ def deny(
         _print(to_json(run_json(run)))
     else:
         _print(f"denied run {run.id} of {run.job_name}: {reason}\n")
+
+
+# --- prune ----------------------------------------------------------------------------------------
+
+
+@app.command("prune")
+def prune(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be removed.")] = False,
+    fmt: SimpleFormatOption = SimpleFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Remove run history and audit events past the retention set in [scheduler] retention_*."""
+    from symbi_runtime.runtime import retention_policy
+    from symbi_runtime.store.retention import open_pruning_connection, prune_all
+    from symbi_runtime.store.sqlite import BUSY_TIMEOUT_MS, SqliteStore
+
+    with _errors():
+        cfg = _config(config)
+        policy = retention_policy(cfg)
+        with _store(db, config, read_only=dry_run) as store:
+            if not isinstance(store, SqliteStore):
+                raise CliFailure("cron prune works on SQLite stores (PostgreSQL: prune with SQL)")
+            path = str(store.path)
+            now = _now()
+            if dry_run:
+                counts = store.prunable(policy, now)
+            else:
+                conn = open_pruning_connection(path, BUSY_TIMEOUT_MS)
+                try:
+                    counts = prune_all(conn, policy, now)
+                finally:
+                    conn.close()
+    if fmt is SimpleFormat.JSON:
+        _print(to_json({"dry_run": dry_run, "runs": counts.runs, "audit_events": counts.audit}))
+        return
+    rule = (
+        f"runs older than {policy.runs_days:g} days beyond the newest {policy.runs_keep_last} per job"
+        if policy.runs_days > 0
+        else "runs: kept forever"
+    )
+    audit_rule = (
+        f"audit events older than {policy.audit_days:g} days"
+        if policy.audit_days > 0
+        else "audit: kept forever"
+    )
+    verb = "would remove" if dry_run else "removed"
+    _print(f"{verb} {counts.runs} run(s) and {counts.audit} audit event(s) ({rule}; {audit_rule})\n")
 
 
 # `cron backfill` and `cron explain` live in their own modules (issue 12).

@@ -3,7 +3,8 @@
 The agent is looked up among the `agent NAME { … }` blocks of the given `.symbi` files (default: the
 `*.symbi` files of the working directory) and executed with its binding (`handler`, `command` or
 `endpoint`), exactly as the scheduler would run it, with no session context. Exit codes: 0 the agent
-answered, 1 it failed or could not be found (one line on stderr), 2 usage errors, 130 interrupted.
+answered, 1 it failed or could not be found (one line on stderr), 2 usage and I/O errors (a missing
+`--file`, a bad configuration), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ class RunFormat(StrEnum):
 
 
 class AgentLookupError(Exception):
-    """The agent is not defined in the files (or the files do not check)."""
+    """The agent is not defined in the files (or the files do not check); `io` when every error is an
+    I/O problem (a missing or unreadable file: exit 2, not 1)."""
+
+    def __init__(self, message: str, *, io: bool = False) -> None:
+        super().__init__(message)
+        self.io = io
 
 
 def load_agents(paths: Sequence[Path], wanted: str | None = None) -> dict[str, AgentDefinition]:
@@ -54,7 +60,10 @@ def load_agents(paths: Sequence[Path], wanted: str | None = None) -> dict[str, A
         found = agents.get(wanted) if wanted is not None else None
         relevant = errors if found is None else [d for d in errors if d.span.path == found.source.file]
         if relevant:
-            raise AgentLookupError("\n" + render_diagnostics(relevant))
+            from symbi_lang.cli.common import is_io_problem
+
+            io = all(is_io_problem(d) for d in relevant)
+            raise AgentLookupError("\n" + render_diagnostics(relevant), io=io)
     return agents
 
 
@@ -110,7 +119,7 @@ def run_command(
     try:
         agents = load_agents(paths, agent)
     except AgentLookupError as e:
-        raise _fail(str(e), EXIT_FAILED) from None
+        raise _fail(str(e), EXIT_USAGE if e.io else EXIT_FAILED) from None
     definition = agents.get(agent)
     if definition is None:
         known = ", ".join(sorted(agents)) or "none"

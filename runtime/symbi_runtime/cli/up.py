@@ -106,6 +106,8 @@ async def _serve(
     except StoreError as e:
         fail("up", str(e))
     try:
+        if not await _wait_until_writable(rt):
+            return EXIT_USAGE
         if paths:
             empty = [p for p in paths if p.is_dir() and not any(p.rglob("*.symbi"))]
             if empty:
@@ -113,13 +115,20 @@ async def _serve(
                 typer.echo(f"symbi up: no .symbi files found under {shown}; not started", err=True)
                 return EXIT_USAGE
             try:
-                loaded = rt.load_paths(paths)
+                loaded = rt.load_paths(paths, require_agents=True)
             except LoadError as e:
-                typer.echo(e.rendered.rstrip("\n"), err=True)
+                if e.diagnostics:
+                    typer.echo(e.rendered.rstrip("\n"), err=True)
                 typer.echo(f"symbi up: not started: {e}", err=True)
                 errors = [d for d in e.diagnostics if d.is_error]
                 io_only = bool(errors) and all(is_io_problem(d) for d in errors)
                 return EXIT_USAGE if io_only else EXIT_PROBLEMS
+            if rt.load_warnings:  # the same warnings `symbi cron add` prints for these files
+                from symbi_runtime.cli.output import render_diagnostics
+
+                typer.echo(render_diagnostics(rt.load_warnings), err=True)
+            for unbound in rt.unbound_agents:
+                typer.echo(f"symbi up: warning: {unbound.message()}", err=True)
             counts = {
                 o: sum(1 for j in loaded if j.outcome == o) for o in ("created", "updated", "unchanged")
             }
@@ -181,6 +190,25 @@ def _write_log_file(db: str | None, cfg: Config, env: Mapping[str, str], log_lev
         logfile.attach(path, logging.getLevelName(log_level.upper()))
     except OSError as e:
         typer.echo(f"symbi up: not writing {path}: {e}", err=True)
+
+
+async def _wait_until_writable(rt: Runtime) -> bool:
+    """Probe the store with a real write before saying "running". A read-only or broken database is
+    refused (False: exit 2); a busy or full one is waited for, since those pass."""
+    delay = 1.0
+    while True:
+        try:
+            probe = getattr(rt.store, "check_writable", None)  # backends with files to check
+            if probe is not None:
+                probe()
+            return True
+        except StoreError as e:
+            if not e.transient:
+                typer.echo(f"symbi up: {e}; not started", err=True)
+                return False
+            logger.warning("%s; retrying in %gs", e, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
 
 
 def _install_signal_handlers(rt: Runtime) -> list[signal.Signals]:

@@ -135,15 +135,22 @@ def resolve_location(
 
 
 def open_store(
-    location: StoreLocation | str | os.PathLike[str], *, lease_ttl_seconds: float | None = None
+    location: StoreLocation | str | os.PathLike[str],
+    *,
+    lease_ttl_seconds: float | None = None,
+    read_only: bool = False,
 ) -> Store:
     """Open (creating the schema when needed) the store at `location`. `lease_ttl_seconds` is how long
-    a PostgreSQL node stays alive without renewing its lease (SQLite has no nodes)."""
+    a PostgreSQL node stays alive without renewing its lease (SQLite has no nodes). `read_only`
+    (commands that only read): an SQLite file is opened read-only, never created or migrated, and
+    readable in a read-only directory."""
     if not isinstance(location, StoreLocation):
         location = parse_location(location)
     if location.backend is Backend.SQLITE:
         from symbi_runtime.store.sqlite import SqliteStore
 
+        if read_only:
+            return SqliteStore.open_readonly(location.target)
         return SqliteStore.open(location.target)
     try:
         # Imported only for PostgreSQL locations: SQLite users need no PostgreSQL driver loaded.

@@ -165,6 +165,8 @@ class RunOutcome:
     # The run as the caller knows it (with its job's definition): saves re-reading the whole row.
     run: RunRecord | None = None
     definition: JobDefinition | None = None
+    # When the run really ended: an outcome written late (its first write failed) keeps its own time.
+    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from urllib.parse import quote
 
 from symbi_lang.ir import JobDefinition
+
+if TYPE_CHECKING:
+    from symbi_runtime.store.retention import PruneCounts, RetentionPolicy
 from symbi_runtime import timing
 from symbi_runtime.audit import scrub_details
 from symbi_runtime.store.errors import PermanentStoreError, StoreError, TransientStoreError
@@ -50,6 +54,15 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 logger = logging.getLogger("symbi_runtime.store")
+
+# Errors from values that SQLite cannot take (a damaged row's field of the wrong type): they concern one
+# job's data, never the database, so they fail that job instead of the whole batch.
+_UNBINDABLE = (sqlite3.ProgrammingError, sqlite3.InterfaceError, TypeError, ValueError, OverflowError)
+
+
+def _unbindable(e: BaseException) -> bool:
+    """`e` (or the driver error the store translated into it) is about one value, not the database."""
+    return isinstance(e, _UNBINDABLE) or isinstance(e.__cause__, _UNBINDABLE)
 
 
 _SCHEMA = [
@@ -234,10 +247,13 @@ class SqliteStore:
         self.unreadable_jobs: dict[str, str] = {}
         self._audit_rows: list[tuple[Any, ...]] | None = None
         self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
+        self.read_only = False  # opened by `open_readonly`: every write is refused
 
     @classmethod
-    def open(cls, path: str | Path) -> SqliteStore:
-        """Open (creating the file, its directory and the schema when needed) the database at `path`."""
+    def open(cls, path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> SqliteStore:
+        """Open (creating the file, its directory and the schema when needed) the database at `path`.
+
+        `busy_timeout_ms`: how long a write waits for another connection's lock before failing."""
         p = Path(path)
         try:
             if str(p) != ":memory:":
@@ -248,14 +264,16 @@ class SqliteStore:
                 if not p.exists():
                     os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             conn = sqlite3.connect(
-                str(p), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+                str(p), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
             )
         except OSError as e:
+            if p.is_dir():
+                raise PermanentStoreError(f"{p} is a directory, not a job store file") from None
             raise _os_error(e, f"cannot open database {p}") from None
         except sqlite3.Error as e:
             _raise_translated(e, f"cannot open database {p}")
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -268,6 +286,67 @@ class SqliteStore:
             conn.close()
             raise
         return store
+
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> SqliteStore:
+        """Open an existing database for reading only (`cron list/status/history`, `audit`): nothing is
+        created or migrated, and a database in a read-only directory can still be read. WAL needs its
+        -shm file; where it cannot be created (and so no writer can be running) the file is opened
+        `immutable`."""
+        p = Path(path)
+        if p.is_dir():
+            raise PermanentStoreError(f"{p} is a directory, not a job store file")
+        if not p.exists():
+            raise PermanentStoreError(f"no job store at {p}")
+        last: sqlite3.Error | None = None
+        for flags in ("mode=ro", "immutable=1"):
+            uri = f"file:{quote(str(p.absolute()))}?{flags}"
+            conn: sqlite3.Connection | None = None
+            try:
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            except sqlite3.Error as e:
+                last = e
+                if conn is not None:
+                    conn.close()
+                if "not a database" in str(e):
+                    break
+                continue
+            store = cls(conn, p)
+            store.read_only = True
+            if "schema_version" not in tables or "jobs" not in tables:
+                conn.close()
+                raise _not_symbi(p, tables)
+            version = store.schema_version()
+            if version > SCHEMA_VERSION:
+                conn.close()
+                raise PermanentStoreError(
+                    f"database {p} has schema version {version}, newer than this symbi "
+                    f"({SCHEMA_VERSION}); upgrade symbi"
+                )
+            return store
+        assert last is not None
+        _raise_translated(last, f"cannot read database {p}")
+
+    def check_writable(self) -> None:
+        """Prove that a write can be made (`symbi up` at start-up): a real write in a transaction that
+        is rolled back. Raises `PermanentStoreError` (read-only, damaged) or `TransientStoreError`
+        (busy, full) when it cannot."""
+        with self._lock, self._translated():
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                cur.execute("UPDATE schema_version SET version = version")
+            finally:
+                cur.execute("ROLLBACK")
+
+    def prunable(self, policy: RetentionPolicy, now: datetime) -> PruneCounts:
+        """Runs and audit events the retention `policy` would remove now (`cron prune --dry-run`)."""
+        from symbi_runtime.store.retention import count_prunable
+
+        with self._lock, self._translated():
+            return count_prunable(self._conn, policy, now)
 
     @property
     def where(self) -> str:
@@ -333,6 +412,8 @@ class SqliteStore:
 
         Audit rows written during the transaction are inserted together just before COMMIT.
         """
+        if self.read_only:
+            raise StoreError(f"the job store {self.path} was opened read-only")
         with self._lock, self._translated():
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
@@ -367,6 +448,9 @@ class SqliteStore:
 
     def _migrate(self) -> None:
         with self._tx() as cur:
+            tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "schema_version" not in tables:
+                raise _not_symbi(self.path, tables)
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
@@ -759,43 +843,98 @@ class SqliteStore:
 
     def claim_fires(self, claims: Sequence[FireClaim], *, now: datetime) -> list[list[RunRecord]]:
         """Apply claims in one transaction: advance each job (compare-and-set on its next fire) and
-        insert its runs. A claim whose job moved on (edited, paused, claimed elsewhere) inserts nothing."""
+        insert its runs. A claim whose job moved on (edited, paused, claimed elsewhere) inserts nothing.
+
+        A claim whose values cannot be stored (a damaged row: an `input` that is an object) must not
+        stop the others: the batch is retried with each claim in its own savepoint, and the job whose
+        claim fails is marked `failed` with the reason (and an audit event); the others are claimed."""
+        try:
+            return self._claim_fires(claims, now, isolate=False)
+        except (StoreError, *_UNBINDABLE) as e:
+            if not _unbindable(e):
+                raise
+            return self._claim_fires(claims, now, isolate=True)
+
+    def _claim_fires(
+        self, claims: Sequence[FireClaim], now: datetime, *, isolate: bool
+    ) -> list[list[RunRecord]]:
         results: list[list[RunRecord]] = []
         now_us = to_us(now)
         with self._tx() as cur:
             for claim in claims:
-                job_status = JobStatus.ACTIVE if claim.new_next is not None else JobStatus.COMPLETED
-                if claim.new_next is not None:
-                    cur.execute(
-                        "UPDATE jobs SET next_fire_at = ? WHERE id = ? AND status = 'active' AND "
-                        "next_fire_at IS ?",
-                        (to_us(claim.new_next), claim.job_id, _opt_us(claim.expected_next)),
-                    )
+                if isolate:
+                    results.append(self._claim_isolated(cur, claim, now, now_us))
                 else:
-                    cur.execute(
-                        "UPDATE jobs SET next_fire_at = NULL, status = 'completed' WHERE id = ? "
-                        "AND status = 'active' AND next_fire_at IS ?",
-                        (claim.job_id, _opt_us(claim.expected_next)),
-                    )
-                if cur.rowcount != 1:
-                    results.append([])
-                    continue
-                name = claim.job_name
-                if name is None:
-                    name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()[0]
-                inserted: list[RunRecord] = []
-                for new in claim.runs:
-                    run = self._insert_run(cur, claim.job_id, name, new, now_us)
-                    if run is not None:
-                        inserted.append(run)
-                if job_status == JobStatus.COMPLETED:
-                    self._audit(cur, "CronJobCompleted", now, "scheduler", claim.job_id, name, None, {})
-                results.append(inserted)
+                    results.append(self._claim_one(cur, claim, now, now_us))
         return results
+
+    def _claim_isolated(
+        self, cur: sqlite3.Cursor, claim: FireClaim, now: datetime, now_us: int
+    ) -> list[RunRecord]:
+        audit_mark = len(self._audit_rows or [])
+        cur.execute("SAVEPOINT claim")
+        try:
+            inserted = self._claim_one(cur, claim, now, now_us)
+        except _UNBINDABLE as e:
+            cur.execute("ROLLBACK TO claim")
+            cur.execute("RELEASE claim")
+            if self._audit_rows is not None:
+                del self._audit_rows[audit_mark:]
+            reason = f"its stored job cannot be scheduled: {type(e).__name__}: {e}"
+            logger.error("job %s: %s; marking it failed (other jobs keep firing)", claim.job_name, reason)
+            cur.execute(
+                "UPDATE jobs SET status = 'failed', next_fire_at = NULL, updated_at = ? WHERE id = ?",
+                (now_us, claim.job_id),
+            )
+            name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()
+            self._audit(
+                cur,
+                "CronJobFailed",
+                now,
+                "scheduler",
+                claim.job_id,
+                name[0] if name else claim.job_name,
+                None,
+                {"reason": reason},
+            )
+            return []
+        cur.execute("RELEASE claim")
+        return inserted
+
+    def _claim_one(
+        self, cur: sqlite3.Cursor, claim: FireClaim, now: datetime, now_us: int
+    ) -> list[RunRecord]:
+        job_status = JobStatus.ACTIVE if claim.new_next is not None else JobStatus.COMPLETED
+        if claim.new_next is not None:
+            cur.execute(
+                "UPDATE jobs SET next_fire_at = ? WHERE id = ? AND status = 'active' AND next_fire_at IS ?",
+                (to_us(claim.new_next), claim.job_id, _opt_us(claim.expected_next)),
+            )
+        else:
+            cur.execute(
+                "UPDATE jobs SET next_fire_at = NULL, status = 'completed' WHERE id = ? "
+                "AND status = 'active' AND next_fire_at IS ?",
+                (claim.job_id, _opt_us(claim.expected_next)),
+            )
+        if cur.rowcount != 1:
+            return []
+        name = claim.job_name
+        if name is None:
+            name = cur.execute("SELECT name FROM jobs WHERE id = ?", (claim.job_id,)).fetchone()[0]
+        inserted: list[RunRecord] = []
+        for new in claim.runs:
+            run = self._insert_run(cur, claim.job_id, name, new, now_us)
+            if run is not None:
+                inserted.append(run)
+        if job_status == JobStatus.COMPLETED:
+            self._audit(cur, "CronJobCompleted", now, "scheduler", claim.job_id, name, None, {})
+        return inserted
 
     def _insert_run(
         self, cur: sqlite3.Cursor, job_id: str, job_name: str, new: NewRun, now_us: int
     ) -> RunRecord | None:
+        if new.input is not None and not isinstance(new.input, str):
+            raise TypeError(f"its `input` is a JSON {type(new.input).__name__}, not text")
         run_id = new_id()
         started = now_us if new.status == RunStatus.RUNNING else None
         finished = now_us if new.status in FINAL_RUN_STATUSES else None
@@ -1011,7 +1150,8 @@ class SqliteStore:
                     definition = self._definition(run.job_id, row[20], row[19])
                 state = jobs.setdefault(run.job_id, [job_status, job_failures, 0, None])
                 started_at = run.started_at
-                duration = None if started_at is None else max(0.0, (now - started_at).total_seconds())
+                ended = o.finished_at or now
+                duration = None if started_at is None else max(0.0, (ended - started_at).total_seconds())
                 merged = {**run.detail, **(o.detail or {})}
                 receipts = [dict(r) for r in o.receipts]
                 run_updates.append(
@@ -1019,7 +1159,7 @@ class SqliteStore:
                         o.status,
                         o.output,
                         o.error,
-                        now_us,
+                        to_us(ended),
                         duration,
                         _json(receipts) if receipts else None,
                         _json(merged) if merged else None,
@@ -1066,7 +1206,7 @@ class SqliteStore:
                     run.scheduled_for,
                     run.trigger,
                     run.started_at,
-                    now,
+                    ended,
                     run.jitter_seconds,
                     o.status,
                     run.input,
@@ -1408,6 +1548,14 @@ def _os_error(e: OSError, context: str) -> StoreError:
     if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.EINTR, errno.EIO):
         return TransientStoreError(f"{context}: {why}")
     return PermanentStoreError(f"{context}: {why}")
+
+
+def _not_symbi(path: Path, tables: set[str]) -> PermanentStoreError:
+    shown = ", ".join(sorted(tables)[:5]) or "none"
+    return PermanentStoreError(
+        f"{path} is not a symbi database (an SQLite file with tables: {shown}); "
+        "give symbi its own file with --db"
+    )
 
 
 def _json(value: Any) -> str:

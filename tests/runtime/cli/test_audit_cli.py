@@ -131,7 +131,7 @@ def test_usage_errors(db: Path, args: list[str], code: int, message: str) -> Non
 def test_a_missing_store_is_an_error_not_a_new_database(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
     code, out, err = audit("--db", str(missing))
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")  # a missing store is an I/O problem, as for every command
     assert err == f"symbi audit: error: no job store at {missing} (nothing has been recorded yet)\n"
     assert not missing.exists()
 
