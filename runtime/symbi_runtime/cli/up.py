@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -87,9 +88,11 @@ def up(
         if not 0 <= api_port <= 65535:
             fail("up", f"--api-port must be between 0 and 65535, got {api_port}")
     configure_logging(log_level)
-    _write_log_file(db, cfg, env, log_level)
     api_opts = (api_host, api_port, api_token) if api_token else None
-    code = asyncio.run(_serve(cfg, db, list(paths or []), metrics_port, api_opts))
+    # The log file goes beside the store: attached once the store proved writable (a read-only folder is
+    # then one clear refusal, not also a complaint about the log).
+    log_file = functools.partial(_write_log_file, db, cfg, env, log_level)
+    code = asyncio.run(_serve(cfg, db, list(paths or []), metrics_port, api_opts, log_file=log_file))
     raise typer.Exit(code)
 
 
@@ -99,6 +102,8 @@ async def _serve(
     paths: list[Path],
     metrics_port: int | None,
     api: tuple[str, int, str] | None = None,
+    *,
+    log_file: Callable[[], None] | None = None,
 ) -> int:
     try:
         rt = Runtime(cfg, db_path=db)
@@ -108,6 +113,8 @@ async def _serve(
     try:
         if not await _wait_until_writable(rt):
             return EXIT_USAGE
+        if log_file is not None:
+            log_file()
         if paths:
             empty = [p for p in paths if p.is_dir() and not any(p.rglob("*.symbi"))]
             if empty:

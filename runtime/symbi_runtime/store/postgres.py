@@ -392,19 +392,31 @@ class PostgresStore:
                 ).fetchall()
             }
             inserts: list[tuple[Any, ...]] = []
-            results = [
-                self._upsert(cur, existing.get(job.name), job, definition, first, now, actor, inserts)
-                for job, definition, first in prepared
-            ]
-            if inserts:
-                cur.execute(
-                    "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
-                    "updated_at) SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-                    "%s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])",
-                    [list(column) for column in zip(*inserts, strict=True)],
-                )
+            results: list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]] = []
+            seen: set[str] = set()
+            for job, definition, first in prepared:
+                row = existing.get(job.name)
+                if job.name in seen:
+                    # The same name again in one load: applied in order, against what this load wrote.
+                    self._insert_jobs(cur, inserts)
+                    row = self._job_row(cur, job.name)
+                seen.add(job.name)
+                results.append(self._upsert(cur, row, job, definition, first, now, actor, inserts))
+            self._insert_jobs(cur, inserts)
             self._notify = any(outcome != "unchanged" for _, outcome in results)
             return results
+
+    @staticmethod
+    def _insert_jobs(cur: psycopg.Cursor[Any], inserts: list[tuple[Any, ...]]) -> None:
+        """Insert the new jobs gathered by `_upsert` in one statement (arrays), and clear the list."""
+        if inserts:
+            cur.execute(
+                "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
+                "updated_at) SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+                "%s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])",
+                [list(column) for column in zip(*inserts, strict=True)],
+            )
+            inserts.clear()
 
     def _upsert(
         self,
