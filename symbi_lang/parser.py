@@ -37,6 +37,8 @@ from symbi_lang.ast import (
 )
 from symbi_lang.diagnostics import Diagnostic, Fix, TextEdit
 from symbi_lang.span import Position, Span
+from symbi_lang.upstream.dialect import needs_upstream
+from symbi_lang.upstream.mixed import parse_mixed
 
 #: Items that only make sense at the top level; one of these at column 1 inside a block means the
 #: block above was never closed.
@@ -271,26 +273,47 @@ class _Engine:
         self.full_lexer = BasicLexer(conf)
 
     def parse(self, text: str, path: str) -> ParseResult:
-        from lark.exceptions import UnexpectedInput
-
-        self.builder.reset(path)
-        self.comments.clear()
         gc_was_enabled = gc.isenabled()
         gc.disable()  # tree-building parses turn superlinear under the cyclic GC (DESIGN §6)
         try:
-            try:
-                items: tuple[Block, ...] = self.lark.parse(text)  # type: ignore[assignment]
-                if not self.builder.nested_top_level:
-                    comments = tuple(Comment(self.builder._tok_span(c), str(c)) for c in self.comments)
-                    module = Module(path, items, comments, text)
-                    return ParseResult(module, list(self.builder.diagnostics))
-            except UnexpectedInput:
-                pass
+            fast = self._fast(text, path)
+            if fast is not None and not needs_upstream(fast.module):
+                return fast
+            # Upstream Symbiont items (or a syntax error): find the upstream items, let our parser read
+            # the rest with those blanked out.
+            mixed = parse_mixed(text, path, lambda masked: self._ours(masked, path))
+            if mixed is not None:
+                return ParseResult(mixed[0], mixed[1])
+            if fast is not None:
+                return fast
             self.builder.reset(path)
             return _Recovery(self, text, path).run()
         finally:
             if gc_was_enabled:
                 gc.enable()
+
+    def _fast(self, text: str, path: str) -> ParseResult | None:
+        """Lark's own parse loop: the result for a file without syntax errors, else None."""
+        from lark.exceptions import UnexpectedInput
+
+        self.builder.reset(path)
+        self.comments.clear()
+        try:
+            items: tuple[Block, ...] = self.lark.parse(text)  # type: ignore[assignment]
+        except UnexpectedInput:
+            return None
+        if self.builder.nested_top_level:
+            return None
+        comments = tuple(Comment(self.builder._tok_span(c), str(c)) for c in self.comments)
+        return ParseResult(Module(path, items, comments, text), list(self.builder.diagnostics))
+
+    def _ours(self, text: str, path: str) -> tuple[Module, list[Diagnostic]]:
+        """Our dialect only: the fast path, else the recovering driver."""
+        result = self._fast(text, path)
+        if result is None:
+            self.builder.reset(path)
+            result = _Recovery(self, text, path).run()
+        return result.module, result.diagnostics
 
 
 def _callbacks(builder: _Builder) -> Any:
