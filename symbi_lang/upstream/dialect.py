@@ -6,7 +6,8 @@ The rule (also in the README and in the SYM021 help):
   named `policy NAME {` whose body is empty or starts with a rule (`allow:`, `deny:`, `require:`,
   `audit:`); another top-level `policy` stays our unknown block (SYM101).
 - `agent NAME` is upstream when its header has parameters or a return type (`agent a(x: T) -> R {`) or
-  its body has `with`, `function`, such a `policy NAME {` or `capabilities =`.
+  its body has `with`, `function`, such a `policy NAME {`, `capabilities =` or capabilities written as
+  bare names (`capabilities: [read, write]`).
 - `schedule NAME {` is upstream when it uses `=`, an upstream-only key (`one_shot`, `deliver`, `audit`,
   a scalar `policy`) or, in a block with nothing only ours has (no `name:`, list, map or nested block),
   a bare identifier as the value of `agent`, `cron`, `at` or `timezone` (`agent: reporter`). Otherwise
@@ -62,9 +63,19 @@ def needs_upstream(module: Module) -> bool:
             return True
         if kind == "schedule" and item.label is not None and _ast_schedule_signal(item):
             return True
-        if kind == "agent" and any(b.kind == "policy" and _ast_rules(b) for b in item.blocks):
+        if kind == "agent" and (any(b.kind == "policy" and _ast_rules(b) for b in item.blocks) or _bare_caps(item)):
             return True
     return False
+
+
+def _bare_caps(agent: Block) -> bool:
+    caps = agent.field("capabilities")
+    return (
+        caps is not None
+        and isinstance(caps.value, ListValue)
+        and bool(caps.value.items)
+        and isinstance(caps.value.items[0], IdentValue)
+    )
 
 
 def _ast_rules(block: Block) -> bool:
@@ -203,6 +214,14 @@ def _agent_body_signal(tokens: list[Token], brace: int, stop: int) -> bool:
             return True
         if tok.text == "capabilities" and nxt.is_op("="):
             return True
+        if (
+            tok.text == "capabilities"
+            and nxt.is_op(":")
+            and j + 3 < stop
+            and tokens[j + 2].is_op("[")
+            and tokens[j + 3].type == "IDENT"
+        ):
+            return True
     return False
 
 
@@ -246,6 +265,7 @@ def dialect_reason(item: UpstreamItem) -> str:
             return f"it has the upstream-only key `{e.key}`"
         if e.key == "policy":
             return "it has a scalar `policy` (a policy id)"
+    for e in item.entries:
         if isinstance(e.value, IdentValue) and e.key in _BARE_WORD_KEYS:
             return f"it has a bare identifier value (`{e.key}: {e.value.name}`)"
     return "it is written in upstream Symbiont's dialect"

@@ -102,7 +102,7 @@ class ItemReader:
         self.op("{", "`{` to open the agent")
         entries: list[UpstreamEntry] = []
         children: list[UpstreamItem] = []
-        while not self.at_op("}"):
+        while not self.until("}"):
             tok = self.peek()
             if tok.type == "IDENT" and tok.text == "capabilities":
                 entries.append(self.capabilities())
@@ -146,7 +146,7 @@ class ItemReader:
         name = self.ident("a policy name")
         self.op("{", "`{` to open the policy")
         rules: list[PolicyRule] = []
-        while not self.at_op("}"):
+        while not self.until("}"):
             rules.append(self.rule())
         close = self.op("}", "`}`")
         return UpstreamItem(
@@ -221,7 +221,7 @@ class ItemReader:
         entries: list[UpstreamEntry] = []
         if self.at_op("{"):
             open_ = self.op("{", "`{`")
-            while not self.at_op("}"):
+            while not self.until("}"):
                 key = self.ident("a field name")
                 self.op(":", f"`:` after `{key.text}`")
                 ty = self.type_expr()
@@ -263,7 +263,7 @@ class ItemReader:
     def with_block(self) -> UpstreamItem:
         kw = self.take_word("with")
         entries: list[UpstreamEntry] = []
-        while not self.at_op("{"):
+        while not self.until("{"):
             key = self.ident("a `with` attribute (`name = value`)")
             sep = self.op("=", f"`=` after `{key.text}` (`with {key.text} = \"…\"`)")
             value = self.value()
@@ -285,9 +285,9 @@ class ItemReader:
         name = self.ident("a schedule name (an identifier: no hyphens, no quotes)")
         self.op("{", "`{` to open the schedule")
         entries: list[UpstreamEntry] = []
-        while not self.at_op("}"):
+        while not self.until("}"):
             key = self.ident("a key such as `cron`")
-            sep = self.separator(key.text, "either")
+            sep = "" if self.at_op("{") else self.separator(key.text, "either")
             tok = self.peek()
             if tok.is_op("[") or tok.is_op("{"):
                 what = "a list" if tok.is_op("[") else "a map or nested block"
@@ -321,7 +321,7 @@ class ItemReader:
         self.op("{", f"`{{` to open `{kind}`")
         entries: list[UpstreamEntry] = []
         children: list[UpstreamItem] = []
-        while not self.at_op("}"):
+        while not self.until("}"):
             key = self.ident("a key")
             nxt = self.peek()
             if key.text == "policy" and nxt.type == "IDENT" and kind == "channel":
@@ -351,7 +351,7 @@ class ItemReader:
     def params(self) -> tuple[Param, ...]:
         self.op("(", "`(`")
         out: list[Param] = []
-        while not self.at_op(")"):
+        while not self.until(")"):
             name = self.ident("a parameter name")
             self.op(":", f"`:` and a type after parameter `{name.text}`")
             ty = self.type_expr()
@@ -477,7 +477,7 @@ class ItemReader:
     def array(self) -> ListValue:
         open_ = self.op("[", "`[`")
         items: list[Value] = []
-        while not self.at_op("]"):
+        while not self.until("]"):
             item = self.value()
             items.append(item if not isinstance(item, Opaque) else StringValue(item.span, item.text, item.text))
             if not self.at_op("]"):
@@ -488,7 +488,7 @@ class ItemReader:
     def record(self) -> MapValue:
         open_ = self.op("{", "`{`")
         entries: list[MapEntry] = []
-        while not self.at_op("}"):
+        while not self.until("}"):
             key = self.peek()
             if key.type == "STRING":
                 self.i += 1
@@ -540,6 +540,10 @@ class ItemReader:
         return Token("$END", "", end, end)
 
     def at_op(self, text: str) -> bool:
+        return self.peek().is_op(text)
+
+    def until(self, text: str) -> bool:
+        """In a loop over a body: whether `text` closes it now (the item ending first is an error)."""
         tok = self.peek()
         if tok.type == "$END":
             self.unclosed_item()
