@@ -348,10 +348,10 @@ class _Printer:
             return entry.key
         if self.text:
             return self.text[entry.key_span.start.offset : entry.key_span.end.offset]
-        return _quote(entry.key)
+        return quote(entry.key)
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """`text` as a double-quoted string literal that the parser reads back as `text`."""
     out = ['"']
     for ch in text:
