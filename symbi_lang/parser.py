@@ -447,7 +447,7 @@ class _Recovery:
             codes.SINGLE_QUOTES.at(
                 span,
                 help=f'write "{inner}"',
-                fixes=[Fix('Use double quotes', (TextEdit(span, f'"{inner}"'),))],
+                fixes=[Fix("Use double quotes", (TextEdit(span, f'"{inner}"'),))],
             )
         )
         tok = self.Token("STRING", f'"{inner}"', pos, ctr.line, ctr.column)

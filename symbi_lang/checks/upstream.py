@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from symbi_lang import codes
-from symbi_lang.ast import BoolValue, IdentValue, Module, Opaque, StringValue, UpstreamEntry, UpstreamItem, Value
+from symbi_lang.ast import (
+    BoolValue,
+    IdentValue,
+    Module,
+    Opaque,
+    StringValue,
+    UpstreamEntry,
+    UpstreamItem,
+    Value,
+)
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import suggest
 from symbi_lang.diagnostics import Diagnostic, Related
@@ -67,7 +76,7 @@ def _entries(item: UpstreamItem) -> Iterator[Diagnostic]:
             elif e.value.value and "cron" in last:
                 yield codes.ONE_SHOT_WITH_CRON.at(
                     e.span,
-                    help="to run once, replace `cron` with `at = \"YYYY-MM-DDTHH:MM:SSZ\"` (the time of the "
+                    help='to run once, replace `cron` with `at = "YYYY-MM-DDTHH:MM:SSZ"` (the time of the '
                     "fire you want); to keep repeating, remove `one_shot`",
                 )
 

@@ -101,12 +101,21 @@ def derived_schedule(item: UpstreamItem) -> Block:
     mapped = None if text is None else map_deliver(text)
     if deliver is not None and mapped is not None:
         where = deliver.value.span
-        body.append(Field(deliver.span, "delivery", deliver.key_span, ListValue(where, (_string(where, mapped.channel),))))
+        body.append(
+            Field(
+                deliver.span,
+                "delivery",
+                deliver.key_span,
+                ListValue(where, (_string(where, mapped.channel),)),
+            )
+        )
         if mapped.setting == "email_recipients":
             emails = ListValue(where, tuple(_string(where, a) for a in mapped.values))
             body.append(Field(deliver.span, mapped.setting, deliver.key_span, emails))
         elif mapped.setting is not None:
-            body.append(Field(deliver.span, mapped.setting, deliver.key_span, _string(where, mapped.values[0])))
+            body.append(
+                Field(deliver.span, mapped.setting, deliver.key_span, _string(where, mapped.values[0]))
+            )
     return Block(
         span=item.span,
         kind="schedule",

@@ -63,7 +63,9 @@ def needs_upstream(module: Module) -> bool:
             return True
         if kind == "schedule" and item.label is not None and _ast_schedule_signal(item):
             return True
-        if kind == "agent" and (any(b.kind == "policy" and _ast_rules(b) for b in item.blocks) or _bare_caps(item)):
+        if kind == "agent" and (
+            any(b.kind == "policy" and _ast_rules(b) for b in item.blocks) or _bare_caps(item)
+        ):
             return True
     return False
 
@@ -93,7 +95,12 @@ def _token_rules(tokens: list[Token], brace: int, stop: int) -> bool:
     first = tokens[brace + 1]
     if first.is_op("}"):
         return True
-    return first.type == "IDENT" and first.text in RULE_ACTIONS and brace + 2 < stop and tokens[brace + 2].is_op(":")
+    return (
+        first.type == "IDENT"
+        and first.text in RULE_ACTIONS
+        and brace + 2 < stop
+        and tokens[brace + 2].is_op(":")
+    )
 
 
 def _ast_schedule_signal(block: Block) -> bool:

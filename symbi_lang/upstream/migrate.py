@@ -34,7 +34,9 @@ def migrate_text(text: str, *, path: str = "<stdin>") -> MigrateResult:
     if not before.ok:
         first = next(d for d in before.diagnostics if d.is_error)
         where = f"{first.span.start.line}:{first.span.start.column}"
-        return MigrateResult(False, text, False, f"{before.error_count} error(s) (first at {where}: {first.message})")
+        return MigrateResult(
+            False, text, False, f"{before.error_count} error(s) (first at {where}: {first.message})"
+        )
     module = before.modules[0]
     schedules = [u for u in module.upstream if u.kind == "schedule"]
     if not schedules:
@@ -59,7 +61,7 @@ def schedule_text(item: UpstreamItem, module: Module) -> str:
     lines = ["schedule {"]
     lines += ["    " + c.text.rstrip() for c in item.comments]
     lines.append(f"    name: {_quote(item.label or '')}")
-    for f in derived_schedule(item).body:
+    for f in derived_schedule(item).fields:
         lines.append(f"    {f.name}: {_value(f, module)}")
     last = {e.key: e for e in item.entries}
     for key, entry in last.items():

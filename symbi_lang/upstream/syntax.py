@@ -136,10 +136,12 @@ class ItemReader:
         key = self.take_word("capabilities")
         sep = self.separator(key.text, "either")
         if not self.at_op("["):
-            self.fail(self.peek(), "`capabilities` takes a list: `capabilities = [\"read\", \"write\"]`")
+            self.fail(self.peek(), '`capabilities` takes a list: `capabilities = ["read", "write"]`')
         value = self.value()
         self.skip_op(",")
-        return UpstreamEntry(self.span(key.start, value.span.end.offset), key.text, self.tspan(key), sep, value)
+        return UpstreamEntry(
+            self.span(key.start, value.span.end.offset), key.text, self.tspan(key), sep, value
+        )
 
     def policy(self) -> UpstreamItem:
         kw = self.take_word("policy")
@@ -161,7 +163,10 @@ class ItemReader:
     def rule(self) -> PolicyRule:
         action = self.peek()
         if action.type != "IDENT":
-            self.fail(action, f"expected a policy rule (`allow:`, `deny:`, `require:`, `audit:`), found {_show(action)}")
+            self.fail(
+                action,
+                f"expected a policy rule (`allow:`, `deny:`, `require:`, `audit:`), found {_show(action)}",
+            )
         if action.text not in RULE_ACTIONS:
             from symbi_lang.checks.support import suggest
 
@@ -225,7 +230,11 @@ class ItemReader:
                 key = self.ident("a field name")
                 self.op(":", f"`:` after `{key.text}`")
                 ty = self.type_expr()
-                entries.append(UpstreamEntry(self.span(key.start, ty.span.end.offset), key.text, self.tspan(key), ":", ty))
+                entries.append(
+                    UpstreamEntry(
+                        self.span(key.start, ty.span.end.offset), key.text, self.tspan(key), ":", ty
+                    )
+                )
                 self.skip_op(",")
             close = self.op("}", "`}`")
             body = Opaque(self.span(open_.start, close.end), self.text[open_.start : close.end])
@@ -245,7 +254,11 @@ class ItemReader:
         kw = self.take_word("function")
         name = self.ident("a function name")
         if not self.at_op("("):
-            self.fail(self.peek(), f"expected `(` after `function {name.text}`", help="write `function NAME(p: Type) { … }`")
+            self.fail(
+                self.peek(),
+                f"expected `(` after `function {name.text}`",
+                help="write `function NAME(p: Type) { … }`",
+            )
         params = self.params()
         returns = self.return_type()
         body = self.statements("`{` to open the function body")
@@ -265,9 +278,13 @@ class ItemReader:
         entries: list[UpstreamEntry] = []
         while not self.until("{"):
             key = self.ident("a `with` attribute (`name = value`)")
-            sep = self.op("=", f"`=` after `{key.text}` (`with {key.text} = \"…\"`)")
+            sep = self.op("=", f'`=` after `{key.text}` (`with {key.text} = "…"`)')
             value = self.value()
-            entries.append(UpstreamEntry(self.span(key.start, value.span.end.offset), key.text, self.tspan(key), sep.text, value))
+            entries.append(
+                UpstreamEntry(
+                    self.span(key.start, value.span.end.offset), key.text, self.tspan(key), sep.text, value
+                )
+            )
             self.skip_op(",")
         body = self.statements("`{`")
         return UpstreamItem(
@@ -301,7 +318,11 @@ class ItemReader:
                 )
                 raise _Fail
             value = self.value()
-            entries.append(UpstreamEntry(self.span(key.start, value.span.end.offset), key.text, self.tspan(key), sep, value))
+            entries.append(
+                UpstreamEntry(
+                    self.span(key.start, value.span.end.offset), key.text, self.tspan(key), sep, value
+                )
+            )
             self.skip_op(",")
         close = self.op("}", "`}`")
         return UpstreamItem(
@@ -330,11 +351,17 @@ class ItemReader:
                 continue
             if nxt.is_op("{") and kind != "metadata":
                 self.i -= 1
-                children.append(self.keyed_block(key.text, labelled=False, colon=colon if kind != "channel" else "colon"))
+                children.append(
+                    self.keyed_block(key.text, labelled=False, colon=colon if kind != "channel" else "colon")
+                )
                 continue
             sep = self.separator(key.text, colon)
             value = self.value()
-            entries.append(UpstreamEntry(self.span(key.start, value.span.end.offset), key.text, self.tspan(key), sep, value))
+            entries.append(
+                UpstreamEntry(
+                    self.span(key.start, value.span.end.offset), key.text, self.tspan(key), sep, value
+                )
+            )
             self.skip_op(",")
         close = self.op("}", "`}`")
         return UpstreamItem(
@@ -422,7 +449,10 @@ class ItemReader:
         end = self.toks[-1].end if self.toks else 0
         self.diagnostics.append(
             codes.UNCLOSED_BRACKET.at(
-                self.span(end, end), open=depth[-1], close=_PAIRS[depth[-1]], help="add the missing closing bracket"
+                self.span(end, end),
+                open=depth[-1],
+                close=_PAIRS[depth[-1]],
+                help="add the missing closing bracket",
             )
         )
         raise _Fail
@@ -430,9 +460,7 @@ class ItemReader:
     def lexical(self, tok: Token) -> None:
         """Report a token the lexer could not make sense of."""
         if tok.type == "UNTERMINATED":
-            self.diagnostics.append(
-                codes.UNTERMINATED_STRING.at(self.tspan(tok), help='add the closing `"`')
-            )
+            self.diagnostics.append(codes.UNTERMINATED_STRING.at(self.tspan(tok), help='add the closing `"`'))
             raise _Fail
         if tok.type == "BAD":
             shown = f"`{tok.text}`" if tok.text.isprintable() else f"U+{ord(tok.text):04X}"
@@ -471,7 +499,11 @@ class ItemReader:
             return self.array()
         if tok.is_op("{"):
             return self.record()
-        self.fail(tok, f"expected a value (a string, number, duration, true/false, name, list or record), found {_show(tok)}")
+        self.fail(
+            tok,
+            "expected a value (a string, number, duration, true/false, name, list or record), "
+            f"found {_show(tok)}",
+        )
         raise AssertionError  # unreachable
 
     def array(self) -> ListValue:
@@ -479,7 +511,9 @@ class ItemReader:
         items: list[Value] = []
         while not self.until("]"):
             item = self.value()
-            items.append(item if not isinstance(item, Opaque) else StringValue(item.span, item.text, item.text))
+            items.append(
+                item if not isinstance(item, Opaque) else StringValue(item.span, item.text, item.text)
+            )
             if not self.at_op("]"):
                 self.op(",", "`,` or `]`")
         close = self.op("]", "`]`")
@@ -499,7 +533,9 @@ class ItemReader:
             value = self.value()
             if isinstance(value, Opaque):
                 value = StringValue(value.span, value.text, value.text)
-            entries.append(MapEntry(self.span(key.start, value.span.end.offset), name, self.tspan(key), quoted, value))
+            entries.append(
+                MapEntry(self.span(key.start, value.span.end.offset), name, self.tspan(key), quoted, value)
+            )
             self.skip_op(",")
         close = self.op("}", "`}`")
         return MapValue(self.span(open_.start, close.end), tuple(entries))

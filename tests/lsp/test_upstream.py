@@ -13,7 +13,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, client_capabilities
 
 sys.path.insert(0, str(Path(__file__).parent))  # the recording client of the end-to-end tests
-from test_e2e import WORKSPACE, RecordingClient, make_client  # noqa: E402
+from test_e2e import WORKSPACE, RecordingClient, make_client
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 OPENED: list[str] = []
@@ -109,7 +109,12 @@ async def test_symbols_list_every_upstream_item_in_order(client: RecordingClient
     )
     assert symbols is not None
     names = [(s.name, s.detail) for s in symbols if isinstance(s, types.DocumentSymbol)]
-    assert names == [("metadata", "metadata"), ("weekday_only", "policy"), ("up_reporter", "agent"), ("up_nightly", "schedule")]
+    assert names == [
+        ("metadata", "metadata"),
+        ("weekday_only", "policy"),
+        ("up_reporter", "agent"),
+        ("up_nightly", "schedule"),
+    ]
     policy = next(s for s in symbols if isinstance(s, types.DocumentSymbol) and s.name == "weekday_only")
     assert [c.name for c in policy.children or []] == ["allow"]
 
@@ -117,7 +122,9 @@ async def test_symbols_list_every_upstream_item_in_order(client: RecordingClient
 async def test_hover_on_an_upstream_key_and_on_a_policy_id(client: RecordingClient) -> None:
     await _open(client, "up_hover.symbi", UPSTREAM)
     key = await client.text_document_hover_async(
-        types.HoverParams(text_document=_doc("up_hover.symbi"), position=_pos(UPSTREAM, "agent = up_reporter", 1))
+        types.HoverParams(
+            text_document=_doc("up_hover.symbi"), position=_pos(UPSTREAM, "agent = up_reporter", 1)
+        )
     )
     assert key is not None and isinstance(key.contents, types.MarkupContent)
     assert "schedule's own name is the agent" in key.contents.value
@@ -125,15 +132,16 @@ async def test_hover_on_an_upstream_key_and_on_a_policy_id(client: RecordingClie
         types.HoverParams(text_document=_doc("up_hover.symbi"), position=_pos(UPSTREAM, '"weekday_only"', 3))
     )
     assert policy is not None and isinstance(policy.contents, types.MarkupContent)
-    assert "not enforced" in policy.contents.value and "allow: run(job) if weekday(now())" in policy.contents.value
+    assert (
+        "not enforced" in policy.contents.value
+        and "allow: run(job) if weekday(now())" in policy.contents.value
+    )
 
 
 async def test_completion_offers_the_upstream_keys_not_yet_given(client: RecordingClient) -> None:
     await _open(client, "up_complete.symbi", UPSTREAM)
     result = await client.text_document_completion_async(
-        types.CompletionParams(
-            text_document=_doc("up_complete.symbi"), position=_pos(UPSTREAM, "\n\n}", 1)
-        )
+        types.CompletionParams(text_document=_doc("up_complete.symbi"), position=_pos(UPSTREAM, "\n\n}", 1))
     )
     assert result is not None
     items = result.items if isinstance(result, types.CompletionList) else result
@@ -145,12 +153,16 @@ async def test_completion_offers_the_upstream_keys_not_yet_given(client: Recordi
 async def test_go_to_definition_from_agent_and_policy_references(client: RecordingClient) -> None:
     await _open(client, "up_def.symbi", UPSTREAM)
     agent = await client.text_document_definition_async(
-        types.DefinitionParams(text_document=_doc("up_def.symbi"), position=_pos(UPSTREAM, "= up_reporter", 3))
+        types.DefinitionParams(
+            text_document=_doc("up_def.symbi"), position=_pos(UPSTREAM, "= up_reporter", 3)
+        )
     )
     assert isinstance(agent, types.Location)
     assert agent.range.start == _pos(UPSTREAM, "up_reporter(topic")
     policy = await client.text_document_definition_async(
-        types.DefinitionParams(text_document=_doc("up_def.symbi"), position=_pos(UPSTREAM, '"weekday_only"', 2))
+        types.DefinitionParams(
+            text_document=_doc("up_def.symbi"), position=_pos(UPSTREAM, '"weekday_only"', 2)
+        )
     )
     assert isinstance(policy, types.Location)
     assert policy.range.start == _pos(UPSTREAM, "weekday_only {")

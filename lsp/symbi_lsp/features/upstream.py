@@ -120,12 +120,17 @@ def upstream_hover(doc: ParsedDocument, analysis: WorkspaceAnalysis, offset: int
         return None
     entry = _entry_at(item, offset) if item.kind == "schedule" else None
     if entry is not None and entry.key_span.start.offset <= offset <= entry.key_span.end.offset:
-        doc_text = KEY_DOCS.get(entry.key, "Not an upstream schedule key: upstream ignores it, and so does symbi.")
+        doc_text = KEY_DOCS.get(
+            entry.key, "Not an upstream schedule key: upstream ignores it, and so does symbi."
+        )
         return _markdown(f"**`{entry.key}`** (upstream schedule)\n\n{doc_text}", doc, entry.key_span)
     if entry is not None and entry.key == "policy":
         policy = _find_policy(analysis, scalar_text(entry.value) or "")
         if policy is not None:
-            rules = "\n".join(f"{r.action}: {r.expr.text}" + (f" if {r.condition.text}" if r.condition else "") for r in policy[1].rules)
+            rules = "\n".join(
+                f"{r.action}: {r.expr.text}" + (f" if {r.condition.text}" if r.condition else "")
+                for r in policy[1].rules
+            )
             text = (
                 f"**policy `{policy[1].label}`** (upstream): parsed and shown, **not enforced** by symbi's "
                 f"scheduler\n\n```symbiont\n{rules}\n```"
@@ -200,5 +205,6 @@ def _markdown(text: str, doc: ParsedDocument, span: object) -> types.Hover:
 
     assert isinstance(span, Span)
     return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=doc.lines.lsp_range(span)
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+        range=doc.lines.lsp_range(span),
     )

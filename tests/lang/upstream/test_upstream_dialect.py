@@ -60,7 +60,10 @@ def test_the_dialect_rule(body: str, upstream: bool) -> None:
 
 
 def test_a_clean_file_of_our_dialect_never_reaches_the_upstream_reader() -> None:
-    text = 'schedule {\n  name: "a"\n  agent: "x"\n  cron: "0 0 9 * * *"\n}\nagent x {\n  capabilities: ["c"]\n}\n'
+    text = (
+        'schedule {\n  name: "a"\n  agent: "x"\n  cron: "0 0 9 * * *"\n}\n'
+        'agent x {\n  capabilities: ["c"]\n}\n'
+    )
     module = parse(text, path="t.symbi").module
     assert module.upstream == ()
     assert all(b.origin is None for b in module.items)
@@ -76,7 +79,11 @@ def test_upstream_schedules_lower_to_a_snapshot(name: str, snapshot: SnapshotAss
 def test_upstream_schedule_fields_map_onto_the_job_ir() -> None:
     jobs = {j.name: j for j in analyze([Source("items.symbi", _text("items.symbi"))]).jobset().jobs}
     nightly = jobs["nightly_report"]
-    assert (nightly.agent_id, nightly.cron_expr, nightly.timezone) == ("reporter", "0 30 2 * * *", "Europe/Berlin")
+    assert (nightly.agent_id, nightly.cron_expr, nightly.timezone) == (
+        "reporter",
+        "0 30 2 * * *",
+        "Europe/Berlin",
+    )
     assert nightly.delivery == ("stdout",)
     assert nightly.agent is not None and nightly.agent.capabilities == ("read_reports", "summarise")
     archiver = jobs["archiver"]
@@ -91,10 +98,16 @@ def test_upstream_schedule_fields_map_onto_the_job_ir() -> None:
         ("stdout", Delivery("stdout")),
         ("log_file", Delivery("log_file")),
         ("slack://compliance-alerts", Delivery("slack", "slack_channel", ("compliance-alerts",))),
-        ("webhook://hooks.example.com/x", Delivery("webhook", "webhook_url", ("https://hooks.example.com/x",))),
+        (
+            "webhook://hooks.example.com/x",
+            Delivery("webhook", "webhook_url", ("https://hooks.example.com/x",)),
+        ),
         ("webhook://http://127.0.0.1:9/x", Delivery("webhook", "webhook_url", ("http://127.0.0.1:9/x",))),
         ("https://hooks.example.com/y", Delivery("webhook", "webhook_url", ("https://hooks.example.com/y",))),
-        ("email://a@example.com, b@example.com", Delivery("email", "email_recipients", ("a@example.com", "b@example.com"))),
+        (
+            "email://a@example.com, b@example.com",
+            Delivery("email", "email_recipients", ("a@example.com", "b@example.com")),
+        ),
         ("mailto:a@example.com", Delivery("email", "email_recipients", ("a@example.com",))),
         ("pager://ops", None),
         ("email://not-an-address", None),
