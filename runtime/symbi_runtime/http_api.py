@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from symbi_lang.ir import JobDefinition
 from symbi_runtime.runtime import LoadError, Runtime
-from symbi_runtime.store import JobRecord, RunRecord, StoreError
+from symbi_runtime.store import JobRecord, PermanentStoreError, RunRecord, StoreError, TransientStoreError
 
 logger = logging.getLogger("symbi_runtime.http_api")
 
@@ -123,6 +123,19 @@ class Api:
                 return await handler(request)
             except ApiError as e:
                 return JSONResponse({"error": e.message}, status_code=e.status)
+            except TransientStoreError as e:
+                # Busy, disk full, connection lost: nothing was changed; the client may retry.
+                logger.warning("HTTP API %s %s: job store busy: %s", request.method, request.url.path, e)
+                return JSONResponse(
+                    {"error": "the job store is temporarily unavailable; retry shortly"},
+                    status_code=503,
+                    headers={"Retry-After": "1"},
+                )
+            except PermanentStoreError as e:
+                logger.error("HTTP API %s %s: job store unusable: %s", request.method, request.url.path, e)
+                return JSONResponse(
+                    {"error": "the job store cannot be used; see the server log"}, status_code=500
+                )
             except StoreError as e:
                 return JSONResponse({"error": str(e)}, status_code=_store_status(str(e)))
             except Exception as e:  # a bug of ours: one log line, a 500, and the server keeps serving

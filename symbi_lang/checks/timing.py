@@ -150,6 +150,13 @@ def _window_hours(start: str, end: str) -> set[int]:
     return set(range(first, 24)) | set(range(0, last))
 
 
+AT_PAST_HELP = (
+    "a store that already ran it keeps it completed; a store that never ran it runs it once late if "
+    "within the catch-up window (`catchup_window_seconds`), else records it `missed`; remove the "
+    "schedule or give a later time"
+)
+
+
 def _check_at(value: StringValue, tz: str, now: datetime) -> Iterator[Diagnostic]:
     try:
         when = parse_at(value.value, tz)
@@ -161,8 +168,42 @@ def _check_at(value: StringValue, tz: str, now: datetime) -> Iterator[Diagnostic
             value.span,
             value=when.isoformat().replace("+00:00", "Z"),
             now=now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-            help="a one-shot job whose time has passed never runs; give a time that is still ahead",
+            help=AT_PAST_HELP,
         )
+
+
+def suggest_zone(text: str) -> str | None:
+    """The IANA zone a mistyped name most likely means: a city alone (`berlin`, `new york`) names its
+    zone (`Europe/Berlin`, `America/New_York`); otherwise the closest full name or city."""
+    from zoneinfo import available_timezones
+
+    zones = available_timezones()
+    exact = {z.lower(): z for z in zones}.get(text.strip().lower())
+    if exact is not None:
+        return exact
+    by_city = _zones_by_city(frozenset(zones))
+    key = _city_key(text)
+    if key in by_city:
+        return by_city[key]
+    whole = suggest(text, zones)
+    if whole is not None:
+        return whole
+    city = suggest(key, by_city)
+    return by_city[city] if city is not None else None
+
+
+def _city_key(text: str) -> str:
+    return text.strip().rsplit("/", 1)[-1].replace(" ", "_").replace("-", "_").lower()
+
+
+@functools.lru_cache(maxsize=1)
+def _zones_by_city(zones: frozenset[str]) -> dict[str, str]:
+    """Last part of each zone name (lower case) → the zone; a city in several zones keeps the one in
+    a region (`Europe/Berlin`, not a legacy alias), the shortest name first."""
+    out: dict[str, str] = {}
+    for zone in sorted(zones, key=lambda z: (("/" not in z), z.startswith(("Etc/", "SystemV/")), len(z), z)):
+        out.setdefault(_city_key(zone), zone)
+    return out
 
 
 @functools.lru_cache(maxsize=1024)
@@ -177,9 +218,7 @@ def _zone_ok(name: str) -> bool:
 
 
 def _bad_zone(value: StringValue) -> Diagnostic:
-    from zoneinfo import available_timezones
-
-    guess = suggest(value.value, available_timezones())
+    guess = suggest_zone(value.value)
     if guess is None:
         return codes.BAD_TIMEZONE.at(
             value.span, zone=value.value, help="use an IANA name such as `UTC`, `Europe/Berlin`"

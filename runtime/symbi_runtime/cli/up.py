@@ -19,9 +19,9 @@ import typer
 
 from symbi_lang.cli.common import is_io_problem
 from symbi_runtime.cli.common import (
+    DB_HELP,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    cli_db_path,
     configure_logging,
     environment,
     fail,
@@ -44,12 +44,7 @@ def up(
     config: Annotated[
         Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
     ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db", help="Job store file (default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."
-        ),
-    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
     metrics_port: Annotated[
         int | None,
         typer.Option("--metrics-port", help="Serve Prometheus metrics on this port (0: any free)."),
@@ -91,21 +86,20 @@ def up(
         if not 0 <= api_port <= 65535:
             fail("up", f"--api-port must be between 0 and 65535, got {api_port}")
     configure_logging(log_level)
-    db_path = cli_db_path(db, cfg, env)
     api_opts = (api_host, api_port, api_token) if api_token else None
-    code = asyncio.run(_serve(cfg, db_path, list(paths or []), metrics_port, api_opts))
+    code = asyncio.run(_serve(cfg, db, list(paths or []), metrics_port, api_opts))
     raise typer.Exit(code)
 
 
 async def _serve(
     cfg: Config,
-    db_path: Path,
+    db: str | None,
     paths: list[Path],
     metrics_port: int | None,
     api: tuple[str, int, str] | None = None,
 ) -> int:
     try:
-        rt = Runtime(cfg, db_path=db_path)
+        rt = Runtime(cfg, db_path=db)
         rt.open()
     except StoreError as e:
         fail("up", str(e))
@@ -154,8 +148,12 @@ async def _serve(
         # Handlers go in before we say we are running, so a signal sent on that line is handled gracefully.
         installed = _install_signal_handlers(rt)
         try:
-            typer.echo(f"symbi up: running on {db_path} (Ctrl-C to stop)")
-            await rt.run()
+            typer.echo(f"symbi up: running on {rt.location} (Ctrl-C to stop)")
+            try:
+                await rt.run()
+            except StoreError as e:
+                typer.echo(f"symbi up: error: the job store cannot be used: {e}", err=True)
+                return EXIT_USAGE
         finally:
             loop = asyncio.get_running_loop()
             for sig in installed:
