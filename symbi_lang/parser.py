@@ -39,13 +39,15 @@ from symbi_lang.ast import (
 )
 from symbi_lang.diagnostics import Diagnostic, Fix, TextEdit
 from symbi_lang.span import Position, Span
-from symbi_lang.upstream.dialect import needs_upstream
+from symbi_lang.upstream.dialect import HINT_FIELDS, HINT_KINDS, needs_upstream, upstream_field_hint
 from symbi_lang.upstream.mixed import parse_mixed
 
 #: Items that only make sense at the top level; one of these at column 1 inside a block means the
 #: block above was never closed.
 TOP_LEVEL_KINDS = frozenset({"schedule", "agent"})
 
+_HINT_FIELDS = HINT_FIELDS
+_HINT_KINDS = HINT_KINDS
 _SCALARS = ("STRING", "TRIPLE_STRING", "NUMBER", "TRUE", "FALSE", "IDENT")
 _VALUE_START = frozenset((*_SCALARS, "LBRACKET", "LBRACE"))
 _VALUE_END = frozenset((*_SCALARS, "RBRACKET", "RBRACE"))
@@ -97,12 +99,14 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.error_offsets: list[int] = []
         self.nested_top_level = False
+        self.upstream_hint = False  # something upstream's dialect may have written (dialect.needs_upstream)
 
     def reset(self, path: str) -> None:
         self.path = path
         self.diagnostics = []
         self.error_offsets = []
         self.nested_top_level = False
+        self.upstream_hint = False  # something upstream's dialect may have written (dialect.needs_upstream)
 
     # spans
     def _tok_span(self, tok: Any) -> Span:
@@ -131,6 +135,8 @@ class _Builder:
         body_start = 3 if label_tok is not None else 2
         end = len(children) - 1 if children[-1].type == "COMMA" else len(children)
         body = tuple(children[body_start : end - 1])
+        if kind_tok in _HINT_KINDS and (kind_tok != "policy" or label_tok is not None):
+            self.upstream_hint = True
         span = self._span(kind_tok, children[end - 1])
         for e in body:
             if isinstance(e, Block) and e.kind in TOP_LEVEL_KINDS and e.kind_span.start.column == 1:
@@ -147,6 +153,8 @@ class _Builder:
 
     def field(self, children: list[Any]) -> Field:
         name_tok, value = children[0], children[2]
+        if name_tok in _HINT_FIELDS and not self.upstream_hint:
+            self.upstream_hint = upstream_field_hint(str(name_tok), value)
         return Field(self._span(name_tok, value), str(name_tok), self._tok_span(name_tok), value)
 
     def scalar(self, children: list[Any]) -> Value:
@@ -307,7 +315,7 @@ class _Engine:
         gc.disable()  # tree-building parses turn superlinear under the cyclic GC (DESIGN §6)
         try:
             fast = self._fast(text, path)
-            if fast is not None and not needs_upstream(fast.module):
+            if fast is not None and not (self.builder.upstream_hint and needs_upstream(fast.module)):
                 return fast
             # Upstream Symbiont items (or a syntax error): find the upstream items, let our parser read
             # the rest with those blanked out.

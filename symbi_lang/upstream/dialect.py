@@ -55,6 +55,23 @@ class Segment:
     reason: str = ""
 
 
+#: Field names and block kinds that make our parser ask `needs_upstream` about a cleanly parsed file.
+HINT_FIELDS = frozenset({"one_shot", "deliver", "audit", "policy", "capabilities", *_BARE_WORD_KEYS})
+HINT_KINDS = frozenset({"policy", *UPSTREAM_ONLY_KINDS})
+
+
+def upstream_field_hint(name: str, value: object) -> bool:
+    """Whether a field our parser just read may belong to an upstream item (cheap; run for every
+    field named in `HINT_FIELDS`, so a file of our dialect pays one set lookup per field)."""
+    if name in UPSTREAM_SCHEDULE_KEYS:
+        return True
+    if name == "policy":
+        return not isinstance(value, (MapValue, ListValue))
+    if name == "capabilities":
+        return isinstance(value, ListValue) and bool(value.items) and isinstance(value.items[0], IdentValue)
+    return isinstance(value, IdentValue)
+
+
 def needs_upstream(module: Module) -> bool:
     """Whether a module our parser read cleanly holds an item that the upstream parser must read."""
     for item in module.items:
