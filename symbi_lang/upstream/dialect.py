@@ -160,6 +160,8 @@ def _item_end(tokens: list[Token], text: str, first: int) -> int:
     opened = False
     j = first
     n = len(tokens)
+    if tokens[first].type == "BLOCKCOMMENT":
+        return first + 1
     while j < n:
         tok = tokens[j]
         if j > first and tok.type == "IDENT" and tok.text in TOP_LEVEL_WORDS and _at_column_one(tok, text):
@@ -182,6 +184,8 @@ def _item_end(tokens: list[Token], text: str, first: int) -> int:
 
 def _classify(tokens: list[Token], first: int, stop: int) -> tuple[bool, str]:
     head = tokens[first]
+    if head.type == "BLOCKCOMMENT":
+        return True, ""  # the upstream reader says what it is (SYM023) instead of our parser's many errors
     if head.type != "IDENT":
         return False, ""
     kind = head.text

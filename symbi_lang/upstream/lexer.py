@@ -1,8 +1,8 @@
 """Tokens of upstream Symbiont's dialect (a superset of ours at the lexical level).
 
 Upstream strings may span lines; numbers take `_` separators; durations (`30s`, `3months`,
-`60.seconds`) are one token; comments are `//` and `#` to the end of the line. `/*` is lexed so that the
-parser can say it is not a comment here (upstream rejects it too).
+`60.seconds`) are one token; comments are `//` and `#` to the end of the line. `/* … */` is one token so
+that the parser can say, once, that it is not a comment here (upstream rejects it too).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _PATTERN = re.compile(
     rf"""
     (?P<WS>[ \t\f\r\n]+)
     |(?P<COMMENT>(?://|\#)[^\n]*)
-    |(?P<BLOCKCOMMENT>/\*)
+    |(?P<BLOCKCOMMENT>/\*[\s\S]*?(?:\*/|\Z))
     |(?P<TRIPLE>\"\"\"[\s\S]*?\"\"\")
     |(?P<STRING>"(?:[^"\\]|\\[\s\S])*")
     |(?P<UNTERMINATED>")

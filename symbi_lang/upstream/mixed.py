@@ -51,6 +51,8 @@ def parse_mixed(text: str, path: str, seed_parse: SeedParse) -> tuple[Module, li
         reader = ItemReader(text, path, tokens[seg.first : seg.stop], line_starts)
         item = reader.read(inside)
         diagnostics.extend(reader.diagnostics)
+        if not item.kind.isidentifier():
+            continue  # a stray `/* … */`: reported, not an item
         upstream.append(item)
         if item.kind == "schedule" and not item.recovered:
             derived.append(derived_schedule(item))
