@@ -40,7 +40,6 @@ from symbi_lang.ast import (
 from symbi_lang.diagnostics import Diagnostic, Fix, TextEdit
 from symbi_lang.span import Position, Span
 from symbi_lang.upstream.dialect import HINT_FIELDS, HINT_KINDS, needs_upstream, upstream_field_hint
-from symbi_lang.upstream.mixed import parse_mixed
 
 #: Items that only make sense at the top level; one of these at column 1 inside a block means the
 #: block above was never closed.
@@ -318,7 +317,9 @@ class _Engine:
             if fast is not None and not (self.builder.upstream_hint and needs_upstream(fast.module)):
                 return fast
             # Upstream Symbiont items (or a syntax error): find the upstream items, let our parser read
-            # the rest with those blanked out.
+            # the rest with those blanked out. Imported here: a clean file of our dialect never needs it.
+            from symbi_lang.upstream.mixed import parse_mixed
+
             mixed = parse_mixed(text, path, lambda masked: self._ours(masked, path))
             if mixed is not None:
                 return ParseResult(mixed[0], mixed[1])
