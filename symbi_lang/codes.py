@@ -435,3 +435,101 @@ FILE_NOT_FOUND = _code("SYM901", "file-not-found", E, "no such file or directory
 FILE_UNREADABLE = _code("SYM902", "file-unreadable", E, "cannot read {path}: {reason}")
 NOT_UTF8 = _code("SYM903", "not-utf8", E, "{path} is not valid UTF-8 text")
 NO_FILES = _code("SYM904", "no-files", W, "no .symbi files found under {path}")
+
+# --- upstream Symbiont's dialect (issue 11): SYM020–039, SYM120–139, SYM309–319, SYM404–419 ---------
+UPSTREAM_SYNTAX = _code(
+    "SYM020",
+    "upstream-syntax",
+    E,
+    "{what}",
+    "An item of upstream Symbiont's dialect (`metadata`, `function`, `agent NAME(…)`, …) is malformed.",
+)
+UPSTREAM_SCHEDULE_SHAPE = _code(
+    "SYM021",
+    "upstream-schedule-shape",
+    E,
+    "an upstream-dialect schedule takes only `key = scalar` or `key: scalar` entries; {what}",
+    "Upstream schedules hold scalars only (no lists, maps or nested blocks); write our dialect instead.",
+)
+UPSTREAM_DIALECT = _code(
+    "SYM022",
+    "upstream-dialect",
+    I,
+    "schedule `{name}` is read in upstream Symbiont's dialect: {reason}",
+    "Says which dialect rule made a schedule upstream; `symbi fmt --migrate` rewrites it into ours.",
+)
+BLOCK_COMMENT = _code(
+    "SYM023",
+    "block-comment",
+    E,
+    "`/* … */` comments are not part of the language",
+    "Only `//` and `#` line comments exist (upstream Symbiont rejects `/*` too).",
+)
+UNKNOWN_POLICY_RULE = _code(
+    "SYM024",
+    "unknown-policy-rule",
+    E,
+    "unknown policy rule `{name}`",
+    "An upstream `policy NAME { … }` holds `allow:`, `deny:`, `require:` and `audit:` rules.",
+)
+UPSTREAM_UNKNOWN_KEY = _code(
+    "SYM120",
+    "upstream-unknown-key",
+    W,
+    "`{key}` is not an upstream schedule key: upstream ignores it silently, and so does symbi",
+    "Upstream schedules know cron, at, timezone, agent, policy, one_shot, deliver and audit.",
+)
+UPSTREAM_DUPLICATE_KEY = _code(
+    "SYM121",
+    "upstream-duplicate-key",
+    W,
+    "`{key}` is given more than once: the last one is used, as upstream does",
+)
+ONE_SHOT_WITH_CRON = _code(
+    "SYM122",
+    "one-shot-with-cron",
+    E,
+    "`one_shot = true` with `cron` has no equivalent in symbi (upstream runs the next cron fire once)",
+    "symbi runs a job once through `at`; a cron schedule always repeats.",
+)
+UPSTREAM_WRONG_TYPE = _code(
+    "SYM123",
+    "upstream-wrong-type",
+    E,
+    "`{key}` must be {expected} in an upstream schedule, got {got}",
+)
+DELIVER_UNMAPPABLE = _code(
+    "SYM309",
+    "deliver-unmappable",
+    E,
+    "cannot map `deliver: {value}` onto a delivery channel",
+    "`deliver` maps `slack://CHANNEL`, `webhook://URL`, `email://ADDRESS[,…]`, `stdout` and `log_file`.",
+)
+POLICY_NOT_ENFORCED = _code(
+    "SYM404",
+    "upstream-policy-not-enforced",
+    I,
+    "upstream policy `{policy}` is parsed and shown, not enforced: symbi's scheduler does not evaluate "
+    "its rules before runs of `{schedule}`",
+    "Upstream `allow/deny/require/audit` rules are kept for reading; only `policy { … }` fields of our "
+    "dialect gate runs.",
+)
+POLICY_ID_UNKNOWN = _code(
+    "SYM405",
+    "upstream-policy-unknown",
+    W,
+    "no `policy {policy}` block in the checked files",
+    "The runtime may know the policy id; symbi does not enforce upstream policies either way.",
+)
+AUDIT_IGNORED = _code(
+    "SYM406",
+    "upstream-audit-ignored",
+    W,
+    "`audit = {value}` is ignored: symbi's audit log always records every scheduling decision",
+)
+BAD_AUDIT = _code(
+    "SYM407",
+    "upstream-bad-audit",
+    E,
+    "`audit` must be `none`, `errors_only` or `all_operations`, got {value}",
+)

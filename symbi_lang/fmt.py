@@ -20,6 +20,9 @@ blank lines between entries are kept):
 - Top-level blocks are separated by exactly one blank line. Elsewhere a run of blank lines between two
   entries (or comments) becomes one blank line; there is never a blank line right after an opening or
   before a closing bracket.
+- Items of upstream Symbiont's dialect (`metadata`, `function`, upstream `agent` and `schedule`, …) are
+  kept byte for byte from their first to their last token (`symbi fmt --migrate` rewrites upstream
+  schedules into our dialect); only the blank lines around them follow the rules above.
 - Comments (`#` and `//`) are kept with their text (trailing whitespace removed). A comment alone on its
   line is attached to the entry (or closing bracket) that follows it and indented like it; a comment after
   code on the same line stays at the end of the output line holding that code, two spaces after it.
@@ -50,6 +53,7 @@ from symbi_lang.ast import (
     Module,
     NumberValue,
     StringValue,
+    UpstreamItem,
     Value,
 )
 from symbi_lang.diagnostics import sort_diagnostics
@@ -123,7 +127,18 @@ def structure(module: Module) -> Structure:
     return (
         tuple(_block_structure(b) for b in module.items),
         tuple(_comment_text(c) for c in sorted(module.comments, key=lambda c: c.span.start.offset)),
+        tuple(("upstream", u.kind, u.label, _verbatim(module, u)) for u in module.upstream),
     )
+
+
+def _verbatim(module: Module, item: UpstreamItem) -> str:
+    return module.text[item.span.start.offset : item.span.end.offset]
+
+
+def top_level(module: Module) -> list[Block | UpstreamItem]:
+    """The file's items in source order: our blocks and upstream items (not the blocks derived from them)."""
+    ours: list[Block | UpstreamItem] = [b for b in module.items if b.origin is None]
+    return sorted([*ours, *module.upstream], key=lambda x: x.span.start.offset)
 
 
 def _block_structure(block: Block) -> Structure:
@@ -172,10 +187,13 @@ class _Printer:
         self.prev_was_block = False  # top level only: the previous element was a block
 
     def run(self) -> str:
-        for item in self.module.items:
+        for item in top_level(self.module):
             self.flush(item.span.start.offset, 0)
             self.separate(item.span.start.line, force=self.prev_was_block)
-            self.block(item, 0)
+            if isinstance(item, UpstreamItem):
+                self.line(_verbatim(self.module, item))
+            else:
+                self.block(item, 0)
             self.prev_end = item.span.end.line
             self.prev_was_block = True
         self.flush(sys.maxsize, 0)  # every comment left: after the last block
@@ -330,10 +348,10 @@ class _Printer:
             return entry.key
         if self.text:
             return self.text[entry.key_span.start.offset : entry.key_span.end.offset]
-        return _quote(entry.key)
+        return quote(entry.key)
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """`text` as a double-quoted string literal that the parser reads back as `text`."""
     out = ['"']
     for ch in text:

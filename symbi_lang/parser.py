@@ -39,11 +39,14 @@ from symbi_lang.ast import (
 )
 from symbi_lang.diagnostics import Diagnostic, Fix, TextEdit
 from symbi_lang.span import Position, Span
+from symbi_lang.upstream.dialect import HINT_FIELDS, HINT_KINDS, needs_upstream, upstream_field_hint
 
 #: Items that only make sense at the top level; one of these at column 1 inside a block means the
 #: block above was never closed.
 TOP_LEVEL_KINDS = frozenset({"schedule", "agent"})
 
+_HINT_FIELDS = HINT_FIELDS
+_HINT_KINDS = HINT_KINDS
 _SCALARS = ("STRING", "TRIPLE_STRING", "NUMBER", "TRUE", "FALSE", "IDENT")
 _VALUE_START = frozenset((*_SCALARS, "LBRACKET", "LBRACE"))
 _VALUE_END = frozenset((*_SCALARS, "RBRACKET", "RBRACE"))
@@ -95,12 +98,14 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.error_offsets: list[int] = []
         self.nested_top_level = False
+        self.upstream_hint = False  # something upstream's dialect may have written (dialect.needs_upstream)
 
     def reset(self, path: str) -> None:
         self.path = path
         self.diagnostics = []
         self.error_offsets = []
         self.nested_top_level = False
+        self.upstream_hint = False  # something upstream's dialect may have written (dialect.needs_upstream)
 
     # spans
     def _tok_span(self, tok: Any) -> Span:
@@ -129,6 +134,8 @@ class _Builder:
         body_start = 3 if label_tok is not None else 2
         end = len(children) - 1 if children[-1].type == "COMMA" else len(children)
         body = tuple(children[body_start : end - 1])
+        if kind_tok in _HINT_KINDS and (kind_tok != "policy" or label_tok is not None):
+            self.upstream_hint = True
         span = self._span(kind_tok, children[end - 1])
         for e in body:
             if isinstance(e, Block) and e.kind in TOP_LEVEL_KINDS and e.kind_span.start.column == 1:
@@ -145,6 +152,8 @@ class _Builder:
 
     def field(self, children: list[Any]) -> Field:
         name_tok, value = children[0], children[2]
+        if name_tok in _HINT_FIELDS and not self.upstream_hint:
+            self.upstream_hint = upstream_field_hint(str(name_tok), value)
         return Field(self._span(name_tok, value), str(name_tok), self._tok_span(name_tok), value)
 
     def scalar(self, children: list[Any]) -> Value:
@@ -301,21 +310,21 @@ class _Engine:
         self.full_lexer = BasicLexer(conf)
 
     def parse(self, text: str, path: str) -> ParseResult:
-        from lark.exceptions import UnexpectedInput
-
-        self.builder.reset(path)
-        self.comments.clear()
         gc_was_enabled = gc.isenabled()
         gc.disable()  # tree-building parses turn superlinear under the cyclic GC (DESIGN §6)
         try:
-            try:
-                items: tuple[Block, ...] = self.lark.parse(text)  # type: ignore[assignment]
-                if not self.builder.nested_top_level:
-                    comments = tuple(Comment(self.builder._tok_span(c), str(c)) for c in self.comments)
-                    module = Module(path, items, comments, text)
-                    return ParseResult(module, list(self.builder.diagnostics))
-            except UnexpectedInput:
-                pass
+            fast = self._fast(text, path)
+            if fast is not None and not (self.builder.upstream_hint and needs_upstream(fast.module)):
+                return fast
+            # Upstream Symbiont items (or a syntax error): find the upstream items, let our parser read
+            # the rest with those blanked out. Imported here: a clean file of our dialect never needs it.
+            from symbi_lang.upstream.mixed import parse_mixed
+
+            mixed = parse_mixed(text, path, lambda masked: self._ours(masked, path))
+            if mixed is not None:
+                return ParseResult(mixed[0], mixed[1])
+            if fast is not None:
+                return fast
             self.builder.reset(path)
             return _Recovery(self, text, path).run()
         finally:
@@ -324,6 +333,29 @@ class _Engine:
             self.comments.clear()
             if gc_was_enabled:
                 gc.enable()
+
+    def _fast(self, text: str, path: str) -> ParseResult | None:
+        """Lark's own parse loop: the result for a file without syntax errors, else None."""
+        from lark.exceptions import UnexpectedInput
+
+        self.builder.reset(path)
+        self.comments.clear()
+        try:
+            items: tuple[Block, ...] = self.lark.parse(text)  # type: ignore[assignment]
+        except UnexpectedInput:
+            return None
+        if self.builder.nested_top_level:
+            return None
+        comments = tuple(Comment(self.builder._tok_span(c), str(c)) for c in self.comments)
+        return ParseResult(Module(path, items, comments, text), list(self.builder.diagnostics))
+
+    def _ours(self, text: str, path: str) -> tuple[Module, list[Diagnostic]]:
+        """Our dialect only: the fast path, else the recovering driver."""
+        result = self._fast(text, path)
+        if result is None:
+            self.builder.reset(path)
+            result = _Recovery(self, text, path).run()
+        return result.module, result.diagnostics
 
 
 def _callbacks(builder: _Builder) -> Any:

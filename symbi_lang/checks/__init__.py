@@ -24,6 +24,7 @@ from symbi_lang.checks.policy import check_policy
 from symbi_lang.checks.references import check_agent_references, check_unique_names
 from symbi_lang.checks.secrets import check_secrets
 from symbi_lang.checks.timing import check_timing
+from symbi_lang.checks.upstream import check_upstream_policy_refs, check_upstream_schedules
 from symbi_lang.checks.values import check_values
 from symbi_lang.diagnostics import Diagnostic
 
@@ -43,12 +44,14 @@ CHECKS: tuple[ModuleCheck, ...] = (
     check_heartbeat,
     check_interpolation,
     check_secrets,
+    check_upstream_schedules,
 )
 
 PROJECT_CHECKS: tuple[ProjectCheck, ...] = (
     check_unique_names,
     check_agent_references,
     check_herd,
+    check_upstream_policy_refs,
 )
 
 

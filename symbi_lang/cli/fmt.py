@@ -30,9 +30,20 @@ def fmt_command(
     ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print a unified diff.")] = False,
     stdin_filename: Annotated[str | None, typer.Option("--stdin-filename", help="Name for `-`.")] = None,
+    migrate: Annotated[
+        bool,
+        typer.Option(
+            "--migrate",
+            help="Rewrite upstream Symbiont schedule blocks into our dialect (nothing else); refused "
+            "unless the Job IR stays the same.",
+        ),
+    ] = False,
 ) -> None:
-    """Format .symbi files in the canonical style."""
+    """Format .symbi files in the canonical style (or, with --migrate, migrate upstream schedules)."""
     from symbi_lang.fmt import format_text
+    from symbi_lang.upstream.migrate import migrate_text
+
+    transform = migrate_text if migrate else format_text
 
     if "-" in paths and len(paths) > 1:
         raise fail("`-` (stdin) cannot be combined with other paths")
@@ -42,7 +53,7 @@ def fmt_command(
         source, problem = read_stdin(stdin_filename or STDIN_NAME)
         if source is None:
             raise fail(problem.message if problem else "cannot read stdin")
-        result = format_text(source.text, path=source.path)
+        result = transform(source.text, path=source.path)
         if not result.ok:
             _refused(source.path, source.text, result.reason)
             raise typer.Exit(EXIT_PROBLEMS)
@@ -62,7 +73,7 @@ def fmt_command(
             status = EXIT_USAGE
     changed = unchanged = 0
     for source in sources:
-        result = format_text(source.text, path=source.path)
+        result = transform(source.text, path=source.path)
         if not result.ok:
             _refused(source.path, source.text, result.reason)
             status = max(status, EXIT_PROBLEMS)

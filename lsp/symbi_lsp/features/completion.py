@@ -34,6 +34,11 @@ def completions(
 ) -> list[types.CompletionItem]:
     """Completion items at `offset` of `doc`; `clean` is the last version of the document without
     syntax errors, whose block structure stands in for what a half-typed entry broke."""
+    from symbi_lsp.features.upstream import upstream_completions
+
+    upstream = upstream_completions(doc, offset)
+    if upstream is not None:
+        return upstream
     line0 = doc.lines.lsp_position_of_offset(offset).line
     prefix = doc.text[doc.lines.line_start(line0) : offset]
     if clean is not None and clean is not doc and any(d.is_error for d in doc.syntax):

@@ -41,6 +41,11 @@ def _definition_of(
 
 def definition(doc: ParsedDocument, analysis: WorkspaceAnalysis, offset: int) -> types.Location | None:
     """Where the agent referenced at `offset` is defined, if it is defined in the workspace."""
+    from symbi_lsp.features.upstream import policy_definition
+
+    policy = policy_definition(doc, analysis, offset)
+    if policy is not None:
+        return policy
     name = _referenced_agent(doc, offset)
     found = _definition_of(doc, analysis, name) if name else None
     if found is None:

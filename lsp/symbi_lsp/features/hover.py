@@ -29,6 +29,11 @@ def hover(
 ) -> types.Hover | None:
     """The hover at `offset` of `doc`, or None where there is nothing to say. `env` is the environment
     `${VAR}` references are looked up in (only whether a name is set is shown, never its value)."""
+    from symbi_lsp.features.upstream import upstream_hover
+
+    upstream = upstream_hover(doc, analysis, offset)
+    if upstream is not None:
+        return upstream
     cursor = locate(doc.module, offset)
     entry = cursor.entry
     if isinstance(cursor.value, StringValue) and cursor.value.verbatim:

@@ -12,7 +12,10 @@ _KIND = {"schedule": types.SymbolKind.Event, "agent": types.SymbolKind.Class}
 
 def document_symbols(doc: ParsedDocument) -> list[types.DocumentSymbol]:
     """The outline of `doc`."""
-    return [_block_symbol(doc, b, top=True) for b in doc.module.items]
+    from symbi_lsp.features.upstream import upstream_symbols
+
+    found = [_block_symbol(doc, b, top=True) for b in doc.module.items] + upstream_symbols(doc)
+    return sorted(found, key=lambda s: (s.range.start.line, s.range.start.character))
 
 
 def _block_symbol(doc: ParsedDocument, block: Block, *, top: bool) -> types.DocumentSymbol:

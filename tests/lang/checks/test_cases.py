@@ -24,7 +24,11 @@ from .expectations import (
 )
 
 CASES_DIR = Path(__file__).parent / "cases"
-CASES = sorted(p for p in CASES_DIR.iterdir() if p.suffix == ".symbi" or p.is_dir())
+#: The upstream-dialect corpus (issue 11) is read by the same runner.
+UPSTREAM_DIR = Path(__file__).parent.parent / "upstream"
+CASES = sorted(p for p in CASES_DIR.iterdir() if p.suffix == ".symbi" or p.is_dir()) + sorted(
+    p for p in UPSTREAM_DIR.iterdir() if p.suffix == ".symbi" or p.is_dir()
+)
 
 
 def _analyze(case: Path) -> tuple[Analysis, list[str]]:
