@@ -84,7 +84,7 @@ class Runtime:
         self._rng = rng
         self._stdout = stdout
         self._gate = gate
-        self.agents = AgentRegistry()
+        self.agents = AgentRegistry(allowed_hosts=self.config.delivery.allowed_hosts)
         self.router = DeliveryRouter(self.config.delivery, self.env, stdout=stdout)
         self._agent_defs: dict[str, AgentDefinition] = {}
         self._store: Store | None = None
@@ -231,6 +231,10 @@ class Runtime:
     def register_agent(self, name: str, fn: Callable[..., Any]) -> None:
         """Run `fn` for agent `name` (async or sync; see `symbi_runtime.agents.handler`)."""
         self.agents.register(name, fn)
+
+    def knows_agent(self, name: str) -> bool:
+        """Whether an agent of this name is registered in-process or defined by a loaded file."""
+        return name in self.agents or name in self._agent_defs
 
     def register_channel(self, name: str, channel: Any) -> None:
         """A custom delivery channel (object with async `deliver`, or an async function)."""
