@@ -30,6 +30,8 @@ _DSL_NAMES = {"agent_id": "agent", "cron_expr": "cron"}
 #: IR keys that are not written in a schedule block: derived by lowering, or carried through as given.
 _DERIVED = {"max_runtime_seconds"}
 _CARRIED = {"source"}
+_LIST_FIELDS = {"delivery", "email_recipients"}
+_MAP_FIELDS = {"webhook_headers"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 SOURCE_PATH = "<json>"
 
@@ -152,8 +154,8 @@ def render_json_job(data: Mapping[str, Any]) -> tuple[str, list[str], list[Field
             continue
         if key == "policy" and isinstance(value, Mapping):
             value = {k: v for k, v in value.items() if k not in _DERIVED}
-        if isinstance(value, list | Mapping) and not value:
-            continue  # an empty list or map is the IR default
+        if (value == [] and key in _LIST_FIELDS) or (value == {} and key in _MAP_FIELDS):
+            continue  # the IR default
         w.field(_DSL_NAMES.get(key, key), value, key, 1)
     w.emit("}", "")
     return "\n".join(w.lines) + "\n", w.paths, w.problems
