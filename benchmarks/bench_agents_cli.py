@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from symbi_runtime.agents import AgentCall, CallableAgent, CommandAgent, EndpointAgent
-from symbi_runtime.store import Store
+from symbi_runtime.store import SqliteStore
 
 from symbi_lang.ir import JobDefinition
 
@@ -87,7 +87,7 @@ def cli(jobs: int, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "symbi.db"
         now = datetime.now(UTC)
-        with Store.open(db) as store:
+        with SqliteStore.open(db) as store:
             for i in range(jobs):
                 store.upsert_job(JobDefinition(f"job-{i:05d}", "agent", cron_expr="0 */5 * * * *"), now=now)
         env = {k: v for k, v in os.environ.items() if k != "SYMBI_DB"}

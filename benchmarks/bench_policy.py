@@ -28,7 +28,7 @@ from symbi_runtime.audit import AuditEvent, SecurityEventType, write
 from symbi_runtime.config import AgentPinSettings
 from symbi_runtime.metrics import Metrics
 from symbi_runtime.policy import PolicyContext, PolicyGate, evaluate
-from symbi_runtime.store import Store
+from symbi_runtime.store import SqliteStore
 
 from symbi_lang.ir import AgentDefinition, AllowedHours, JobDefinition, Policy
 
@@ -139,7 +139,7 @@ def main() -> None:
 
         show("verify_credential, cached discovery directory", per_call_us(verify, n))
 
-        store = Store.open(root / "audit.db")
+        store = SqliteStore.open(root / "audit.db")
         event = AuditEvent(SecurityEventType.CRON_JOB_FAILED, details={"reason": "boom", "code": "x"})
         show(
             "audit.write (one SQLite transaction each)", per_call_us(lambda: write(store, event, NOW), n // 4)

@@ -28,7 +28,7 @@ from symbi_runtime.clock import FakeClock
 from symbi_runtime.config import Config, SchedulerConfig
 from symbi_runtime.pipeline import NullMetrics
 from symbi_runtime.runtime import Runtime
-from symbi_runtime.store import Store
+from symbi_runtime.store import SqliteStore
 
 from symbi_lang.ir import JobDefinition, JobSet, SessionMode
 
@@ -139,7 +139,7 @@ def apscheduler_bulk_add(n: int) -> float:
 
 
 def bulk_add(n: int, tmp: Path) -> float:
-    store = Store.open(tmp / "bulk.db")
+    store = SqliteStore.open(tmp / "bulk.db")
     t0 = time.perf_counter()
     store.upsert_jobs(list(jobs(n).jobs), now=T0)
     elapsed = time.perf_counter() - t0
@@ -149,7 +149,7 @@ def bulk_add(n: int, tmp: Path) -> float:
 
 async def startup_after_downtime(tmp: Path) -> tuple[float, int]:
     db = tmp / "down.db"
-    store = Store.open(db)
+    store = SqliteStore.open(db)
     store.upsert_jobs(list(jobs(1, "* * * * * *", "tick").jobs), now=T0)
     store.close()
     clock = FakeClock(T0 + timedelta(days=30))
@@ -199,7 +199,7 @@ async def lateness(n: int, seconds: float, tmp: Path, slots: int) -> tuple[float
 def many_jobs_idle(n: int, tmp: Path) -> tuple[float, float]:
     """(start-up seconds, idle tick µs) with n jobs none of which is due."""
     db = tmp / "many.db"
-    store = Store.open(db)
+    store = SqliteStore.open(db)
     store.upsert_jobs(list(jobs(n, "0 0 0 1 1 *").jobs), now=T0)
     store.close()
     clock = FakeClock(T0 + timedelta(days=1))

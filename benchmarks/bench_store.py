@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from symbi_runtime.store import FireClaim, NewRun, RunOutcome, Store
+from symbi_runtime.store import FireClaim, NewRun, RunOutcome, SqliteStore, Store
 
 from symbi_lang.ir import JobDefinition
 
@@ -27,7 +27,7 @@ T0 = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 
 
 def make_store(path: Path, n: int) -> tuple[Store, list[tuple[str, str]]]:
-    store = Store.open(path)
+    store = SqliteStore.open(path)
     jobs = [JobDefinition(name=f"job{i}", agent_id="noop", cron_expr="0 * * * * *") for i in range(n)]
     records = store.upsert_jobs(jobs, now=T0)
     return store, [(r.id, r.name) for r, _ in records]

@@ -37,6 +37,21 @@ UNCLOSED_BRACKET = _code("SYM009", "unclosed-bracket", E, "unclosed `{open}`: ex
 BAD_ESCAPE = _code("SYM010", "bad-escape", E, "unknown escape sequence `{escape}`")
 MISSING_BLOCK_BODY = _code("SYM011", "missing-block-body", E, "expected `{{` to open the `{kind}` block")
 SINGLE_QUOTES = _code("SYM012", "single-quotes", E, "strings use double quotes, not single quotes")
+NUMBER_TOO_LARGE = _code(
+    "SYM013",
+    "number-too-large",
+    E,
+    "number too large: {digits}",
+    "Integers are 64-bit (up to 9223372036854775807 in size); a number beyond that, or a decimal "
+    "too large to represent, cannot mean anything here.",
+)
+HYPHENATED_LABEL = _code(
+    "SYM014",
+    "hyphenated-label",
+    E,
+    "a block label is a bare name (letters, digits, `_`), and `{label}` has `-`",
+    'A name with `-` is given as a string: `name: "disk-heartbeat"`.',
+)
 
 # --- SYM1xx: fields and structure -----------------------------------------------------------------
 UNKNOWN_BLOCK = _code(
@@ -199,9 +214,11 @@ AT_INVALID = _code(
 AT_PAST = _code(
     "SYM209",
     "at-in-past",
-    E,
-    "`at` {value} is in the past (now: {now})",
-    "A one-shot job whose time has passed would never run.",
+    W,
+    "one-shot time {value} has passed (now: {now})",
+    "A warning, not an error, so that a committed one-shot that already fired never keeps CI red: a "
+    "store that ran it keeps it completed; one that never did runs it once late within the catch-up "
+    "window, else records it `missed`.",
 )
 BAD_TIMEZONE = _code(
     "SYM210",

@@ -13,6 +13,8 @@ from __future__ import annotations
 import bisect
 import copy
 import gc
+import math
+import re
 import textwrap
 import threading
 from collections.abc import Iterable
@@ -155,7 +157,16 @@ class _Builder:
             return self._triple(tok, span)
         if kind == "NUMBER":
             raw = str(tok)
-            return NumberValue(span, float(raw) if "." in raw else int(raw), raw)
+            number = _number(raw)
+            if number is None:
+                shown = raw if len(raw) <= 24 else f"{raw[:10]}…{raw[-4:]} ({len(raw)} characters)"
+                self.diagnostics.append(
+                    codes.NUMBER_TOO_LARGE.at(
+                        span, digits=shown, help=f"integers range from {-_INT_LIMIT} to {_INT_LIMIT - 1}"
+                    )
+                )
+                return ErrorValue(span)
+            return NumberValue(span, number, raw)
         if kind == "TRUE":
             return BoolValue(span, True)
         if kind == "FALSE":
@@ -233,6 +244,25 @@ class _Builder:
             content = content[:last_nl]
         value = textwrap.dedent(content)
         return StringValue(span, value, raw, True, tok.start_pos + 3, value == raw[3:-3])
+
+
+_LABEL_WITH_HYPHENS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)+")
+
+#: Integers are 64-bit signed, as SQLite stores them; beyond that a literal is "number too large"
+#: (and `int()` of 4,301+ digits would raise).
+_INT_LIMIT = 2**63
+
+
+def _number(raw: str) -> int | float | None:
+    """The value of a NUMBER token, or None when it is too large to mean anything."""
+    if "." in raw:
+        value = float(raw)
+        return value if math.isfinite(value) and abs(value) < _INT_LIMIT else None
+    digits = raw.lstrip("-").lstrip("0")
+    if len(digits) > 19:
+        return None
+    number = int(raw)
+    return number if -_INT_LIMIT <= number < _INT_LIMIT else None
 
 
 def _is_hex(s: str) -> bool:
@@ -352,6 +382,7 @@ class _Recovery:
         self.entry_depth = 1  # parser depth where the current body entry began
         self.last_error_line = 0
         self.swallowed_rest = False  # an unclosed triple quote took the rest of the file
+        self.line_starts: list[int] | None = None
 
     # lexing with recovery -------------------------------------------------------------------------
     def tokens(self) -> list[Any]:
@@ -386,6 +417,8 @@ class _Recovery:
                     ctr.feed(text[pos:eol])
                     tok.end_line, tok.end_column, tok.end_pos = ctr.line, ctr.column, ctr.char_pos
                     out.append(tok)
+                    continue
+                if text[pos] == "-" and self._hyphenated_label(pos, ctr, out):
                     continue
                 if text[pos] == "'":
                     single = self._single_quoted(pos, ctr)
@@ -424,13 +457,52 @@ class _Recovery:
             codes.SINGLE_QUOTES.at(
                 span,
                 help=f'write "{inner}"',
-                fixes=[Fix('Use double quotes', (TextEdit(span, f'"{inner}"'),))],
+                fixes=[Fix("Use double quotes", (TextEdit(span, f'"{inner}"'),))],
             )
         )
         tok = self.Token("STRING", f'"{inner}"', pos, ctr.line, ctr.column)
         ctr.feed(text[pos : close + 1])
         tok.end_line, tok.end_column, tok.end_pos = ctr.line, ctr.column, ctr.char_pos
         return tok
+
+    def _hyphenated_label(self, pos: int, ctr: Any, out: list[Any]) -> bool:
+        """`schedule disk-heartbeat {`: one error suggesting `name: "disk-heartbeat"`, and the whole
+        word kept as the label (so the block parses and no cascade follows). False when the `-` is
+        not inside the label of a top-level block."""
+        if len(out) < 2:
+            return False
+        kind, word = out[-2], out[-1]
+        if not (
+            kind.type == "IDENT"
+            and str(kind) in TOP_LEVEL_KINDS
+            and word.type == "IDENT"
+            and word.end_pos == pos
+            and word.line == kind.line
+        ):
+            return False
+        match = _LABEL_WITH_HYPHENS.match(self.text, word.start_pos)
+        if match is None or not self.text[match.end() :].lstrip(" \t").startswith("{"):
+            return False
+        label = match.group()
+        brace = self.text.index("{", match.end())
+        span = self._span(word.start_pos, match.end())
+        fix_span = self._span(kind.end_pos, brace + 1)
+        self._error(
+            codes.HYPHENATED_LABEL.at(
+                span,
+                label=label,
+                help=f'name it with a field: `{kind} {{ name: "{label}" … }}` '
+                f"(or use `{label.replace('-', '_')}` as the label)",
+                fixes=[
+                    Fix(f'Move it to `name: "{label}"`', (TextEdit(fix_span, f' {{\n  name: "{label}"'),))
+                ],
+            )
+        )
+        ctr.feed(self.text[pos : match.end()])
+        tok = self.Token("IDENT", label, word.start_pos, word.line, word.column)
+        tok.end_line, tok.end_column, tok.end_pos = ctr.line, ctr.column, ctr.char_pos
+        out[-1] = tok
+        return True
 
     def _unterminated_triple(self, pos: int) -> None:
         """An unclosed triple quote swallows the rest of the file: one error, no cascade after it."""
@@ -604,16 +676,7 @@ class _Recovery:
             and prev is not None
             and tok.line > prev.line
         ):
-            top = self.open[-1]
-            self._error(
-                codes.UNCLOSED_BRACKET.at(
-                    self._tok_span(top.token),
-                    open="[",
-                    close="]",
-                    help=f"add `]` after the last item, before line {tok.line}",
-                )
-            )
-            self._close_innermost(tok)
+            self._close_unclosed_lists(tok, f"after the last item, before line {tok.line}")
             return i
         # Missing `,` between list items.
         if (
@@ -634,6 +697,9 @@ class _Recovery:
                 self._error(codes.STRAY_CLOSE.at(self._tok_span(tok), char=str(tok)))
                 self._mark_error(tok.start_pos)
                 return i + 1
+            if want != tok.type and want == "RBRACKET":
+                self._close_unclosed_lists(tok, f"before the `{tok}` on line {tok.line}")
+                return i
             if want != tok.type:
                 top = self.open[-1]
                 self._error(
@@ -662,6 +728,27 @@ class _Recovery:
                 )
             )
         return self._skip(toks, i)
+
+    def _close_unclosed_lists(self, at: Any, where: str) -> None:
+        """Close the run of lists still open at `at` with one error, at the first `[` of the run:
+        `[[[[` left open is one mistake, not one per bracket."""
+        run = 0
+        while run < len(self.open) and self.open[-1 - run].kind == "list":
+            run += 1
+        first = self.open[-run]
+        if run == 1:
+            help_text = f"add `]` {where}"
+        else:
+            last = self.open[-1].token
+            help_text = (
+                f"{run} `[` from here to line {last.line}, column {last.column} are never closed; "
+                f"add the `]`s {where}"
+            )
+        self._error(
+            codes.UNCLOSED_BRACKET.at(self._tok_span(first.token), open="[", close="]", help=help_text)
+        )
+        for _ in range(run):
+            self._close_innermost(at)
 
     def _close_innermost(self, at: Any) -> None:
         top = self.open[-1]
@@ -707,7 +794,7 @@ class _Recovery:
             else:
                 self.open.append(_Open(tok, "block", self._block_kind(), 0))
         elif t == "LBRACKET":
-            self.open.append(_Open(tok, "list", self._name_before_colon(), 0))
+            self.open.append(_Open(tok, "list", self._value_name(), 0))
         starts_entry = (
             t == "IDENT"
             and (
@@ -739,15 +826,14 @@ class _Recovery:
         return {k for k in keys if self._accepts([k])}
 
     def _accepts(self, types: Iterable[str]) -> bool:
-        return _simulate(self.states, list(self.state.state_stack), types, self.end_state)
+        return _simulate(self.states, self.state.state_stack, types, self.end_state)
 
     def _can_unwind_to(self, types: list[str]) -> bool:
-        stack = list(self.state.state_stack)
-        while len(stack) > 1:
-            stack.pop()
-            if _simulate(self.states, list(stack), types, self.end_state):
-                return True
-        return False
+        stack = self.state.state_stack
+        return any(
+            _simulate(self.states, stack, types, self.end_state, height)
+            for height in range(len(stack) - 1, 0, -1)
+        )
 
     def _pop_until(self, types: list[str], floor: int = 1) -> None:
         stack = self.state.state_stack
@@ -767,6 +853,13 @@ class _Recovery:
             if values:
                 values.pop()
         self._trim_open()
+
+    def _value_name(self) -> str:
+        """The field a value being opened belongs to. Inside a list it is the list's own field:
+        looked up on the open list, not by scanning back through every nested `[` (quadratic)."""
+        if self.open and self.open[-1].kind == "list" and (self.prev is None or self.prev.type != "COLON"):
+            return self.open[-1].name
+        return self._name_before_colon()
 
     def _name_before_colon(self) -> str:
         values = self.state.value_stack
@@ -818,7 +911,15 @@ class _Recovery:
     def _span(self, start: int, end: int) -> Span:
         from symbi_lang.span import span_of
 
-        return span_of(self.text, self.path, start, end)
+        return span_of(self.text, self.path, start, end, self._line_starts())
+
+    def _line_starts(self) -> list[int]:
+        """Line offsets of the text, computed once (per error it was quadratic in the error count)."""
+        if self.line_starts is None:
+            from symbi_lang.span import line_start_offsets
+
+            self.line_starts = line_start_offsets(self.text)
+        return self.line_starts
 
     def _tok_span(self, tok: Any) -> Span:
         return self.builder._tok_span(tok)
@@ -826,35 +927,52 @@ class _Recovery:
     def _synthetic(self, type_: str, pos: int) -> Any:
         from symbi_lang.span import position_at
 
-        p = position_at(self.text, pos)
+        p = position_at(self.text, pos, self._line_starts())
         tok = self.Token(type_, "", pos, p.line, p.column)
         tok.end_line, tok.end_column, tok.end_pos = p.line, p.column, pos
         return tok
 
 
 def _simulate(
-    states: dict[Any, dict[str, Any]], stack: list[Any], types: Iterable[str], end_state: Any
+    states: dict[Any, dict[str, Any]],
+    stack: list[Any],
+    types: Iterable[str],
+    end_state: Any,
+    height: int | None = None,
 ) -> bool:
-    """Run the LALR automaton over token types on a copy of the state stack; True if all are accepted."""
+    """Run the LALR automaton over token types on a view of the state stack; True if all are accepted.
+
+    The stack is never copied (a copy per question made deep nesting quadratic): reductions read
+    down the real stack through `top` and push onto a small overlay instead."""
     from lark.parsers.lalr_analysis import Shift
+
+    top = len(stack) if height is None else height  # stack[:top] is the part still in view
+    pushed: list[Any] = []
+
+    def state_at_top() -> Any:
+        return pushed[-1] if pushed else stack[top - 1]
 
     for t in types:
         while True:
-            action = states[stack[-1]].get(t)
+            action = states[state_at_top()].get(t)
             if action is None:
                 return False
             kind, arg = action
             if kind is Shift:
                 if t != "$END":
-                    stack.append(arg)
+                    pushed.append(arg)
                 break
             size = len(arg.expansion)
-            if size:
-                del stack[-size:]
-            goto = states[stack[-1]].get(arg.origin.name)
+            from_pushed = min(size, len(pushed))
+            if from_pushed:
+                del pushed[-from_pushed:]
+            top -= size - from_pushed
+            if top < 1 and not pushed:
+                return False
+            goto = states[state_at_top()].get(arg.origin.name)
             if goto is None:
                 return False
-            stack.append(goto[1])
+            pushed.append(goto[1])
             if t == "$END" and goto[1] == end_state:
                 return True
     return True

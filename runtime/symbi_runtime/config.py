@@ -44,7 +44,8 @@ class SchedulerConfig:
     tick_interval_seconds: float = 1.0
     max_concurrent_jobs: int = 100
     job_store: str = "sqlite"
-    job_store_path: Path | None = None
+    # A file path (SQLite) or a postgresql:// URL: kept as written (a Path would fold `//`).
+    job_store_path: str | None = None
     enable_metrics: bool = True
     metrics_port: int | None = None
     health_check_interval_seconds: float = 30.0
@@ -142,17 +143,6 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
         delivery = replace(delivery, log_dir=scheduler.log_dir)
     _validate(scheduler, where)
     return Config(scheduler=scheduler, delivery=delivery, agentpin=agentpin, source=source)
-
-
-def resolve_db_path(cli_db: str | Path | None, config: Config, env: Mapping[str, str]) -> Path:
-    """The database file: `--db` > `SYMBI_DB` > `[scheduler] job_store_path` > `.symbi/symbi.db`."""
-    if cli_db:
-        return Path(cli_db)
-    if env.get("SYMBI_DB"):
-        return Path(env["SYMBI_DB"])
-    if config.scheduler.job_store_path is not None:
-        return config.scheduler.job_store_path
-    return DEFAULT_DB_PATH
 
 
 # --- building typed values ------------------------------------------------------------------------
@@ -304,8 +294,8 @@ def _validate(s: SchedulerConfig, where: str) -> None:
         raise bad("tick_interval_seconds", "must be greater than 0")
     if s.max_concurrent_jobs < 1:
         raise bad("max_concurrent_jobs", "must be at least 1")
-    if s.job_store != "sqlite":
-        raise bad("job_store", f"unsupported job store {s.job_store!r} (this runtime supports 'sqlite')")
+    if s.job_store not in ("sqlite", "postgresql"):
+        raise bad("job_store", f"unsupported job store {s.job_store!r} (use 'sqlite' or 'postgresql')")
     for key in (
         "shutdown_timeout_seconds",
         "max_jitter_seconds",

@@ -24,6 +24,7 @@ from symbi_runtime.agents.registry import AgentRegistry
 from symbi_runtime.clock import Clock
 from symbi_runtime.config import Config
 from symbi_runtime.delivery import DeliveryMessage, DeliveryRouter
+from symbi_runtime.events import NULL_EVENTS, EventSink, RunEvent, RunEventKind
 from symbi_runtime.sessions import SessionManager
 from symbi_runtime.store import FinishResult, JobRecord, RunOutcome, RunRecord, RunStatus, Store
 
@@ -162,6 +163,8 @@ class _FinishBatcher:
 class RunPipeline:
     """Executes started runs; one instance per runtime."""
 
+    events: EventSink = NULL_EVENTS  # the runtime sets its hub here (`rt.events()`)
+
     def __init__(
         self,
         store: Store,
@@ -200,6 +203,7 @@ class RunPipeline:
         agent_def = definition.agent or self._agent_definitions(definition.agent_id)
         self.metrics.run_started(job.name)
         started = run.started_at or self.clock.now()
+        self._emit(RunEventKind.STARTED, run, job, RunStatus.RUNNING)
         try:
             messages = await self.sessions.prepare(definition, run.id)
             ctx = policy.PolicyContext(
@@ -220,12 +224,13 @@ class RunPipeline:
                     run.id, RunStatus.DENIED, now=self.clock.now(), error=decision.reason
                 )
                 self.metrics.run_finished(job.name, RunStatus.DENIED, None)
+                self._emit(RunEventKind.DENIED, run, job, parked.status, error=decision.reason)
                 return parked
             if isinstance(decision, policy.RequiresApproval):
                 expires = self.clock.now() + timedelta(seconds=self.config.scheduler.approval_timeout_seconds)
                 logger.info("run %s of %s awaits approval (%s)", run.id, job.name, decision.reason)
                 self.metrics.run_parked(job.name)
-                return self.store.park_run(
+                parked = self.store.park_run(
                     run.id,
                     RunStatus.AWAITING_APPROVAL,
                     now=self.clock.now(),
@@ -233,6 +238,8 @@ class RunPipeline:
                     expires_at=expires,
                     detail={"approval_reason": decision.reason, "policy_id": decision.policy_id},
                 )
+                self._emit(RunEventKind.AWAITING_APPROVAL, run, job, parked.status, error=decision.reason)
+                return parked
             # Input typed for a manual run is taken as given; the schedule's own `input` may hold `${VAR}`s,
             # resolved only now and only for the agent (the run record and sessions keep the template).
             call_input = run.input if run.input is not None else (definition.input or "")
@@ -354,6 +361,15 @@ class RunPipeline:
             return [{"channel": "*", "ok": False, "attempts": 0, "detail": "not delivered", "error": str(e)}]
         for receipt in receipts:
             self.metrics.delivered(receipt.channel, receipt.ok)
+            self._emit(
+                RunEventKind.DELIVERED,
+                run,
+                job,
+                RunStatus.RUNNING,
+                channel=receipt.channel,
+                ok=receipt.ok,
+                error=None if receipt.ok else receipt.error,
+            )
         return [r.to_dict() for r in receipts]
 
     async def _finish(
@@ -384,8 +400,53 @@ class RunPipeline:
         else:
             logger.warning("run %s of %s %s: %s", run.id, job.name, status, error)
         if result is None:
-            return self.store.get_run(run.id) or run
+            stored = self.store.get_run(run.id) or run
+            self._emit(_FINAL_KIND.get(status, RunEventKind.FAILED), run, job, stored.status, error=error)
+            return stored
         if result.dead_lettered:
             self.metrics.dead_lettered(job.name)
             logger.error("job %s moved to dead_letter after repeated failures", job.name)
+        self._emit(
+            _FINAL_KIND.get(status, RunEventKind.FAILED),
+            run,
+            job,
+            result.run.status,
+            error=error,
+            dead_lettered=result.dead_lettered,
+        )
         return result.run
+
+    def _emit(
+        self,
+        kind: RunEventKind,
+        run: RunRecord,
+        job: JobRecord,
+        status: str,
+        *,
+        error: str | None = None,
+        channel: str | None = None,
+        ok: bool | None = None,
+        dead_lettered: bool = False,
+    ) -> None:
+        self.events.emit(
+            RunEvent(
+                kind,
+                job.name,
+                run.id,
+                self.clock.now(),
+                str(status),
+                trigger=run.trigger,
+                error=error,
+                channel=channel,
+                ok=ok,
+                dead_lettered=dead_lettered,
+            )
+        )
+
+
+_FINAL_KIND: dict[str, RunEventKind] = {
+    RunStatus.SUCCEEDED: RunEventKind.SUCCEEDED,
+    RunStatus.FAILED: RunEventKind.FAILED,
+    RunStatus.TIMED_OUT: RunEventKind.TIMED_OUT,
+    RunStatus.CANCELLED: RunEventKind.CANCELLED,
+}

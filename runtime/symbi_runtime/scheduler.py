@@ -16,7 +16,6 @@ import dataclasses
 import functools
 import logging
 import random
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -24,11 +23,13 @@ from typing import Protocol
 from symbi_runtime.catchup import CatchupSettings, FirePlan, plan_due_fire
 from symbi_runtime.clock import Clock
 from symbi_runtime.config import SchedulerConfig
+from symbi_runtime.events import NULL_EVENTS, EventSink, RunEvent, RunEventKind
 from symbi_runtime.store import (
     FireClaim,
     JobRecord,
     JobStatus,
     NewRun,
+    PermanentStoreError,
     RunOutcome,
     RunRecord,
     RunStatus,
@@ -136,6 +137,8 @@ class _StartBatcher:
 class CronScheduler:
     """Claims due fires and runs them through `executor`; see the module docstring for the behaviours."""
 
+    events: EventSink = NULL_EVENTS  # the runtime sets its hub here (`rt.events()`)
+
     def __init__(
         self,
         store: Store,
@@ -169,6 +172,8 @@ class CronScheduler:
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._stopping = False
+        # Set when the store became unusable (PermanentStoreError): `run` re-raises it after shutdown.
+        self.fatal_error: PermanentStoreError | None = None
         self._stopped = asyncio.Event()
         self._started = False
         self.ticks = 0
@@ -232,8 +237,16 @@ class CronScheduler:
                 try:
                     self.tick(now)
                     deadline = self._sleep_deadline(now)
-                except (sqlite3.Error, StoreError) as e:
-                    # A busy or failing database must not kill the loop: log, back off a tick, retry.
+                except PermanentStoreError as e:
+                    # Read-only, schema too new, not a symbi database: retrying cannot help. Stop
+                    # claiming, shut down as usual, and let the caller report it.
+                    logger.critical("the job store cannot be used: %s; stopping the scheduler", e)
+                    self.fatal_error = e
+                    self.stop()
+                    break
+                except StoreError as e:
+                    # A busy database, a full disk, a lost connection (or one bad request) must not
+                    # kill the loop: log, back off a tick, retry.
                     logger.error("scheduler tick failed: %s: %s; retrying", type(e).__name__, e)
                     deadline = now + timedelta(seconds=self.config.tick_interval_seconds)
                     self.notify()
@@ -242,6 +255,8 @@ class CronScheduler:
                 await self._sleep(deadline)
         finally:
             await self._shut_down()
+        if self.fatal_error is not None:
+            raise self.fatal_error
 
     def start_up(self) -> None:
         """Abandon runs a crash left `running`, then resume claimed-but-unstarted and approved runs."""
@@ -314,10 +329,12 @@ class CronScheduler:
                 now=now,
             )
             self.metrics.skipped(job.name)
+            self._emit(RunEventKind.SKIPPED, run, now)
             return run
         run = self.store.insert_run(
             job.id, NewRun(now, Trigger.MANUAL, RunStatus.PENDING, input=text), now=now
         )
+        self._emit(RunEventKind.CLAIMED, run, now)
         self._track(run, job)
         try:
             await self._slots.acquire()
@@ -367,11 +384,14 @@ class CronScheduler:
                         "job %s: fire %s skipped: %s", job.name, run.scheduled_for.isoformat(), run.error
                     )
                     self.metrics.skipped(job.name)
+                    self._emit(RunEventKind.SKIPPED, run, now)
                 elif run.status == RunStatus.MISSED:
                     logger.warning("job %s: %s", job.name, run.error)
                     self.metrics.missed(job.name, plan.missed_count)
+                    self._emit(RunEventKind.SKIPPED, run, now)
                 else:
                     self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
+                    self._emit(RunEventKind.CLAIMED, run, now)
                     self._launch(run, job, holds_slot=wanted[run.scheduled_for].status == RunStatus.RUNNING)
             # Slots reserved for runs that were not inserted (lost a race) go back.
             inserted_fires = {r.scheduled_for for r in inserted}
@@ -380,6 +400,11 @@ class CronScheduler:
                     self._slots.release()
             if claim.new_next is None and inserted:
                 logger.info("job %s: schedule exhausted; completed", job.name)
+
+    def _emit(self, kind: RunEventKind, run: RunRecord, now: datetime) -> None:
+        self.events.emit(
+            RunEvent(kind, run.job_name, run.id, now, str(run.status), trigger=run.trigger, error=run.error)
+        )
 
     def _start_directly(self, run: NewRun) -> NewRun:
         if (

@@ -150,6 +150,13 @@ def _window_hours(start: str, end: str) -> set[int]:
     return set(range(first, 24)) | set(range(0, last))
 
 
+AT_PAST_HELP = (
+    "a store that already ran it keeps it completed; a store that never ran it runs it once late if "
+    "within the catch-up window (`catchup_window_seconds`), else records it `missed`; remove the "
+    "schedule or give a later time"
+)
+
+
 def _check_at(value: StringValue, tz: str, now: datetime) -> Iterator[Diagnostic]:
     try:
         when = parse_at(value.value, tz)
@@ -161,7 +168,7 @@ def _check_at(value: StringValue, tz: str, now: datetime) -> Iterator[Diagnostic
             value.span,
             value=when.isoformat().replace("+00:00", "Z"),
             now=now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-            help="a one-shot job whose time has passed never runs; give a time that is still ahead",
+            help=AT_PAST_HELP,
         )
 
 

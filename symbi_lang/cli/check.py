@@ -7,6 +7,7 @@ I/O errors. The report goes to standard output in every format.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,11 +18,13 @@ from symbi_lang.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    NOW_HELP,
     STDIN_NAME,
     ColorMode,
     fail,
     is_io_problem,
     load_env,
+    parse_now,
     read_stdin,
     sources_map,
     use_color,
@@ -53,6 +56,7 @@ def check_command(
         Path | None,
         typer.Option("--config", help="symbi.toml to read delivery defaults from (default: ./symbi.toml)."),
     ] = None,
+    now: Annotated[str | None, typer.Option("--now", help=NOW_HELP)] = None,
 ) -> None:
     """Check .symbi files and report every problem with its location."""
     if paths.count("-") > 1:
@@ -60,7 +64,8 @@ def check_command(
     if stdin_filename is not None and "-" not in paths:
         raise fail("--stdin-filename needs `-` among the paths")
     env = load_env(env_file)
-    analysis, sources = run_check(paths, build_context(env, strict=strict, config=config), stdin_filename)
+    ctx = build_context(env, strict=strict, config=config, now=parse_now(now))
+    analysis, sources = run_check(paths, ctx, stdin_filename)
     report = render(
         analysis.diagnostics,
         fmt,
@@ -74,7 +79,9 @@ def check_command(
     raise typer.Exit(exit_code(analysis.diagnostics, strict=strict))
 
 
-def build_context(env: dict[str, str], *, strict: bool = False, config: Path | None = None) -> CheckContext:
+def build_context(
+    env: dict[str, str], *, strict: bool = False, config: Path | None = None, now: datetime | None = None
+) -> CheckContext:
     """What checks may know beyond the files: the environment, delivery defaults from `symbi.toml`
     (a Slack default channel makes `slack_channel` optional) and custom channels installed as
     `symbi.delivery` entry points."""
@@ -83,7 +90,9 @@ def build_context(env: dict[str, str], *, strict: bool = False, config: Path | N
 
     path = config if config is not None else Path("symbi.toml")
     slack_default = bool(env.get("SYMBI_SLACK_DEFAULT_CHANNEL"))
-    if config is not None or path.is_file():
+    if config is not None or path.exists():  # a ./symbi.toml that is a folder is an error too, not ignored
+        if path.exists() and not path.is_file():
+            raise fail(f"{path}: cannot read configuration: not a file")
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -95,7 +104,9 @@ def build_context(env: dict[str, str], *, strict: bool = False, config: Path | N
         if isinstance(delivery, dict) and delivery.get("slack_default_channel"):
             slack_default = True
     custom = frozenset(ep.name for ep in entry_points(group="symbi.delivery"))
-    return CheckContext(env=env, strict=strict, custom_channels=custom, slack_default_channel=slack_default)
+    return CheckContext(
+        env=env, strict=strict, custom_channels=custom, slack_default_channel=slack_default, now=now
+    )
 
 
 def run_check(

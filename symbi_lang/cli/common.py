@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -37,6 +38,26 @@ def use_color(mode: ColorMode, stream: object = None) -> bool:
     target = stream if stream is not None else sys.stdout
     isatty = getattr(target, "isatty", None)
     return bool(isatty and isatty())
+
+
+def parse_now(text: str | None) -> datetime:
+    """`--now`: an ISO 8601 instant (naive = UTC); the real time when not given. Tests and CI pin it so
+    that what a file means (a passed `at`, a cron that ran out) never depends on the day they run."""
+    if text is None:
+        return datetime.now(UTC)
+    value = text.strip()
+    if value[-1:] in ("Z", "z"):
+        value = value[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--now {text!r}: not an ISO 8601 date-time (e.g. 2026-11-25T12:00:00Z)") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+NOW_HELP = (
+    "Judge time-dependent checks (a passed `at`, an exhausted cron) at this ISO 8601 time (naive = UTC)."
+)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:

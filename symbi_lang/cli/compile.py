@@ -13,7 +13,16 @@ import typer
 
 from symbi_lang.api import CheckContext
 from symbi_lang.cli.check import exit_code, run_check
-from symbi_lang.cli.common import EXIT_PROBLEMS, ColorMode, fail, load_env, sources_map, use_color
+from symbi_lang.cli.common import (
+    EXIT_PROBLEMS,
+    NOW_HELP,
+    ColorMode,
+    fail,
+    load_env,
+    parse_now,
+    sources_map,
+    use_color,
+)
 from symbi_lang.ir import JobSet
 from symbi_lang.render import Format, render
 
@@ -30,11 +39,13 @@ def compile_command(
         Path | None, typer.Option("--env-file", help="KEY=VALUE file for ${VAR} checks.")
     ] = None,
     stdin_filename: Annotated[str | None, typer.Option("--stdin-filename", help="Name for `-`.")] = None,
+    now: Annotated[str | None, typer.Option("--now", help=NOW_HELP)] = None,
 ) -> None:
     """Print the Job IR of a .symbi file as JSON."""
     if Path(file).is_dir():
         raise fail(f"{file} is a directory: compile takes one file")
-    analysis, sources = run_check([file], CheckContext(env=load_env(env_file)), stdin_filename)
+    ctx = CheckContext(env=load_env(env_file), now=parse_now(now))
+    analysis, sources = run_check([file], ctx, stdin_filename)
     code = exit_code(analysis.diagnostics, strict=False)
     if code:
         report = render(

@@ -1,4 +1,5 @@
-"""`symbi next EXPR|FILE [-n N] [--after ISO] [--tz ZONE] [--format text|json]`: upcoming fire times.
+"""`symbi next EXPR|FILE|DIR [-n N] [--after ISO] [--now ISO] [--tz ZONE] [--format text|json]`: upcoming
+fire times.
 
 For an expression: `{"expression", "timezone", "next": [ISO 8601 with offset, …]}`. For a file: a list of
 those objects, each with the `"schedule"` it belongs to (one-shot `at:` schedules list their single fire
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from symbi_lang.cli.common import EXIT_PROBLEMS, fail
+from symbi_lang.cli.common import EXIT_PROBLEMS, fail, parse_now
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -41,24 +42,30 @@ def next_command(
         typer.Option("--tz", help="IANA time zone (default: the schedule's, or UTC for an expression)."),
     ] = None,
     fmt: Annotated[NextFormat, typer.Option("--format", "-f", help="Output format.")] = NextFormat.TEXT,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Treat this ISO 8601 time (naive = UTC) as now: the default --after."),
+    ] = None,
 ) -> None:
-    """Show the next fire times of a cron expression or of every schedule in a file."""
+    """Show the next fire times of a cron expression or of every schedule in a file or folder."""
     zone = _zone(tz) if tz is not None else None
-    start = _parse_after(after, zone or UTC)
+    current = parse_now(now)
+    start = current if after is None else _parse_after(after, zone or UTC)
     path = Path(target)
-    if target.endswith(".symbi") or path.is_file():
-        entries = _file_entries(path, n, start, tz)
+    # A folder is read like `symbi check` reads it: every *.symbi file under it.
+    if target.endswith(".symbi") or path.is_file() or path.is_dir():
+        entries = _file_entries(path, n, start, tz, current)
         if fmt is NextFormat.JSON:
             public = [strip_private(e) for e in entries]
             sys.stdout.write(json.dumps(public, indent=2, ensure_ascii=False) + "\n")
         else:
-            sys.stdout.write("\n".join(_text_entry(e, start) for e in entries) or "no schedules\n")
+            sys.stdout.write("\n".join(_text_entry(e, current) for e in entries) or "no schedules\n")
         return
     entry = _expression_entry(target, tz or "UTC", n, start)
     if fmt is NextFormat.JSON:
         sys.stdout.write(json.dumps(strip_private(entry), indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(_text_entry(entry, start))
+        sys.stdout.write(_text_entry(entry, current))
     if not entry["next"]:  # like `symbi check`'s SYM203: an expression that never fires is a problem
         typer.echo(f"error: {target!r} never fires after {start.isoformat()}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
@@ -71,9 +78,7 @@ def _zone(name: str) -> tzinfo:
         raise fail(f"--tz {name}: unknown time zone (use an IANA name such as Europe/Berlin)") from None
 
 
-def _parse_after(text: str | None, zone: tzinfo) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
+def _parse_after(text: str, zone: tzinfo) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
@@ -114,14 +119,14 @@ def _print_cron_error(expression: str, e: Any) -> None:
     typer.echo("\n".join(lines), err=True)
 
 
-def _file_entries(path: Path, n: int, start: datetime, tz: str | None) -> list[dict[str, Any]]:
+def _file_entries(path: Path, n: int, start: datetime, tz: str | None, now: datetime) -> list[dict[str, Any]]:
     from symbi_lang.api import CheckContext
     from symbi_lang.cli.check import exit_code, run_check
     from symbi_lang.cli.common import sources_map
     from symbi_lang.cron import CronError, CronSpec
     from symbi_lang.render import Format, render
 
-    analysis, sources = run_check([str(path)], CheckContext())
+    analysis, sources = run_check([str(path)], CheckContext(now=now))
     code = exit_code(analysis.diagnostics, strict=False)
     if code:
         sys.stderr.write(render(analysis.diagnostics, Format.TEXT, sources=sources_map(sources)))
@@ -178,8 +183,7 @@ def _relative(t: datetime, now: datetime) -> str:
     return f"in {span}" if total >= 0 else f"{span} ago"
 
 
-def _text_entry(entry: dict[str, Any], start: datetime) -> str:
-    now = datetime.now(UTC)
+def _text_entry(entry: dict[str, Any], now: datetime) -> str:
     zone = ZoneInfo(entry["timezone"])
     what = entry.get("expression") or entry.get("at")
     head = f"{entry['schedule']}: " if "schedule" in entry else ""

@@ -8,34 +8,19 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from symbi_lang.api import CheckContext, analyze, collect_sources
-from symbi_lang.cli.common import EXIT_PROBLEMS, EXIT_USAGE, fail, is_io_problem, sources_map
+from symbi_lang.cli.common import EXIT_PROBLEMS, EXIT_USAGE, fail, is_io_problem, parse_now, sources_map
 from symbi_lang.diagnostics import Severity, sort_diagnostics
 from symbi_lang.docs.generate import DocFormat, OutsideOutputError, render_site, write_site
 from symbi_lang.docs.model import build_site
 from symbi_lang.render import render
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-
-def parse_now(text: str | None) -> datetime:
-    """`--now`: an ISO 8601 instant (naive = UTC); the real time when not given."""
-    if text is None:
-        return datetime.now(UTC)
-    value = text.strip()
-    if value[-1:] in ("Z", "z"):
-        value = value[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise fail(f"--now {text!r}: not an ISO 8601 date-time (e.g. 2026-11-25T12:00:00Z)") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 @app.command(name="docs")
@@ -68,18 +53,28 @@ def docs_command(
         )
         typer.echo("symbi docs: nothing written (fix the errors above first)", err=True)
         raise typer.Exit(EXIT_USAGE if any(is_io_problem(d) for d in errors) else EXIT_PROBLEMS)
-    warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
+    warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     site = build_site(analysis.jobset(), when, title=title)
     files = render_site(site, fmt)
     try:
-        written = write_site(files, output)
+        result = write_site(files, output)
     except (OSError, OutsideOutputError) as e:
         raise fail(f"cannot write to {output}: {e}") from None
-    if warnings:
-        noun = "warning" if warnings == 1 else "warnings"
-        typer.echo(f"symbi docs: {warnings} {noun}; `symbi check` shows them", err=True)
-    pages = len(site.schedules)
-    typer.echo(f"wrote {len(written)} files ({pages} schedule page{'' if pages == 1 else 's'}) to {output}")
+    if warnings:  # the warnings themselves, as `symbi check` shows them (the site is written anyway)
+        sys.stderr.write(render(warnings, "text", sources=sources_map(sources), files_checked=len(sources)))
+    typer.echo(summary(len(result.written), len(site.schedules), len(result.removed), output))
+
+
+def summary(written: int, pages: int, removed: int, output: Path) -> str:
+    """`wrote 1 file (1 schedule page) to site; removed 2 pages of schedules that no longer exist`."""
+    line = f"wrote {_count(written, 'file')} ({_count(pages, 'schedule page')}) to {output}"
+    if removed:
+        line += f"; removed {_count(removed, 'file')} of schedules that no longer exist"
+    return line
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
@@ -19,7 +20,7 @@ from markupsafe import Markup
 from symbi_lang.docs.model import ScheduleDoc, Site
 from symbi_lang.docs.svg import picture
 
-__all__ = ["DocFormat", "OutsideOutputError", "make_environment", "render_site", "write_site"]
+__all__ = ["DocFormat", "OutsideOutputError", "WriteResult", "make_environment", "render_site", "write_site"]
 
 
 class DocFormat(StrEnum):
@@ -132,12 +133,28 @@ def _target(root: Path, relative: str) -> Path:
     return target
 
 
-def write_site(files: Mapping[str, str], out_dir: Path) -> list[Path]:
-    """Write `files` under `out_dir` (created if needed); every path is checked to stay inside it."""
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a run changed in the output folder."""
+
+    written: list[Path]
+    removed: list[Path]
+
+
+def write_site(files: Mapping[str, str], out_dir: Path) -> WriteResult:
+    """Write `files` under `out_dir` (created if needed); every path is checked to stay inside it.
+    Pages a previous run generated that are no longer part of the site (a removed schedule) are
+    deleted; files `symbi docs` did not write are never touched (see `manifest`)."""
+    from symbi_lang.docs import manifest
+
     targets = [(_target(out_dir, rel), text) for rel, text in files.items()]
+    before = manifest.generated_before(out_dir)
     written: list[Path] = []
     for target, text in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8", newline="\n")
         written.append(target)
-    return written
+    out_dir.mkdir(parents=True, exist_ok=True)
+    removed = manifest.remove_stale(out_dir, before, files)
+    manifest.record(out_dir, files)
+    return WriteResult(written, removed)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from symbi_runtime.clock import FakeClock
-from symbi_runtime.store import Store
+from symbi_runtime.store import SqliteStore, Store
 
 from symbi_lang.ir import JobDefinition
 
@@ -46,7 +46,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path) -> Iterator[Store]:
-    s = Store.open(db_path)
+    s = SqliteStore.open(db_path)
     yield s
     s.close()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from symbi_runtime.config import Config, ConfigError, SchedulerConfig, load_config, resolve_db_path
+from symbi_runtime.config import Config, ConfigError, SchedulerConfig, load_config
+from symbi_runtime.store import resolve_location
 
 SPEC_TOML = """
 [scheduler]
@@ -132,10 +133,10 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_db_path_precedence(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, '[scheduler]\njob_store_path = "cfg.db"\n'), {})
-    assert resolve_db_path("cli.db", config, {"SYMBI_DB": "env.db"}) == Path("cli.db")
-    assert resolve_db_path(None, config, {"SYMBI_DB": "env.db"}) == Path("env.db")
-    assert resolve_db_path(None, config, {}) == Path("cfg.db")
-    assert resolve_db_path(None, Config(), {}) == Path(".symbi/symbi.db")
+    assert resolve_location("cli.db", config, {"SYMBI_DB": "env.db"}).path == Path("cli.db")
+    assert resolve_location(None, config, {"SYMBI_DB": "env.db"}).path == Path("env.db")
+    assert resolve_location(None, config, {}).path == Path("cfg.db")
+    assert resolve_location(None, Config(), {}).path == Path(".symbi/symbi.db")
 
 
 def test_log_dir_flows_into_delivery_settings(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from symbi_runtime.store import NewRun, Store
+from symbi_runtime.store import NewRun, SqliteStore
 
 from symbi_lang.ir import JobDefinition
 
@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 def test_an_unreadable_definition_fails_only_its_job(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
-    store = Store.open(db)
+    store = SqliteStore.open(db)
     for name in ("good", "broken"):
         store.upsert_job(JobDefinition(name=name, agent_id="a", cron_expr="0 * * * * *"), now=T0)
     store.insert_run("broken", NewRun(scheduled_for=T0, trigger="manual", status="succeeded"), now=T0)
@@ -26,7 +26,7 @@ def test_an_unreadable_definition_fails_only_its_job(tmp_path: Path) -> None:
         conn.execute("""UPDATE jobs SET definition = '{"broken": ' WHERE name = 'broken'""")
         conn.execute("UPDATE runs SET receipts = '[not json', detail = '{' ")
 
-    store = Store.open(db)
+    store = SqliteStore.open(db)
     listed = {j.name: j for j in store.list_jobs()}
     assert listed["good"].status == "active"
     assert listed["broken"].status == "failed"
@@ -52,7 +52,7 @@ def test_an_unreadable_definition_fails_only_its_job(tmp_path: Path) -> None:
 
 
 def test_a_removed_job_takes_its_session_along(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "s.db")
+    store = SqliteStore.open(tmp_path / "s.db")
     store.upsert_job(JobDefinition(name="sp", agent_id="a", cron_expr="0 * * * * *"), now=T0)
     store.save_session("job:sp", [{"role": "user", "content": "old-secret"}], now=T0)
     assert store.remove_job("sp")

@@ -10,7 +10,7 @@ import pytest
 from symbi_runtime.agents import AgentCall, AgentError, CallableAgent, Message
 from symbi_runtime.clock import FakeClock
 from symbi_runtime.heartbeat import interpret, run_heartbeat
-from symbi_runtime.store import NewRun, Store
+from symbi_runtime.store import NewRun, SqliteStore, Store
 
 from symbi_lang.ir import Heartbeat, JobDefinition, SessionMode
 
@@ -19,7 +19,7 @@ T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "symbi.db")
+    s = SqliteStore.open(tmp_path / "symbi.db")
     yield s
     s.close()
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from symbi_runtime.store import NewRun
+from symbi_runtime.store import NewRun, PermanentStoreError, TransientStoreError
 
 from symbi_lang.ir import Catchup, Policy
 
@@ -420,13 +420,11 @@ async def test_pausing_a_job_while_its_run_waits_for_jitter_skips_that_run(engin
 
 
 async def test_a_failing_tick_is_logged_and_retried(engine_factory, job, caplog) -> None:
-    import sqlite3
-
     e = engine_factory()
     e.rt.add_job(job("j"))
     store = e.store
     real = store.due_jobs
-    failures = [sqlite3.OperationalError("database is locked")]
+    failures = [TransientStoreError("database is locked")]
 
     def flaky(now, *, limit=1000):  # type: ignore[no-untyped-def]
         if failures:
@@ -435,9 +433,23 @@ async def test_a_failing_tick_is_logged_and_retried(engine_factory, job, caplog)
 
     store.due_jobs = flaky  # type: ignore[method-assign]
     e.start()
-    await e.wait(lambda: "scheduler tick failed: OperationalError: database is locked" in caplog.text)
+    await e.wait(lambda: "scheduler tick failed: TransientStoreError: database is locked" in caplog.text)
     await e.advance(60)
     await e.wait(lambda: [r.status for r in e.runs("j")] == ["succeeded"])
+
+
+async def test_an_unusable_store_stops_the_scheduler_with_its_reason(engine_factory, job, caplog) -> None:
+    e = engine_factory()
+    e.rt.add_job(job("j"))
+
+    def unusable(now, *, limit=1000):  # type: ignore[no-untyped-def]
+        raise PermanentStoreError("database x.db: the database is read-only")
+
+    e.store.due_jobs = unusable  # type: ignore[method-assign]
+    with pytest.raises(PermanentStoreError, match="read-only"):
+        await asyncio.wait_for(e.rt.scheduler.run(), 10)
+    assert "the job store cannot be used: database x.db: the database is read-only" in caplog.text
+    assert e.runs("j") == []
 
 
 async def test_catchup_disabled_in_config_records_everything_missed(engine_factory, job) -> None:

@@ -80,10 +80,10 @@ async def test_command_agents_do_not_get_the_runtime_credentials() -> None:
 
 
 def test_a_new_job_store_is_private_to_its_user(tmp_path: Path) -> None:
-    from symbi_runtime.store import Store
+    from symbi_runtime.store import SqliteStore
 
     db = tmp_path / "state" / "symbi.db"
-    store = Store.open(db)
+    store = SqliteStore.open(db)
     store.close()
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700

@@ -10,7 +10,7 @@ import pytest
 from symbi_runtime.agents import Message
 from symbi_runtime.clock import FakeClock
 from symbi_runtime.sessions import SessionManager, session_key, summarize
-from symbi_runtime.store import Store
+from symbi_runtime.store import SqliteStore, Store
 
 from symbi_lang.ir import JobDefinition, SessionMode
 
@@ -19,7 +19,7 @@ T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "symbi.db")
+    s = SqliteStore.open(tmp_path / "symbi.db")
     yield s
     s.close()
 
@@ -74,9 +74,9 @@ async def test_shared_persistent_accumulates_turns_bounded(db: Store) -> None:
 async def test_sessions_survive_reopening_the_database(tmp_path: Path) -> None:
     path = tmp_path / "symbi.db"
     j = job(SessionMode.SHARED_PERSISTENT)
-    with Store.open(path) as first:
+    with SqliteStore.open(path) as first:
         await SessionManager(first, clock=FakeClock(T0)).finish(j, "r1", "q", "a")
-    with Store.open(path) as second:
+    with SqliteStore.open(path) as second:
         context = await SessionManager(second).prepare(j, "r2")
     assert context == (Message("user", "q"), Message("assistant", "a"))
 

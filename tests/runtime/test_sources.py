@@ -116,7 +116,8 @@ def test_a_file_whose_one_shot_already_fired_loads_again(tmp_path: Path) -> None
 
     time.sleep(3)  # the `at` is now in the past
     check = symbi("check", "once.symbi", cwd=tmp_path)
-    assert check.returncode == 1 and "SYM209" in check.stdout  # `symbi check` still says so
+    # `symbi check` still says so, as a warning: a committed one-shot that fired never keeps CI red.
+    assert check.returncode == 0 and "warning[SYM209]" in check.stdout
     again = symbi("cron", "add", "--file", "once.symbi", "--db", "x.db", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert (

@@ -14,6 +14,7 @@ from symbi_runtime.store import (
     FireClaim,
     NewRun,
     RunOutcome,
+    SqliteStore,
     Store,
     StoreError,
 )
@@ -22,33 +23,33 @@ T0 = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 
 
 def test_open_creates_directory_schema_and_wal(db_path: Path) -> None:
-    store = Store.open(db_path)
+    store = SqliteStore.open(db_path)
     assert db_path.exists()
     assert store.schema_version() == SCHEMA_VERSION
     mode = sqlite3.connect(db_path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     store.close()
     # Re-opening migrates nothing and keeps the version.
-    again = Store.open(db_path)
+    again = SqliteStore.open(db_path)
     assert again.schema_version() == SCHEMA_VERSION
     again.close()
 
 
 def test_newer_schema_is_refused(db_path: Path) -> None:
-    Store.open(db_path).close()
+    SqliteStore.open(db_path).close()
     conn = sqlite3.connect(db_path)
     conn.execute("INSERT INTO schema_version (version) VALUES (99)")
     conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="schema version 99, newer"):
-        Store.open(db_path)
+        SqliteStore.open(db_path)
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "junk.db"
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot use database"):
-        Store.open(bad)
+        SqliteStore.open(bad)
 
 
 def test_upsert_creates_then_unchanged_then_updated(store: Store, job) -> None:
@@ -346,13 +347,13 @@ def test_secrets_stay_references_in_the_store(store: Store, job, db_path: Path) 
 
 def test_cli_and_runtime_write_concurrently_without_lock_errors(db_path: Path, job) -> None:
     """Another process writes while we write: busy_timeout + BEGIN IMMEDIATE, no "locked" errors."""
-    store = Store.open(db_path)
+    store = SqliteStore.open(db_path)
     store.upsert_job(job("shared"), now=T0)
     code = (
         "import sys\n"
         "from datetime import datetime, UTC\n"
-        "from symbi_runtime.store import Store\n"
-        "s = Store.open(sys.argv[1])\n"
+        "from symbi_runtime.store import SqliteStore\n"
+        "s = SqliteStore.open(sys.argv[1])\n"
         "for i in range(300):\n"
         "    s.set_job_status('shared', 'paused' if i % 2 == 0 else 'active', now=datetime.now(UTC))\n"
         "print('done')\n"

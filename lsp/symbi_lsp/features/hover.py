@@ -112,7 +112,10 @@ def timing_markdown(timing: Timing, now: datetime) -> str:
     elif timing.fires:
         lines.append(f"Fires {relative(timing.fires[0], now)}.")
     else:
-        lines.append("This time is in the past: the job will not fire.")
+        lines.append(
+            "This time is in the past: a store that never ran it runs it once late within the "
+            "catch-up window, else records it `missed`."
+        )
     return "\n".join(lines)
 
 

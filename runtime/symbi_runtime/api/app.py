@@ -21,6 +21,7 @@ from symbi_runtime.api.door import BodyGuard
 from symbi_runtime.api.errors import DESCRIPTIONS, STATUS, ApiProblem, ErrorCode, error_body
 from symbi_runtime.api.service import ApiState
 from symbi_runtime.api.settings import ApiSettings, Scope
+from symbi_runtime.store import PermanentStoreError, TransientStoreError
 
 logger = logging.getLogger("symbi_runtime.api")
 
@@ -40,6 +41,8 @@ def build_app(state: ApiState | None) -> FastAPI:
     app.add_exception_handler(ApiProblem, _problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(TransientStoreError, _store_busy)  # type: ignore[arg-type]
+    app.add_exception_handler(PermanentStoreError, _store_unusable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _crash)
     app.state.api_document = document(app)
     return app
@@ -88,6 +91,18 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = next((c for c in ErrorCode if STATUS[c] == exc.status_code), ErrorCode.VALIDATION_ERROR)
         message = str(exc.detail)
     return JSONResponse(error_body(code, message), status_code=STATUS[code], headers=exc.headers)
+
+
+async def _store_busy(request: Request, exc: TransientStoreError) -> JSONResponse:
+    logger.warning("HTTP API %s %s: job store busy: %s", request.method, request.url.path, exc)
+    body = error_body(ErrorCode.STORE_UNAVAILABLE, "the job store is temporarily unavailable; retry shortly")
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
+
+
+async def _store_unusable(request: Request, exc: PermanentStoreError) -> JSONResponse:
+    logger.error("HTTP API %s %s: job store unusable: %s", request.method, request.url.path, exc)
+    body = error_body(ErrorCode.INTERNAL_ERROR, "the job store cannot be used; see the server log")
+    return JSONResponse(body, status_code=500)
 
 
 async def _crash(request: Request, exc: Exception) -> JSONResponse:

@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
 
 
 STATUS: dict[ErrorCode, int] = {
@@ -56,6 +57,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.STORE_UNAVAILABLE: 503,
 }
 
 DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -76,7 +78,8 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.CONFLICT: "The request does not fit the current state (e.g. the run awaits no approval).",
     ErrorCode.PAYLOAD_TOO_LARGE: "The body is larger than the API reads.",
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: "A body was sent without `Content-Type: application/json`.",
-    ErrorCode.INTERNAL_ERROR: "A bug of ours; the server log has the details.",
+    ErrorCode.INTERNAL_ERROR: "A bug of ours, or a job store this symbi cannot use; see the server log.",
+    ErrorCode.STORE_UNAVAILABLE: "The job store is busy or unreachable; nothing changed; retry later.",
 }
 
 

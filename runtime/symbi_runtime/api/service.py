@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,13 @@ from symbi_runtime.api.errors import ApiProblem, ErrorCode
 from symbi_runtime.api.settings import ApiSettings
 from symbi_runtime.delivery.egress import API_SOURCE, host_allowed
 from symbi_runtime.runtime import LoadError, Runtime, tolerate_passed_times
-from symbi_runtime.store import JobRecord, RunRecord, StoreError
+from symbi_runtime.store import (
+    JobRecord,
+    PermanentStoreError,
+    RunRecord,
+    StoreError,
+    TransientStoreError,
+)
 
 logger = logging.getLogger("symbi_runtime.api")
 
@@ -155,12 +162,10 @@ class ApiState:
     # --- actions -------------------------------------------------------------------------------------
 
     def set_status(self, record: JobRecord, status: str, caller: Caller) -> JobRecord:
-        try:
+        with conflicts():
             updated = self.runtime.store.set_job_status(
                 record.id, status, now=self.now(), actor=caller.principal
             )
-        except StoreError as e:
-            raise ApiProblem(ErrorCode.CONFLICT, str(e)) from None
         self.runtime.scheduler.wake()
         return updated
 
@@ -169,10 +174,8 @@ class ApiState:
         self.runtime.store.remove_job(record.id, now=self.now(), actor=caller.principal)
 
     async def run_now(self, record: JobRecord, text: str | None, *, force: bool) -> RunRecord:
-        try:
+        with conflicts():
             return await self.runtime.run_job_now(record.id, text, force=force)
-        except StoreError as e:
-            raise ApiProblem(ErrorCode.CONFLICT, str(e)) from None
 
     def trigger(self, record: JobRecord) -> None:
         """Start a manual run without waiting for it (upstream's `/trigger`)."""
@@ -196,14 +199,24 @@ class ApiState:
                 ErrorCode.FORBIDDEN,
                 f"run {run.id} needs approval by {required!r}; this token is {caller.principal!r}",
             )
-        try:
+        with conflicts():
             decided = self.runtime.store.decide_approval(
                 run.id, approve=approve, actor=caller.principal, reason=reason, now=self.now()
             )
-        except StoreError as e:
-            raise ApiProblem(ErrorCode.CONFLICT, str(e)) from None
         self.runtime.scheduler.wake()
         return decided
+
+
+@contextmanager
+def conflicts() -> Iterator[None]:
+    """A store refusal (no such run, not awaiting approval) is a 409; a store that cannot answer is not
+    the client's fault and goes to the app's 503/500 handlers."""
+    try:
+        yield
+    except (TransientStoreError, PermanentStoreError):
+        raise
+    except StoreError as e:
+        raise ApiProblem(ErrorCode.CONFLICT, str(e)) from None
 
 
 def defined_in(job: JobDefinition) -> str | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from symbi_runtime.cli.common import DB_HELP
 from symbi_runtime.cli.output import Column, OutputFormat, iso, one_line, render, short_time
 
 if TYPE_CHECKING:
@@ -113,19 +113,14 @@ def audit(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many events.")] = 200,
     fmt: Annotated[AuditFormat, typer.Option("--format", help="table or json.")] = AuditFormat.TABLE,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db", help="Job store file (default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."
-        ),
-    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
     ] = None,
 ) -> None:
     """List audit events recorded by the scheduler, newest first."""
-    from symbi_runtime.config import ConfigError, load_config, resolve_db_path
-    from symbi_runtime.store import Store, StoreError
+    from symbi_runtime.config import ConfigError, load_config
+    from symbi_runtime.store import StoreError, open_store, resolve_location
 
     if event_type is not None and type_option is not None and event_type != type_option:
         _fail("give the event type once (as TYPE or with --type)", EXIT_USAGE)
@@ -135,19 +130,19 @@ def audit(
 
     env = dict(os.environ)
     try:
-        path = resolve_db_path(db, load_config(config, env), env)
-    except ConfigError as exc:
+        location = resolve_location(db, load_config(config, env), env)
+    except (ConfigError, StoreError) as exc:
         _fail(str(exc), EXIT_FAILED)
-    if not path.is_file():
-        _fail(f"no job store at {path} (nothing has been recorded yet)", EXIT_FAILED)
+    if not location.is_postgres and not location.path.is_file():
+        _fail(f"no job store at {location} (nothing has been recorded yet)", EXIT_FAILED)
     try:
-        store = Store.open(path)
+        store = open_store(location)
         try:
             records = store.list_audit(event_type=canonical, job=job, since=start, limit=limit)
         finally:
             store.close()
-    except (StoreError, sqlite3.DatabaseError, OSError) as exc:
-        _fail(f"cannot read the job store {path}: {exc}", EXIT_FAILED)
+    except (StoreError, OSError) as exc:
+        _fail(f"cannot read the job store {location}: {exc}", EXIT_FAILED)
 
     rows = [event_json(r) for r in records]
     output_format = OutputFormat.JSON if fmt is AuditFormat.JSON else OutputFormat.TABLE

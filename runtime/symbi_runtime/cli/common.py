@@ -19,10 +19,14 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 
-from symbi_runtime.config import Config, ConfigError, load_config, resolve_db_path
+from symbi_runtime.config import Config, ConfigError, load_config
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+DB_HELP = (
+    "Job store: a file path (SQLite) or a postgresql:// URL "
+    "(default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."
+)
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -44,11 +48,6 @@ def load_cli_config(command: str, path: Path | None, env: Mapping[str, str] | No
         return load_config(path, env if env is not None else environment())
     except ConfigError as e:
         fail(command, str(e))
-
-
-def cli_db_path(db: Path | None, config: Config, env: Mapping[str, str] | None = None) -> Path:
-    """--db > SYMBI_DB > [scheduler] job_store_path > .symbi/symbi.db."""
-    return resolve_db_path(db, config, env if env is not None else environment())
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -1,10 +1,11 @@
 """`symbi cron`: manage scheduled jobs in the job store (list, add, remove, pause, resume, status, run,
 history, reset, approve, deny).
 
-Every command takes `--db PATH` (else `SYMBI_DB`, else `[scheduler] job_store_path` of the config, else
-`.symbi/symbi.db`) and `--config F` (else `./symbi.toml` when present). The database may be in use by a
-running `symbi up` at the same time. Exit codes: 0 done, 1 the request failed (no such job, unreadable
-database, bad JSON, a file with errors, a failed `run`), 2 usage errors (bad options, a bad configuration);
+Every command takes `--db PATH|URL` (an SQLite file or a postgresql:// URL; else `SYMBI_DB`, else
+`[scheduler] job_store_path` of the config, else `.symbi/symbi.db`) and `--config F` (else
+`./symbi.toml` when present). The database may be in use by a running `symbi up` at the same time.
+Exit codes: 0 done, 1 the request failed (no such job, unreadable database, bad JSON, a file with
+errors, a failed `run`), 2 usage errors (bad options, a bad configuration);
 errors are one line on stderr. `add` is all-or-nothing: one transaction for every job it writes.
 
 `--format json` documents (stable; times are ISO 8601 UTC with offset, absent values are null;
@@ -29,7 +30,6 @@ import getpass
 import json
 import logging
 import os
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from symbi_runtime.cli.common import DB_HELP
 from symbi_runtime.cli.output import (
     Column,
     OutputFormat,
@@ -55,7 +56,7 @@ from symbi_runtime.cli.output import (
 if TYPE_CHECKING:
     from symbi_lang.ir import JobDefinition
     from symbi_runtime.config import Config
-    from symbi_runtime.store import JobRecord, RunRecord, Store
+    from symbi_runtime.store import JobRecord, RunRecord, Store, StoreLocation
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -99,10 +100,7 @@ class SimpleFormat(StrEnum):
     JSON = "json"
 
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Job store file (default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."),
-]
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
 ]
@@ -133,8 +131,6 @@ def _errors() -> Iterator[None]:
         raise
     except (CliFailure, StoreError) as e:
         _fail(str(e))
-    except sqlite3.DatabaseError as e:
-        _fail(f"database error: {e}")
     except OSError as e:
         _fail(f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}")
 
@@ -150,23 +146,26 @@ def _config(config: Path | None) -> Config:
         _fail(str(e), EXIT_USAGE)
 
 
-def _db_path(db: Path | None, cfg: Config) -> Path:
-    from symbi_runtime.cli.common import cli_db_path
+def _location(db: str | None, cfg: Config) -> StoreLocation:
+    from symbi_runtime.cli.common import environment
+    from symbi_runtime.store import resolve_location
 
-    return cli_db_path(db, cfg)
+    return resolve_location(db, cfg, environment())
 
 
 @contextlib.contextmanager
-def _store(db: Path | None, config: Path | None, *, create: bool = False) -> Iterator[Store]:
+def _store(db: str | None, config: Path | None, *, create: bool = False) -> Iterator[Store]:
     """Open the job store; without `create`, a missing file is an error rather than a new database."""
-    from symbi_runtime.store import Store
+    from symbi_runtime.store import open_store
 
-    path = _db_path(db, _config(config))
-    if not create and not path.exists():
-        raise CliFailure(f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')")
-    if path.exists() and path.is_dir():
-        raise CliFailure(f"{path} is a directory, not a job store file")
-    store = Store.open(path)
+    location = _location(db, _config(config))
+    if not location.is_postgres:
+        path = location.path
+        if not create and not path.exists():
+            raise CliFailure(f"no job store at {path} (add jobs with 'symbi cron add' or run 'symbi up')")
+        if path.exists() and path.is_dir():
+            raise CliFailure(f"{path} is a directory, not a job store file")
+    store = open_store(location)
     try:
         yield store
     finally:
@@ -374,8 +373,7 @@ def list_jobs(
 ) -> None:
     """List jobs with their schedule, state and next run."""
     with _errors():
-        path = _db_path(db, _config(config))
-        if not path.exists():
+        if not _location(db, _config(config)).exists():
             jobs: list[JobRecord] = []
         else:
             with _store(db, config) as store:
@@ -451,10 +449,10 @@ def add(
                 _print(f"{r['outcome']:<9} {r['name']}  (next run: {nxt})\n")
 
 
-def _stored_names(db: Path | None, config: Path | None) -> frozenset[str]:
+def _stored_names(db: str | None, config: Path | None) -> frozenset[str]:
     """Names of the jobs already in the store (none when there is no store yet)."""
     cfg = _config(config)
-    if not _db_path(db, cfg).exists():
+    if not _location(db, cfg).exists():
         return frozenset()
     with _store(db, config) as store:
         return frozenset(j.name for j in store.list_jobs())
@@ -570,7 +568,7 @@ def remove(
 def _transition(
     job: str,
     fmt: SimpleFormat,
-    db: Path | None,
+    db: str | None,
     config: Path | None,
     verb: str,
     change: Callable[[Store, str], JobRecord],
@@ -791,7 +789,7 @@ def run_now(
 
     with _errors():
         cfg = _config(config)
-        path = _db_path(db, cfg)
+        location = _location(db, cfg)
         with _store(db, config) as store:
             delivered_to_stdout = "stdout" in _require_job(store, job).definition.delivery
         try:
@@ -803,7 +801,7 @@ def run_now(
         logging.getLogger("symbi_runtime").addHandler(logging.NullHandler())
 
         async def go() -> tuple[RunRecord, list[dict[str, Any]]]:
-            async with Runtime(cfg, db_path=path) as rt:
+            async with Runtime(cfg, db_path=location.target) as rt:
                 done = await rt.run_job_now(job, input=input_text, force=force)
                 return done, rt.store.list_iterations(done.id)
 

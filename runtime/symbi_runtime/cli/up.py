@@ -20,9 +20,9 @@ import typer
 
 from symbi_lang.cli.common import is_io_problem
 from symbi_runtime.cli.common import (
+    DB_HELP,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    cli_db_path,
     configure_logging,
     environment,
     fail,
@@ -48,12 +48,7 @@ def up(
     config: Annotated[
         Path | None, typer.Option("--config", help="symbi.toml to use (default: ./symbi.toml if present).")
     ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db", help="Job store file (default: $SYMBI_DB, config job_store_path, .symbi/symbi.db)."
-        ),
-    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
     metrics_port: Annotated[
         int | None,
         typer.Option("--metrics-port", help="Serve Prometheus metrics on this port (0: any free)."),
@@ -90,8 +85,7 @@ def up(
     elif api_tls_cert or api_tls_key:
         fail("up", "--api-tls-cert/--api-tls-key need --api")
     configure_logging(log_level)
-    db_path = cli_db_path(db, cfg, env)
-    code = asyncio.run(_serve(cfg, db_path, list(paths or []), metrics_port, api_opts))
+    code = asyncio.run(_serve(cfg, db, list(paths or []), metrics_port, api_opts))
     raise typer.Exit(code)
 
 
@@ -138,13 +132,13 @@ def _api_options(
 
 async def _serve(
     cfg: Config,
-    db_path: Path,
+    db: str | None,
     paths: list[Path],
     metrics_port: int | None,
     api: ApiOptions | None = None,
 ) -> int:
     try:
-        rt = Runtime(cfg, db_path=db_path)
+        rt = Runtime(cfg, db_path=db)
         rt.open()
     except StoreError as e:
         fail("up", str(e))
@@ -200,8 +194,12 @@ async def _serve(
         # Handlers go in before we say we are running, so a signal sent on that line is handled gracefully.
         installed = _install_signal_handlers(rt)
         try:
-            typer.echo(f"symbi up: running on {db_path} (Ctrl-C to stop)")
-            await rt.run()
+            typer.echo(f"symbi up: running on {rt.location} (Ctrl-C to stop)")
+            try:
+                await rt.run()
+            except StoreError as e:
+                typer.echo(f"symbi up: error: the job store cannot be used: {e}", err=True)
+                return EXIT_USAGE
         finally:
             loop = asyncio.get_running_loop()
             for sig in installed:

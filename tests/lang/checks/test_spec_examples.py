@@ -47,7 +47,26 @@ def test_spec_one_shot_example_is_in_the_past_today() -> None:
     assert [d.code for d in analysis.diagnostics if d.code != "SYM703"] == ["SYM209"]
 
 
+#: The examples must check without errors on any day CI may run: today, long after every date they
+#: name, and before them. A one-shot whose time has passed is a warning (SYM209), never an error.
+EXAMPLE_NOWS = [
+    datetime(2026, 6, 1, tzinfo=UTC),
+    datetime(2027, 3, 1, tzinfo=UTC),  # after examples/one-shot.symbi's `at`
+    datetime(2100, 1, 1, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("now", EXAMPLE_NOWS, ids=lambda d: d.date().isoformat())
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_examples_have_no_errors(path: Path) -> None:
-    analysis = analyze([Source(path.name, path.read_text())], CheckContext(env=SPEC_ENV))
+def test_examples_have_no_errors_on_any_day(path: Path, now: datetime) -> None:
+    analysis = analyze([Source(path.name, path.read_text())], CheckContext(env=SPEC_ENV, now=now))
     assert [d for d in analysis.diagnostics if d.is_error] == []  # `symbi check` exits 0
+
+
+def test_the_one_shot_example_warns_once_its_time_has_passed() -> None:
+    path = Path(__file__).parents[3] / "examples" / "one-shot.symbi"
+    later = CheckContext(env=SPEC_ENV, now=datetime(2100, 1, 1, tzinfo=UTC))
+    analysis = analyze([Source(path.name, path.read_text())], later)
+    passed = [d for d in analysis.diagnostics if d.code == "SYM209"]
+    assert [d.severity.value for d in passed] == ["warning"]
+    assert "has passed" in passed[0].message and "catch-up window" in (passed[0].help or "")

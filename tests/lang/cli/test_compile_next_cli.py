@@ -85,8 +85,16 @@ def test_compile_from_stdin(symbi: Symbi, files: Path) -> None:
 
 def test_next_for_an_expression_in_json(symbi: Symbi, files: Path) -> None:
     r = symbi(
-        "next", "0 30 2 * * *", "-n", "3", "--after", "2026-03-07T12:00:00", "--tz", "America/New_York",
-        "--format", "json",
+        "next",
+        "0 30 2 * * *",
+        "-n",
+        "3",
+        "--after",
+        "2026-03-07T12:00:00",
+        "--tz",
+        "America/New_York",
+        "--format",
+        "json",
     )
     assert r.code == 0, r.err
     doc = json.loads(r.out)
@@ -112,15 +120,18 @@ def test_next_for_a_file_lists_every_schedule(symbi: Symbi, files: Path) -> None
 
 
 def test_next_text_output(symbi: Symbi, files: Path) -> None:
-    r = symbi("next", "0 0 9 * * 1-5", "-n", "2", "--after", "2036-11-24T10:00:00Z")
+    now = ("--now", "2036-11-24T06:00:00Z")  # "now" is pinned: the relative column never depends on today
+    r = symbi("next", "0 0 9 * * 1-5", "-n", "2", "--after", "2036-11-24T10:00:00Z", *now)
     assert r.code == 0
     lines = r.out.splitlines()
     assert lines[0] == "0 0 9 * * 1-5 (UTC): at 09:00:00, Monday through Friday"
-    assert lines[1].startswith("  Tue 2036-11-25 09:00:00 UTC  in ")  # relative to now
-    assert lines[2].startswith("  Wed 2036-11-26 09:00:00 UTC  in ")
-    past = symbi("next", "0 0 9 * * 1-5", "-n", "1", "--after", "2020-01-01T00:00:00Z")
+    assert lines[1] == "  Tue 2036-11-25 09:00:00 UTC  in 1d 3h"  # relative to now
+    assert lines[2] == "  Wed 2036-11-26 09:00:00 UTC  in 2d 3h"
+    past = symbi("next", "0 0 9 * * 1-5", "-n", "1", "--after", "2020-01-01T00:00:00Z", *now)
     assert past.out.splitlines()[1].startswith("  Wed 2020-01-01 09:00:00 UTC  ")
     assert past.out.rstrip().endswith(" ago")
+    default = symbi("next", "0 0 9 * * 1-5", "-n", "1", *now)  # --after defaults to --now
+    assert default.out.splitlines()[1] == "  Mon 2036-11-24 09:00:00 UTC  in 3h 0m"
     never = symbi("next", "0 0 0 30 2 *")
     assert never.code == 1
     assert "never fires" in never.err

@@ -10,12 +10,17 @@ from pathlib import Path
 
 from syrupy.assertion import SnapshotAssertion
 
+from symbi_lang.docs.manifest import MANIFEST_NAME
+
 from .conftest import FIXTURES, NOW_ISO, REPO, run_symbi
 
 
 def tree(root: Path) -> dict[str, str]:
+    """The generated files (the manifest of what `symbi docs` wrote is left out)."""
     return {
-        p.relative_to(root).as_posix(): p.read_text("utf-8") for p in sorted(root.rglob("*")) if p.is_file()
+        p.relative_to(root).as_posix(): p.read_text("utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != MANIFEST_NAME
     }
 
 
@@ -62,13 +67,16 @@ def test_files_with_errors_print_diagnostics_and_write_nothing(tmp_path: Path) -
     assert not out.exists()
 
 
-def test_a_past_at_relative_to_now_is_an_error(tmp_path: Path) -> None:
-    # `--now` is also the time the checks use, so the same files document or fail the same way.
+def test_a_past_at_relative_to_now_is_documented_with_the_warning_printed(tmp_path: Path) -> None:
+    # `--now` is also the time the checks use; a passed one-shot is a warning (SYM209), as in `check`,
+    # and the warning itself is printed, not a pointer to `symbi check`.
     out = tmp_path / "site"
     r = run_symbi("docs", str(FIXTURES), "-o", str(out), "--now", "2026-12-01T00:00:00Z", cwd=tmp_path)
-    assert r.code == 1
-    assert "release_check" in r.err or "2026-11-27T16:45:00" in r.err
-    assert not out.exists()
+    assert r.code == 0, r.err
+    assert "warning[SYM209]: one-shot time 2026-11-27T21:45:00Z has passed" in r.err
+    assert "fleet.symbi:56:" in r.err  # where, with the source line
+    assert "`symbi check` shows them" not in r.err
+    assert (out / "schedules" / "release_check.html").is_file()
 
 
 def test_usage_and_io_errors_exit_2(tmp_path: Path) -> None:
@@ -110,3 +118,53 @@ def test_check_does_not_import_jinja2(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.stderr.strip().splitlines()[-1] == "False"
+
+
+def _one_schedule(name: str) -> str:
+    agent = 'agent a {\n  command: ["true"]\n}\n'
+    return f'schedule {name} {{\n  agent: "a"\n  cron: "0 0 9 * * *"\n}}\n\n' + agent
+
+
+def test_rerun_removes_pages_of_removed_schedules_but_never_user_files(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.symbi").write_text(_one_schedule("alpha"))
+    (src / "b.symbi").write_text(_one_schedule("beta").replace("agent a", "agent b").replace('"a"', '"b"'))
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "README.txt").write_text("mine")  # the user's own files in the output folder
+    (out / "schedules").mkdir()
+    (out / "schedules" / "notes.html").write_text("mine too")
+    first = run_symbi("docs", "src", "-o", "site", "--now", NOW_ISO, cwd=tmp_path)
+    assert first.code == 0, first.err
+    assert (out / "schedules" / "beta.html").is_file()
+    (src / "b.symbi").unlink()
+    second = run_symbi("docs", "src", "-o", "site", "--now", NOW_ISO, cwd=tmp_path)
+    assert second.code == 0, second.err
+    assert second.out == (
+        "wrote 2 files (1 schedule page) to site; removed 1 file of schedules that no longer exist\n"
+    )
+    assert not (out / "schedules" / "beta.html").exists()
+    assert (out / "schedules" / "alpha.html").is_file()
+    assert (out / "README.txt").read_text() == "mine"
+    assert (out / "schedules" / "notes.html").read_text() == "mine too"
+
+
+def test_a_folder_without_a_manifest_is_never_cleaned(tmp_path: Path) -> None:
+    (tmp_path / "a.symbi").write_text(_one_schedule("alpha"))
+    out = tmp_path / "site"
+    (out / "schedules").mkdir(parents=True)
+    (out / "schedules" / "old.html").write_text("from an older tool")
+    (out / MANIFEST_NAME).write_text("not json")
+    r = run_symbi("docs", "a.symbi", "-o", "site", "--now", NOW_ISO, cwd=tmp_path)
+    assert r.code == 0, r.err
+    assert (out / "schedules" / "old.html").read_text() == "from an older tool"
+
+
+def test_counts_are_singular_for_one(tmp_path: Path) -> None:
+    (tmp_path / "a.symbi").write_text(_one_schedule("alpha"))
+    from symbi_lang.docs.cli import summary
+
+    assert summary(1, 1, 0, Path("site")) == "wrote 1 file (1 schedule page) to site"
+    r = run_symbi("docs", "a.symbi", "-o", "site", "--now", NOW_ISO, cwd=tmp_path)
+    assert r.out == "wrote 2 files (1 schedule page) to site\n"

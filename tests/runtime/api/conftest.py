@@ -51,14 +51,18 @@ def serve(tmp_path: Path) -> ServeFactory:
         env = env or {}
         settings = DeliverySettings(allowed_hosts=allowed_hosts) if delivery is None else delivery
         clock = FakeClock(datetime.fromisoformat(NOW))
-        async with Runtime(Config(delivery=settings), db_path=tmp_path / "api.db", env=env, clock=clock) as rt:
+        async with Runtime(
+            Config(delivery=settings), db_path=tmp_path / "api.db", env=env, clock=clock
+        ) as rt:
 
             async def reporter(call: AgentCall) -> str:
                 return f"report for {call.input or 'nothing'}"
 
             rt.register_agent("reporter", reporter)
             scheduler = asyncio.create_task(rt.run())
-            server = await serve_api(rt, settings=parse_api_table(api_table or {}, env, shortcut=ADMIN), port=0)
+            server = await serve_api(
+                rt, settings=parse_api_table(api_table or {}, env, shortcut=ADMIN), port=0
+            )
             headers = {"Authorization": f"Bearer {ADMIN}"}
             async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=20) as client:
                 yield Served(rt, server.url, client)

@@ -74,7 +74,10 @@ async def test_same_codes_and_messages_as_symbi_check(serve: ServeFactory, tmp_p
     async with serve() as s:
         r = await s.client.post("/api/v1/schedule", json=_bad(max_concurrent=0, jitter="abc"))
         api_side = {(d["code"], d["message"]) for d in r.json()["details"] if d["severity"] == "error"}
-    text = 'schedule {\n name: "hourly"\n agent: "reporter"\n cron: "0 0 * * * *"\n max_concurrent: 0\n jitter: "abc"\n}\n'
+    text = (
+        'schedule {\n name: "hourly"\n agent: "reporter"\n cron: "0 0 * * * *"\n'
+        ' max_concurrent: 0\n jitter: "abc"\n}\n'
+    )
     check_side = {(d.code, d.message) for d in analyze([Source("x.symbi", text)]).diagnostics if d.is_error}
     assert api_side == check_side and len(api_side) == 2
 
@@ -108,9 +111,13 @@ async def test_input_object_never_reaches_the_scheduler(serve: ServeFactory) -> 
         assert run["output"] == "report for fine"
 
 
-async def test_bodies_need_json_content_type_and_a_size_limit_enforced_while_reading(serve: ServeFactory) -> None:
+async def test_bodies_need_json_content_type_and_a_size_limit_enforced_while_reading(
+    serve: ServeFactory,
+) -> None:
     async with serve(api_table={"max_body_bytes": 4096}) as s:
-        r = await s.client.post("/api/v1/schedule", content=json.dumps(GOOD), headers={"Content-Type": "text/plain"})
+        r = await s.client.post(
+            "/api/v1/schedule", content=json.dumps(GOOD), headers={"Content-Type": "text/plain"}
+        )
         assert r.status_code == 415 and r.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
         big = b'{"name": "' + b"x" * 10_000 + b'"}'
         r = await s.client.post("/api/v1/schedule", content=big, headers={"Content-Type": "application/json"})
@@ -130,7 +137,9 @@ def _raw_post(url: str, rest: bytes) -> str:
     """POST with hand-written framing: `rest` is the last headers, the blank line and any body."""
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(b"POST /api/v1/schedule HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + rest)
+        sock.sendall(
+            b"POST /api/v1/schedule HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + rest
+        )
         received = b""
         while chunk := sock.recv(4096):  # the server closes after its answer
             received += chunk
@@ -161,7 +170,9 @@ async def test_no_error_message_exposes_internals(serve: ServeFactory) -> None:
 
 async def test_a_past_at_is_created_with_a_warning(serve: ServeFactory) -> None:
     async with serve() as s:
-        r = await s.client.post("/api/v1/schedule", json={"name": "late", "agent_id": "reporter", "at": "2026-11-20T11:00:00Z"})
+        r = await s.client.post(
+            "/api/v1/schedule", json={"name": "late", "agent_id": "reporter", "at": "2026-11-20T11:00:00Z"}
+        )
         assert r.status_code == 201, r.text
         assert [w["code"] for w in r.json()["warnings"]] == ["SYM209"]
 
@@ -180,7 +191,9 @@ async def test_the_served_openapi_document_is_the_committed_one(serve: ServeFact
         for path in ("/api/v1/openapi.json", "/api-docs/openapi.json"):
             r = await s.client.get(path, headers={"Authorization": ""})
             assert r.status_code == 200
-            assert r.json() == committed_document(), "regenerate: python -m symbi_runtime.api > runtime/symbi_runtime/openapi.json"
+            assert r.json() == committed_document(), (
+                "regenerate: python -m symbi_runtime.api > runtime/symbi_runtime/openapi.json"
+            )
     doc = committed_document()
     assert doc == document_from_app()
     assert doc["openapi"].startswith("3.1")
@@ -188,7 +201,10 @@ async def test_the_served_openapi_document_is_the_committed_one(serve: ServeFact
     assert all(re.fullmatch(r"[A-Z][A-Z_]+", c) for c in doc["x-error-codes"])
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
-            assert op["x-required-scope"] in {"public", "read", "write", "approve", "audit", "admin"}, (method, path)
+            assert op["x-required-scope"] in {"public", "read", "write", "approve", "audit", "admin"}, (
+                method,
+                path,
+            )
             assert "422" not in op["responses"]
     assert doc["components"]["schemas"]["JobIn"]["examples"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from symbi_runtime.audit import AuditEvent, SecurityEventType, write
 from symbi_runtime.cli.audit import app
-from symbi_runtime.store import NewRun, Store
+from symbi_runtime.store import NewRun, SqliteStore
 from typer.testing import CliRunner
 
 from symbi_lang.ir import JobDefinition
@@ -25,7 +25,7 @@ def db(tmp_path: Path) -> Path:
     """A store where `nightly` was created, failed once and was paused, `other` was created and
     failed, and an AgentPin check failed recently (for `--since` ages)."""
     path = tmp_path / "state" / "symbi.db"
-    store = Store.open(path)
+    store = SqliteStore.open(path)
     try:
         for i, name in enumerate(("nightly", "other")):
             store.upsert_job(JobDefinition(name=name, agent_id="a", cron_expr="0 0 0 * * *"), now=T0)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from symbi_runtime.cli.cron import app
-from symbi_runtime.store import NewRun, RunOutcome, Store
+from symbi_runtime.store import NewRun, RunOutcome, SqliteStore, Store
 from typer.testing import CliRunner, Result
 
 from symbi_lang.ir import JobDefinition, Policy
@@ -60,7 +60,7 @@ def add_json(db: Path, **fields: object) -> Result:
 
 @pytest.fixture
 def store(db: Path) -> Iterator[Store]:
-    s = Store.open(db)
+    s = SqliteStore.open(db)
     yield s
     s.close()
 
@@ -510,7 +510,7 @@ def test_symbi_cron_subprocess_uses_symbi_db_and_config(tmp_path: Path) -> None:
 def test_cli_writes_while_another_connection_holds_the_database(db: Path, store: Store) -> None:
     store.upsert_job(JobDefinition("shared", "a", cron_expr="0 0 * * * *"), now=PAST)
     # Keep a read transaction open on the runtime-side connection while the CLI writes (WAL).
-    reader = Store.open(db)
+    reader = SqliteStore.open(db)
     try:
         reader._conn.execute("BEGIN")
         reader._conn.execute("SELECT count(*) FROM jobs").fetchone()
@@ -799,7 +799,7 @@ def test_jobs_added_and_paused_from_the_cli_reach_a_running_runtime(db: Path) ->
         return proc.returncode, out.decode() + err.decode()
 
     async def scenario() -> list[str]:
-        Store.open(db).close()
+        SqliteStore.open(db).close()
         async with Runtime(config, db_path=db) as rt:
             loop = asyncio.create_task(rt.run())
             try:
@@ -818,5 +818,5 @@ def test_jobs_added_and_paused_from_the_cli_reach_a_running_runtime(db: Path) ->
 
     outputs = asyncio.run(scenario())
     assert outputs and all(o == "got: " for o in outputs)
-    with Store.open(db) as store:
+    with SqliteStore.open(db) as store:
         assert store.get_job("every-second").status == "paused"  # type: ignore[union-attr]

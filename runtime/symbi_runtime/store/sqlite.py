@@ -10,6 +10,7 @@ transaction that inserts the run. Jobs are upserted, never replaced, so their hi
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -20,181 +21,35 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from symbi_lang.ir import JobDefinition
 from symbi_runtime import timing
 from symbi_runtime.audit import scrub_details
+from symbi_runtime.store.errors import PermanentStoreError, StoreError, TransientStoreError
+from symbi_runtime.store.records import (
+    FAILURE_STATUSES,
+    FINAL_RUN_STATUSES,
+    RUN_EVENTS,
+    AuditRecord,
+    FinishResult,
+    FireClaim,
+    JobRecord,
+    JobStatus,
+    NewRun,
+    RunOutcome,
+    RunRecord,
+    RunStatus,
+    Trigger,
+)
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 
 
 logger = logging.getLogger("symbi_runtime.store")
-
-class StoreError(Exception):
-    """A store request that cannot be carried out; the message says why in the user's words."""
-
-
-class JobStatus(StrEnum):
-    """A job's lifecycle state (wire spelling as value)."""
-
-    ACTIVE = "active"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    DEAD_LETTER = "dead_letter"
-
-
-class RunStatus(StrEnum):
-    """A run's state. `pending` (claimed, waiting for its jitter or a global slot) and `approved`
-    (decided, waiting to execute) are transient states of ours; the rest are the spec's."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    TIMED_OUT = "timed_out"
-    SKIPPED = "skipped"
-    DENIED = "denied"
-    AWAITING_APPROVAL = "awaiting_approval"
-    CANCELLED = "cancelled"
-    ABANDONED = "abandoned"
-    MISSED = "missed"
-
-
-FINAL_RUN_STATUSES = frozenset(
-    {"succeeded", "failed", "timed_out", "skipped", "denied", "cancelled", "abandoned", "missed"}
-)
-# Failures that count towards max_retries / dead_letter.
-FAILURE_STATUSES = frozenset({"failed", "timed_out"})
-
-
-class Trigger(StrEnum):
-    SCHEDULE = "schedule"
-    MANUAL = "manual"
-    CATCHUP = "catchup"
-
-
-# Audit event names per transition (the spec's SecurityEventType names plus the ones it lacks).
-RUN_EVENTS: dict[str, str] = {
-    "running": "CronJobStarted",
-    "succeeded": "CronJobExecuted",
-    "failed": "CronJobFailed",
-    "timed_out": "CronJobTimedOut",
-    "skipped": "CronJobSkipped",
-    "denied": "CronJobDenied",
-    "awaiting_approval": "CronJobApprovalRequested",
-    "cancelled": "CronJobCancelled",
-    "abandoned": "CronJobAbandoned",
-    "missed": "CronJobMissed",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class JobRecord:
-    """A stored job: its definition plus scheduling state."""
-
-    id: str
-    name: str
-    definition: JobDefinition
-    status: str
-    next_fire_at: datetime | None
-    consecutive_failures: int
-    run_count: int
-    created_at: datetime
-    updated_at: datetime
-    last_run_at: datetime | None
-    last_status: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    """One run of a job (a nominal fire, a manual run or a catch-up run)."""
-
-    id: str
-    job_id: str
-    job_name: str
-    scheduled_for: datetime
-    trigger: str
-    started_at: datetime | None
-    finished_at: datetime | None
-    jitter_seconds: float
-    status: str
-    input: str | None
-    output: str | None
-    error: str | None
-    duration_seconds: float | None
-    receipts: list[dict[str, Any]] = field(default_factory=list)
-    decision: str | None = None
-    decision_reason: str | None = None
-    approver: str | None = None
-    expires_at: datetime | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    """One audit event (spec `SecurityEventType` names)."""
-
-    id: int
-    event_type: str
-    at: datetime
-    actor: str
-    job_id: str | None
-    job_name: str | None
-    run_id: str | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class NewRun:
-    """A run to insert as part of a claim."""
-
-    scheduled_for: datetime
-    trigger: str
-    status: str
-    jitter_seconds: float = 0.0
-    input: str | None = None
-    detail: Mapping[str, Any] | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FireClaim:
-    """Advance one job from `expected_next` to `new_next` (None: exhausted → completed) and insert `runs`."""
-
-    job_id: str
-    expected_next: datetime | None
-    new_next: datetime | None
-    runs: tuple[NewRun, ...]
-    job_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RunOutcome:
-    """How a run ended (for `finish_runs`)."""
-
-    run_id: str
-    status: str
-    output: str | None = None
-    error: str | None = None
-    receipts: Sequence[Mapping[str, Any]] = ()
-    detail: Mapping[str, Any] | None = None
-    # The run as the caller knows it (with its job's definition): saves re-reading the whole row.
-    run: RunRecord | None = None
-    definition: JobDefinition | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FinishResult:
-    run: RunRecord
-    dead_lettered: bool
 
 
 _SCHEMA = [
@@ -365,7 +220,7 @@ def _opt_dt(us: int | None) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class Store:
+class SqliteStore:
     """SQLite job store; safe to share between threads of one process and between processes."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
@@ -381,7 +236,7 @@ class Store:
         self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
+    def open(cls, path: str | Path) -> SqliteStore:
         """Open (creating the file, its directory and the schema when needed) the database at `path`."""
         p = Path(path)
         try:
@@ -395,8 +250,10 @@ class Store:
             conn = sqlite3.connect(
                 str(p), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
             )
-        except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open database {p}: {e}") from None
+        except OSError as e:
+            raise _os_error(e, f"cannot open database {p}") from None
+        except sqlite3.Error as e:
+            _raise_translated(e, f"cannot open database {p}")
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -404,10 +261,22 @@ class Store:
             conn.execute("PRAGMA foreign_keys = ON")
             store = cls(conn, p)
             store._migrate()
-        except sqlite3.DatabaseError as e:
+        except sqlite3.Error as e:
             conn.close()
-            raise StoreError(f"cannot use database {p}: {e}") from None
+            _raise_translated(e, f"cannot use database {p}")
+        except StoreError:
+            conn.close()
+            raise
         return store
+
+    @property
+    def where(self) -> str:
+        """The database file, as shown to users."""
+        return str(self.path)
+
+    def start_background_work(self) -> None:
+        """Checkpoint the WAL off the event loop (see `start_background_checkpoints`)."""
+        self.start_background_checkpoints()
 
     def start_background_checkpoints(self, interval_seconds: float = 1.0) -> None:
         """Move WAL checkpoints off the calling thread (the event loop): this connection stops
@@ -445,7 +314,7 @@ class Store:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> SqliteStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -459,7 +328,7 @@ class Store:
 
         Audit rows written during the transaction are inserted together just before COMMIT.
         """
-        with self._lock:
+        with self._lock, self._translated():
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
             outer = self._audit_rows
@@ -469,7 +338,10 @@ class Store:
                 if self._audit_rows:
                     cur.executemany(_AUDIT_INSERT, self._audit_rows)
             except BaseException:
-                cur.execute("ROLLBACK")
+                try:
+                    cur.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite already rolled back (e.g. after a full disk); report the first error
                 raise
             else:
                 cur.execute("COMMIT")
@@ -477,8 +349,16 @@ class Store:
                 self._audit_rows = outer
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
+        with self._lock, self._translated():
             return self._conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """sqlite3 errors leave the store only as `TransientStoreError` / `PermanentStoreError`."""
+        try:
+            yield
+        except sqlite3.Error as e:
+            _raise_translated(e, f"database {self.path}")
 
     def _migrate(self) -> None:
         with self._tx() as cur:
@@ -486,7 +366,7 @@ class Store:
             row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
             if current > SCHEMA_VERSION:
-                raise StoreError(
+                raise PermanentStoreError(
                     f"database {self.path} has schema version {current}, newer than this symbi "
                     f"({SCHEMA_VERSION}); upgrade symbi"
                 )
@@ -689,7 +569,7 @@ class Store:
 
     def get_job(self, name_or_id: str) -> JobRecord | None:
         """A job by name, id, or unique id prefix (6+ characters)."""
-        with self._lock:
+        with self._lock, self._translated():
             row = self._job_row(self._conn, name_or_id)
         return None if row is None else self._job_from_row(row)
 
@@ -1257,7 +1137,7 @@ class Store:
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """A run by id or unique id prefix (6+ characters)."""
-        with self._lock:
+        with self._lock, self._translated():
             return self._run(self._conn, run_id)
 
     def list_runs(
@@ -1415,6 +1295,44 @@ class Store:
             AuditRecord(r[0], r[1], from_us(r[2]), r[3], r[4], r[5], r[6], json.loads(r[7]))
             for r in self._read(sql, params)
         ]
+
+
+# SQLite result codes (primary, low byte) that a later retry may get past: busy/locked, a full disk, an
+# I/O error, an interrupted statement. Everything else about the database itself is permanent.
+_TRANSIENT_CODES = frozenset({5, 6, 9, 10, 13, 15})  # BUSY LOCKED INTERRUPT IOERR FULL PROTOCOL
+_PERMANENT_HINTS = {
+    8: "the database is read-only (check the file's and its directory's permissions)",  # READONLY
+    11: "the database file is damaged",  # CORRUPT
+    14: "the database file cannot be opened",  # CANTOPEN
+    26: "the file is not a symbi database",  # NOTADB
+}
+
+
+def _raise_translated(e: sqlite3.Error, context: str) -> NoReturn:
+    """Raise the store error for a driver error: transient (retry) or permanent (stop), with SQLite's
+    own words kept for the operator."""
+    code = getattr(e, "sqlite_errorcode", None)
+    primary = None if code is None else code & 0xFF
+    text = str(e)
+    lowered = text.lower()
+    if primary in _TRANSIENT_CODES or any(
+        word in lowered for word in ("database is locked", "disk is full", "disk i/o error", "is busy")
+    ):
+        raise TransientStoreError(f"{context}: {text}") from e
+    hint = _PERMANENT_HINTS.get(primary) if primary is not None else None
+    if hint is None and "readonly" in lowered:
+        hint = _PERMANENT_HINTS[8]
+    if hint is None and "not a database" in lowered:
+        hint = _PERMANENT_HINTS[26]
+    raise PermanentStoreError(f"{context}: {hint} ({text})" if hint else f"{context}: {text}") from e
+
+
+def _os_error(e: OSError, context: str) -> StoreError:
+    """A file-system failure opening the database: a full disk may clear; a missing permission will not."""
+    why = e.strerror or str(e)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.EINTR, errno.EIO):
+        return TransientStoreError(f"{context}: {why}")
+    return PermanentStoreError(f"{context}: {why}")
 
 
 def _json(value: Any) -> str:
