@@ -238,7 +238,7 @@ class Runtime:
         and every delivery channel it can reach, so loading accepts exactly what checks clean."""
         return check_context_for(self.config, self.env, self.router.channel_names())
 
-    def load_jobset(self, jobset: JobSet) -> list[LoadedJob]:
+    def load_jobset(self, jobset: JobSet, *, actor: str = "runtime") -> list[LoadedJob]:
         """Upsert every job of `jobset` (one transaction) and remember its agents."""
         now = self.clock.now()
         for job in jobset.jobs:
@@ -252,13 +252,13 @@ class Runtime:
             raise LoadError(f"duplicate schedule name(s): {', '.join(dupes)}")
         for agent in jobset.agents:
             self._agent_defs[agent.name] = agent
-        results = self.store.upsert_jobs(list(jobset.jobs), now=now, actor="runtime")
+        results = self.store.upsert_jobs(list(jobset.jobs), now=now, actor=actor)
         if self._scheduler is not None:
             self._scheduler.wake()
         return [LoadedJob(rec.name, outcome, rec) for rec, outcome in results]
 
-    def add_job(self, job: JobDefinition) -> LoadedJob:
-        [loaded] = self.load_jobset(JobSet(jobs=(job,)))
+    def add_job(self, job: JobDefinition, *, actor: str = "runtime") -> LoadedJob:
+        [loaded] = self.load_jobset(JobSet(jobs=(job,)), actor=actor)
         return loaded
 
     # --- agents and channels ------------------------------------------------------------------------

@@ -70,7 +70,7 @@ async def create_schedule(body: CreateScheduleIn, request: Request) -> JSONRespo
     }
     if body.one_shot:
         data = _one_shot(state, data)
-    record, warnings = state.create(data)
+    record, warnings = state.create(data, request.state.caller)
     return JSONResponse(
         {"job_id": record.id, "next_run": iso(record.next_fire_at), "status": "created"},
         status_code=201,
@@ -147,7 +147,7 @@ async def update_schedule(job_id: str, body: UpdateScheduleIn, request: Request)
                 }
             ],
         )
-    updated, warnings = state.update(record, changes)
+    updated, warnings = state.update(record, changes, request.state.caller)
     return JSONResponse(detail(updated), headers=_warnings_header(warnings))
 
 

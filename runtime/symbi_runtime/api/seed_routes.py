@@ -50,7 +50,7 @@ def _with_warnings(body: dict[str, Any], warnings: list[Any]) -> dict[str, Any]:
     tags=TAG,
 )
 async def create_job(body: JobIn, request: Request) -> JSONResponse:
-    record, warnings = api(request).create(body.model_dump(exclude_none=True))
+    record, warnings = api(request).create(body.model_dump(exclude_none=True), request.state.caller)
     return JSONResponse(_with_warnings(job_body(record), warnings), status_code=201)
 
 
@@ -78,7 +78,9 @@ async def get_job(job_id: str, request: Request) -> JSONResponse:
 )
 async def update_job(job_id: str, body: JobUpdate, request: Request) -> JSONResponse:
     state = api(request)
-    record, warnings = state.update(state.job(job_id), body.model_dump(exclude_unset=True))
+    record, warnings = state.update(
+        state.job(job_id), body.model_dump(exclude_unset=True), request.state.caller
+    )
     return JSONResponse(_with_warnings(job_body(record), warnings))
 
 

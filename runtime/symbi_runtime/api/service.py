@@ -66,15 +66,17 @@ class ApiState:
 
     # --- jobs ----------------------------------------------------------------------------------------
 
-    def create(self, data: dict[str, Any]) -> tuple[JobRecord, list[FieldProblem]]:
+    def create(self, data: dict[str, Any], caller: Caller) -> tuple[JobRecord, list[FieldProblem]]:
         if self.runtime.store.get_job(str(data.get("name", ""))) is not None:
             raise ApiProblem(
                 ErrorCode.SCHEDULE_EXISTS, f"a job named {data['name']!r} exists; use PUT to change it"
             )
         job, warnings = self.checked(data)
-        return self.save(job), warnings
+        return self.save(job, caller), warnings
 
-    def update(self, record: JobRecord, changes: dict[str, Any]) -> tuple[JobRecord, list[FieldProblem]]:
+    def update(
+        self, record: JobRecord, changes: dict[str, Any], caller: Caller
+    ) -> tuple[JobRecord, list[FieldProblem]]:
         refuse_if_from_file(record)
         if "name" in changes and changes["name"] != record.name:
             raise ApiProblem(
@@ -88,7 +90,7 @@ class ApiState:
         if changes.get("at") is not None:
             merged.pop("cron_expr", None)
         job, warnings = self.checked(merged)
-        return self.save(job), warnings
+        return self.save(job, caller), warnings
 
     def checked(self, data: dict[str, Any]) -> tuple[JobDefinition, list[FieldProblem]]:
         """`data` as a checked job made over the API, or ApiProblem naming every bad field."""
@@ -153,9 +155,9 @@ class ApiState:
             return
         raise ApiProblem(ErrorCode.HOST_NOT_ALLOWED, f"webhook_url: {why}", [_detail("webhook_url", why)])
 
-    def save(self, job: JobDefinition) -> JobRecord:
+    def save(self, job: JobDefinition, caller: Caller) -> JobRecord:
         try:
-            return self.runtime.add_job(job).record
+            return self.runtime.add_job(job, actor=caller.principal).record
         except LoadError as e:
             raise ApiProblem(ErrorCode.INVALID_JOB, str(e)) from None
 
