@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,7 +27,10 @@ from schemathesis.checks import (
 TOKEN = "schemathesis-token-0123456789"
 EXAMPLES_PER_OPERATION = 15
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-AGENTS = 'agent reporter {\n  command: ["cat"]\n}\n\nschedule seeded {\n  agent: "reporter"\n  cron: "0 0 9 * * *"\n}\n'
+AGENTS = (
+    'agent reporter {\n  command: ["cat"]\n}\n\n'
+    'schedule seeded {\n  agent: "reporter"\n  cron: "0 0 9 * * *"\n}\n'
+)
 
 
 @pytest.fixture
@@ -68,7 +72,7 @@ def test_generated_requests_get_no_5xx_and_conforming_responses(server: str) -> 
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 28
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    session = __import__("requests").Session()
+    session = requests.Session()
     seen: set[int] = set()
 
     for operation in operations:
