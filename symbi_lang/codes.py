@@ -418,7 +418,16 @@ AGENT_NOT_DEFINED = _code(
     "agent-not-defined",
     I,
     "agent `{name}` is not defined in the checked files",
-    "It must be registered with the runtime in-process (or defined in another file).",
+    "It must be registered with the runtime in-process (or defined in another file). Reported once "
+    "per agent name, at its first use, with the number of schedules that use it.",
+)
+AGENT_LIKELY_TYPO = _code(
+    "SYM704",
+    "agent-likely-typo",
+    W,
+    "agent `{name}` is not defined; did you mean `{guess}`?",
+    "A schedule names an agent no checked file defines while a defined agent has a close name: "
+    "most likely a typo, and every fire would fail. A warning, so `--strict` fails on it.",
 )
 
 # --- SYM9xx: input/output -------------------------------------------------------------------------

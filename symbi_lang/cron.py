@@ -146,7 +146,7 @@ class _Compiled:
     months: frozenset[int]
     years: tuple[int, ...] | None
     days: _DayRules
-    fixed: bool  # a single second, minute and hour
+    fixed: bool  # no second, minute or hour field starts with `*` (Vixie's rule)
     spans: dict[str, tuple[int, int]]  # field -> (start, end) offsets in the expression
     texts: dict[str, str]  # field -> its text (after macro expansion)
 
@@ -525,7 +525,9 @@ def _compile(expression: str, timezone: str) -> tuple[_Compiled | None, ZoneInfo
         # `*` in the year field means any year, not 1970-2099 (which would make it run out)
         years=tuple(sorted(parsed["year"].values)) if "year" in parsed and texts["year"] != "*" else None,
         days=days,
-        fixed=len(seconds) == 1 and len(minutes) == 1 and len(hours) == 1,
+        # Vixie cron / cronie: a job is fixed-time unless its second, minute or hour field starts with
+        # `*` (lists and ranges such as `0,30` or `1-3` are fixed-time; `*/15` is not).
+        fixed=not any(texts[f].startswith("*") for f in ("second", "minute", "hour")),
         spans=spans,
         texts=texts,
     )
@@ -616,7 +618,7 @@ class CronSpec:
 
     @property
     def is_fixed_time(self) -> bool:
-        """A single second, minute and hour: the Vixie DST adjustment applies."""
+        """No second, minute or hour field starts with `*`: the Vixie DST adjustment applies."""
         return self._c.fixed
 
     @property
@@ -758,17 +760,20 @@ class CronSpec:
         return lo + timedelta(seconds=hi_s)
 
     def _next_fixed(self, after: datetime) -> datetime | None:
-        """Fixed-time job: one fire per matching local day; a gap moves it to the gap's end,
-        a repeated hour fires on its first occurrence."""
-        wall_a, _ = self._local_wall(after)
-        c = self._c
-        # A day's fire is never later than the first instant whose wall clock shows the next day, so the
-        # search can start on `after`'s own local day (the next one once its fixed time has passed).
-        probe = wall_a.replace(hour=c.hours[0], minute=c.minutes[0], second=c.seconds[0])
-        if probe <= wall_a:
-            probe += _ONE_DAY
-        for _ in range(8):
-            wall = self._next_wall(probe)
+        """Fixed-time job (Vixie): each matching local wall time fires once: a time in a
+        spring-forward gap at the first instant after the gap (several such times fire once there),
+        a time in a repeated fall-back hour on its first occurrence only."""
+        wall_a, fold_a = self._local_wall(after)
+        start = wall_a + _ONE_SECOND
+        if fold_a == 1:
+            # `after` is in the second pass of a repeated hour: every wall time of that hour fired
+            # in the first pass, so the search starts where the repetition ends.
+            a0, a1 = self._offsets(wall_a)
+            if a0 > a1:
+                t = self._transition(after.replace(microsecond=0) - (a0 - a1), after.replace(microsecond=0))
+                start = max(start, (t + a0).replace(tzinfo=None))
+        wall = self._next_wall(start)
+        for _ in range(_FIXED_SEARCH_LIMIT):
             if wall is None:
                 return None
             o0, o1 = self._offsets(wall)
@@ -777,8 +782,8 @@ class CronSpec:
                 u = self._transition((wall - o1).replace(tzinfo=UTC), u)
             if u > after:
                 return u
-            probe = wall + _ONE_DAY
-        return None  # pragma: no cover - eight days always pass a fire
+            wall = self._next_wall(wall + _ONE_SECOND)
+        return None  # pragma: no cover - the gap and repeat cases leave the loop within an hour of times
 
     def _next_real(self, after: datetime) -> datetime | None:
         """Wildcard / sub-hourly job: every matching instant of real time (gaps skip, repeats fire twice)."""
@@ -820,6 +825,11 @@ class CronSpec:
     def describe(self) -> str:
         """A human reading, e.g. "at 09:00:00, Monday through Friday" or "every 5 minutes"."""
         return _describe(self._c)
+
+
+#: Wall times tried before giving up: a fixed-time job matching every second of an hour still finds its
+#: next fire within one hour's worth of candidates after a gap or a repeat.
+_FIXED_SEARCH_LIMIT = 2 * 3600 + 10
 
 
 @functools.lru_cache(maxsize=4096)

@@ -228,29 +228,48 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _source_line(sources: Mapping[str, str], path: str, line: int) -> str | None:
-    text = sources.get(path)
-    if text is None:
+class SourceLines:
+    """The lines of each source, split once per file however many diagnostics point into it
+    (splitting per diagnostic made the text report quadratic in the number of diagnostics)."""
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        self._sources = sources
+        self._lines: dict[str, list[str]] = {}
+
+    def raw(self, path: str) -> list[str] | None:
+        """Every line of `path` as written, or None when its text is not known."""
+        lines = self._lines.get(path)
+        if lines is None:
+            text = self._sources.get(path)
+            if text is None:
+                return None
+            lines = self._lines[path] = text.splitlines()
+        return lines
+
+    def shown(self, path: str, line: int) -> str | None:
+        """Line `line` (1-based) as displayed (tabs expanded); "" just past the end; None if unknown."""
+        lines = self.raw(path)
+        if lines is None:
+            return None
+        if 1 <= line <= len(lines):
+            return lines[line - 1].expandtabs(4)
+        if line == len(lines) + 1:
+            return ""
         return None
-    lines = text.splitlines()
-    if 1 <= line <= len(lines):
-        return lines[line - 1].expandtabs(4)
-    if line == len(lines) + 1:
-        return ""
-    return None
 
 
-def render_one(d: Diagnostic, sources: Mapping[str, str], paint: _Paint) -> str:
+def render_one(d: Diagnostic, sources: Mapping[str, str] | SourceLines, paint: _Paint) -> str:
     sev = d.severity.value
     out = [paint(sev, f"{sev}[{d.code}]") + paint("bold", f": {d.message}")]
     s, e = d.span.start, d.span.end
     gutter_width = len(str(s.line))
     pad = " " * gutter_width
     out.append(f"{pad}{paint('gutter', '-->')} {d.span.path}:{s.line}:{s.column}")
-    raw = sources.get(d.span.path)
-    line_text = _source_line(sources, d.span.path, s.line)
+    index = sources if isinstance(sources, SourceLines) else SourceLines(sources)
+    raw = index.raw(d.span.path)
+    line_text = index.shown(d.span.path, s.line)
     if line_text is not None and raw is not None:
-        original = raw.splitlines()[s.line - 1] if s.line <= len(raw.splitlines()) else ""
+        original = raw[s.line - 1] if s.line <= len(raw) else ""
         prefix = original[: s.column - 1].expandtabs(4)
         start_col = _display_width(prefix)
         if e.line == s.line and e.column > s.column:
@@ -301,5 +320,6 @@ def render_text(
     files_checked: int | None = None,
 ) -> str:
     paint = _Paint(color)
-    blocks = [render_one(d, sources, paint) for d in diagnostics]
+    index = SourceLines(sources)
+    blocks = [render_one(d, index, paint) for d in diagnostics]
     return "\n".join(blocks) + ("\n" if blocks else "") + summary(diagnostics, files_checked) + "\n"

@@ -61,6 +61,9 @@ class SchedulerConfig:
     approval_timeout_seconds: float = 86400.0
     environment: str | None = None
     log_dir: Path = Path(".symbi/logs")
+    # PostgreSQL only: a node that has not renewed its lease for this long is dead (its running runs
+    # become `abandoned`, its claimed-but-unstarted runs go to the other nodes).
+    node_lease_ttl_seconds: float = 5.0
 
     @property
     def tick_interval(self) -> float:
@@ -305,6 +308,8 @@ def _validate(s: SchedulerConfig, where: str) -> None:
     ):
         if getattr(s, key) < 0:
             raise bad(key, "must not be negative")
+    if s.node_lease_ttl_seconds <= 0:
+        raise bad("node_lease_ttl_seconds", "must be greater than 0")
     if s.default_max_retries < 0:
         raise bad("default_max_retries", "must not be negative")
     if s.catchup_max_runs < 1:

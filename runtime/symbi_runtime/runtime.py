@@ -127,7 +127,9 @@ class Runtime:
         """Open the store and build the scheduler (done by `async with`)."""
         if self._store is not None:
             return
-        self._store = open_store(self.location)
+        self._store = open_store(
+            self.location, lease_ttl_seconds=self.config.scheduler.node_lease_ttl_seconds
+        )
         pipeline = RunPipeline(
             self._store,
             self.config,
@@ -294,8 +296,13 @@ class Runtime:
     async def run(self, *, handle_signals: bool = False) -> None:
         """Run the scheduler until `stop()` (or SIGINT/SIGTERM when `handle_signals`), then shut down."""
         scheduler = self.scheduler
-        self.store.start_background_work()
         loop = asyncio.get_running_loop()
+        # Another node or a CLI changed jobs (PostgreSQL NOTIFY): wake the scheduler from that thread.
+
+        def wake_from_another_thread() -> None:
+            loop.call_soon_threadsafe(scheduler.wake)
+
+        self.store.start_background_work(wake_from_another_thread)
         installed: list[signal.Signals] = []
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -48,6 +48,7 @@ def check_agent_references(modules: Sequence[Module], ctx: CheckContext) -> Iter
                 name = block_name(item)
                 if name:
                     agents.setdefault(name, item)
+    undefined: dict[str, list[StringValue]] = {}  # agent name -> its uses, in order
     for module in modules:
         for item in module.items:
             if item.kind != "schedule":
@@ -59,24 +60,48 @@ def check_agent_references(modules: Sequence[Module], ctx: CheckContext) -> Iter
                 continue  # reported by the interpolation check
             agent = agents.get(ref.value.value)
             if agent is None:
-                yield _not_defined(ref.value, agents)
+                undefined.setdefault(ref.value.value, []).append(ref.value)
                 continue
             yield from _check_capabilities(item, agent)
+    for name, uses in undefined.items():
+        # Close enough to be a typo (`reportr`, `buidler`), not merely similar (`heartbeat-agent`
+        # next to `heartbeat_monitor`): only then is it a warning.
+        guess = suggest(name, agents, cutoff=TYPO_CUTOFF) if agents else None
+        if guess is not None:  # a likely typo: a warning at every use, each with its fix
+            for use in uses:
+                yield codes.AGENT_LIKELY_TYPO.at(
+                    use.span,
+                    name=name,
+                    guess=guess,
+                    help=f"`{guess}` is defined; if `{name}` is really registered with the runtime "
+                    "in-process, ignore this",
+                    fixes=replace_fix(use.span, f'"{guess}"', f"Change to `{guess}`"),
+                )
+        else:
+            yield _not_defined(uses, suggest(name, agents) if agents else None)
 
 
-def _not_defined(ref: StringValue, agents: dict[str, Block]) -> Diagnostic:
-    guess = suggest(ref.value, agents) if agents else None
-    if guess is None:
+#: How similar (difflib ratio) an undefined agent name must be to a defined one to be called a typo.
+TYPO_CUTOFF = 0.8
+
+
+def _not_defined(uses: list[StringValue], similar: str | None) -> Diagnostic:
+    """One note per agent name, at its first use: thousands of schedules of an agent registered
+    in-process would otherwise bury every real finding under identical notes."""
+    first = uses[0]
+    others = len(uses) - 1
+    used = "" if not others else f"{len(uses)} schedules use it (this is the first); "
+    if similar is not None:
         return codes.AGENT_NOT_DEFINED.at(
-            ref.span,
-            name=ref.value,
-            help="fine if the runtime registers it in-process; otherwise add an `agent` block",
+            first.span,
+            name=first.value,
+            help=f"{used}did you mean `{similar}`? (otherwise the runtime must register it in-process)",
+            fixes=replace_fix(first.span, f'"{similar}"', f"Change to `{similar}`"),
         )
     return codes.AGENT_NOT_DEFINED.at(
-        ref.span,
-        name=ref.value,
-        help=f"did you mean `{guess}`? (otherwise the runtime must register it in-process)",
-        fixes=replace_fix(ref.span, f'"{guess}"', f"Change to `{guess}`"),
+        first.span,
+        name=first.value,
+        help=f"{used}fine if the runtime registers it in-process; otherwise add an `agent` block",
     )
 
 

@@ -40,10 +40,10 @@ def insertion_at(span: Span) -> Span:
     return Span(span.path, span.end, span.end)
 
 
-def suggest(word: str, choices: Iterable[str]) -> str | None:
+def suggest(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
     """The closest of `choices` to `word`, if any is close enough to be a likely typo."""
     pool = list(choices)
-    found = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    found = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
     if not found:
         lowered = {c.lower(): c for c in pool}
         return lowered.get(word.lower())

@@ -172,6 +172,40 @@ def _check_at(value: StringValue, tz: str, now: datetime) -> Iterator[Diagnostic
         )
 
 
+def suggest_zone(text: str) -> str | None:
+    """The IANA zone a mistyped name most likely means: a city alone (`berlin`, `new york`) names its
+    zone (`Europe/Berlin`, `America/New_York`); otherwise the closest full name or city."""
+    from zoneinfo import available_timezones
+
+    zones = available_timezones()
+    exact = {z.lower(): z for z in zones}.get(text.strip().lower())
+    if exact is not None:
+        return exact
+    by_city = _zones_by_city(frozenset(zones))
+    key = _city_key(text)
+    if key in by_city:
+        return by_city[key]
+    whole = suggest(text, zones)
+    if whole is not None:
+        return whole
+    city = suggest(key, by_city)
+    return by_city[city] if city is not None else None
+
+
+def _city_key(text: str) -> str:
+    return text.strip().rsplit("/", 1)[-1].replace(" ", "_").replace("-", "_").lower()
+
+
+@functools.lru_cache(maxsize=1)
+def _zones_by_city(zones: frozenset[str]) -> dict[str, str]:
+    """Last part of each zone name (lower case) → the zone; a city in several zones keeps the one in
+    a region (`Europe/Berlin`, not a legacy alias), the shortest name first."""
+    out: dict[str, str] = {}
+    for zone in sorted(zones, key=lambda z: (("/" not in z), z.startswith(("Etc/", "SystemV/")), len(z), z)):
+        out.setdefault(_city_key(zone), zone)
+    return out
+
+
 @functools.lru_cache(maxsize=1024)
 def _zone_ok(name: str) -> bool:
     if not name or name != name.strip():
@@ -184,9 +218,7 @@ def _zone_ok(name: str) -> bool:
 
 
 def _bad_zone(value: StringValue) -> Diagnostic:
-    from zoneinfo import available_timezones
-
-    guess = suggest(value.value, available_timezones())
+    guess = suggest_zone(value.value)
     if guess is None:
         return codes.BAD_TIMEZONE.at(
             value.span, zone=value.value, help="use an IANA name such as `UTC`, `Europe/Berlin`"

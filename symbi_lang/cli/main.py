@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "up": ("symbi_runtime.cli.up", "Load schedules and run the scheduler in the foreground."),
     "run": ("symbi_runtime.cli.run", "Run one agent once, outside the scheduler."),
     "audit": ("symbi_runtime.cli.audit", "List audit events recorded by the scheduler."),
+    "store": ("symbi_runtime.cli.store", "Copy a job store to another database (e.g. SQLite to PostgreSQL)."),
     "agentpin": ("symbi_runtime.cli.agentpin", "Verify AgentPin credentials offline."),
     "lsp": ("symbi_lsp.cli", "Run the symbi language server (stdio by default)."),
 }
@@ -75,7 +76,6 @@ def _unavailable(name: str, reason: str) -> Command:
 
 
 HELP = "symbi: check, format, compile and run Symbiont schedules (.symbi files)."
-
 
 
 def _version() -> str:

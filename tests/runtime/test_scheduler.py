@@ -13,6 +13,12 @@ from symbi_lang.ir import Catchup, Policy
 T0 = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """These behaviour tests run against every store backend."""
+    return str(request.param)
+
+
 # 1 -------------------------------------------------------------------------------------------------
 
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from symbi_runtime.delivery import DeliveryMessage, DeliveryReceipt
 
 from symbi_lang.ir import Heartbeat, Policy, SessionMode
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """These behaviour tests run against every store backend."""
+    return str(request.param)
 
 
 async def test_denied_by_environment_records_reason_and_audit(engine_factory, job) -> None:

@@ -889,3 +889,32 @@ def deny(
 
 if __name__ == "__main__":
     app()
+
+
+# --- nodes (PostgreSQL: several `symbi up` on one database) ----------------------------------------
+
+NODE_COLUMNS = [
+    Column("id", "NODE", no_wrap=True),
+    Column("status", "STATUS"),
+    Column("epoch", "EPOCH"),
+    Column("running", "RUNNING"),
+    Column("started_at", "STARTED", short_time),
+    Column("heartbeat_at", "LAST HEARTBEAT", short_time),
+    Column("lease_until", "LEASE UNTIL", short_time),
+]
+
+
+@app.command("nodes")
+def nodes(
+    fmt: ListFormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """List the `symbi up` nodes sharing a PostgreSQL store, with their leases (alive, expired, dead,
+    stopped) and running runs. An SQLite store has no nodes: one `symbi up` runs it."""
+    with _errors(), _store(db, config) as store:
+        list_nodes = getattr(store, "list_nodes", None)
+        if list_nodes is None:
+            raise CliFailure(f"{store.where} is an SQLite store: nodes exist only on PostgreSQL")
+        rows = [{k: iso(v) if isinstance(v, datetime) else v for k, v in n.items()} for n in list_nodes()]
+    _print(render(rows, NODE_COLUMNS, fmt, empty="no nodes have joined this store"))

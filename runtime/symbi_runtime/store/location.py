@@ -10,14 +10,12 @@ sees it.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from symbi_runtime.config import DEFAULT_DB_PATH, Config
@@ -136,9 +134,11 @@ def resolve_location(
     return StoreLocation(Backend.SQLITE, str(DEFAULT_DB_PATH))
 
 
-def open_store(location: StoreLocation | str | os.PathLike[str], **options: float) -> Store:
-    """Open (creating the schema when needed) the store at `location`. `options` go to the backend
-    (PostgreSQL: `lease_ttl_seconds`); SQLite takes none."""
+def open_store(
+    location: StoreLocation | str | os.PathLike[str], *, lease_ttl_seconds: float | None = None
+) -> Store:
+    """Open (creating the schema when needed) the store at `location`. `lease_ttl_seconds` is how long
+    a PostgreSQL node stays alive without renewing its lease (SQLite has no nodes)."""
     if not isinstance(location, StoreLocation):
         location = parse_location(location)
     if location.backend is Backend.SQLITE:
@@ -146,11 +146,11 @@ def open_store(location: StoreLocation | str | os.PathLike[str], **options: floa
 
         return SqliteStore.open(location.target)
     try:
-        # Imported only for PostgreSQL locations: SQLite users need no PostgreSQL driver.
-        backend = importlib.import_module("symbi_runtime.store.postgres")
+        # Imported only for PostgreSQL locations: SQLite users need no PostgreSQL driver loaded.
+        from symbi_runtime.store.postgres import PostgresStore
     except ImportError as e:
         raise PermanentStoreError(
             f"cannot use {location}: PostgreSQL support is not installed ({e}); "
             "install symbi with its PostgreSQL driver (psycopg, psycopg-pool)"
         ) from None
-    return cast(Store, backend.PostgresStore.open(location, **options))
+    return PostgresStore.open(location, lease_ttl_seconds=lease_ttl_seconds)

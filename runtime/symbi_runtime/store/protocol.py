@@ -20,7 +20,7 @@ What every implementation guarantees (the behaviour tests run against each backe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -48,9 +48,11 @@ class Store(Protocol):
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
-    def start_background_work(self) -> None:
+    def start_background_work(self, on_change: Callable[[], None] | None = None) -> None:
         """Start the store's own background upkeep for a long-running scheduler (SQLite: WAL
-        checkpoints off the event loop; PostgreSQL: the node's lease renewal). CLI commands skip it."""
+        checkpoints off the event loop; PostgreSQL: join as a node and renew its lease). `on_change` is
+        called, from another thread, when another process changed jobs (PostgreSQL LISTEN/NOTIFY; the
+        scheduler's tick stays the fallback). CLI commands skip this."""
         ...
 
     def close(self) -> None:

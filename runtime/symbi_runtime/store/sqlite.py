@@ -19,7 +19,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -274,8 +274,9 @@ class SqliteStore:
         """The database file, as shown to users."""
         return str(self.path)
 
-    def start_background_work(self) -> None:
-        """Checkpoint the WAL off the event loop (see `start_background_checkpoints`)."""
+    def start_background_work(self, on_change: Callable[[], None] | None = None) -> None:
+        """Checkpoint the WAL off the event loop (see `start_background_checkpoints`). Changes by other
+        processes are noticed by the scheduler's tick: `on_change` is not called."""
         self.start_background_checkpoints()
 
     def start_background_checkpoints(self, interval_seconds: float = 1.0) -> None:

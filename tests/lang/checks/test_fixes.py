@@ -72,7 +72,7 @@ CASES = [
         '"Europe/Paris"',
     ),
     (
-        "SYM703",
+        "SYM704",
         'schedule a {\n  agent: "wroker"\n  cron: "0 0 9 * * *"\n}',
         '"wroker"',
         '"worker"',
