@@ -295,3 +295,18 @@ async def test_a_job_loaded_from_files_is_run_but_not_changed_over_the_api(
     assert (await client.post("/api/v1/schedules/echo_job/resume")).json()["status"] == "active"
     run = (await client.post("/api/v1/schedule/echo_job/run", json={"input": "still mine"})).json()
     assert run["output"] == "still mine"
+
+
+def test_symbi_up_tls_flags_need_each_other_and_files(tmp_path: Path) -> None:
+    env = {**os.environ, "SYMBI_API_TOKEN": TOKEN}
+    base = [sys.executable, "-m", "symbi_lang.cli.main", "up", "--db", str(tmp_path / "x.db")]
+    for extra, message in (
+        (["--api", "--api-tls-cert", str(tmp_path / "c.pem")], "both --api-tls-cert and --api-tls-key"),
+        (["--api-tls-cert", "c.pem", "--api-tls-key", "k.pem"], "need --api"),
+        (["--api", "--api-tls-cert", "nope.pem", "--api-tls-key", "nope.pem"], "nope.pem: no such file"),
+    ):
+        proc = subprocess.run(
+            [*base, *extra], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr

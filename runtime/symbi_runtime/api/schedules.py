@@ -88,11 +88,14 @@ async def create_schedule(body: CreateScheduleIn, request: Request) -> JSONRespo
     tags=TAG,
 )
 async def list_schedules(
-    request: Request, status: str | None = None, agent_name: str | None = None
+    request: Request,
+    status: str | None = None,
+    agent_name: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> JSONResponse:
     wanted = None if status is None else status.lower().replace("deadletter", "dead_letter")
     jobs = api(request).runtime.store.list_jobs(status=wanted, agent=agent_name)
-    return JSONResponse([summary(j) for j in jobs])
+    return JSONResponse([summary(j) for j in jobs[:limit]])
 
 
 @route(

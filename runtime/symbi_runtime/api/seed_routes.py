@@ -56,10 +56,14 @@ async def create_job(body: JobIn, request: Request) -> JSONResponse:
 
 @route(router, "GET", "/schedule", Scope.READ, summary="List jobs", response_model=list[JobOut], tags=TAG)
 async def list_jobs(
-    request: Request, status: str | None = None, agent_id: str | None = None, agent: str | None = None
+    request: Request,
+    status: str | None = None,
+    agent_id: str | None = None,
+    agent: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> JSONResponse:
     jobs = api(request).runtime.store.list_jobs(status=status, agent=agent_id or agent)
-    return JSONResponse([job_body(j) for j in jobs])
+    return JSONResponse([job_body(j) for j in jobs[:limit]])
 
 
 @route(router, "GET", "/schedule/{job_id}", Scope.READ, summary="Get a job", response_model=JobOut, tags=TAG)

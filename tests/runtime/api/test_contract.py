@@ -216,3 +216,19 @@ def test_the_readme_publishes_the_route_scope_table() -> None:
     readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
     for method, path, scope in scope_table(build_app(None)):
         assert f"| `{method}` | `{path}` | {scope} |" in readme, (method, path)
+
+
+async def test_limit_and_count_are_honoured(serve: ServeFactory) -> None:
+    async with serve() as s:
+        for i in range(3):
+            await s.client.post("/api/v1/schedule", json={**GOOD, "name": f"j{i}"})
+        assert len((await s.client.get("/api/v1/schedules", params={"limit": 2})).json()) == 2
+        assert len((await s.client.get("/api/v1/schedule", params={"limit": 1})).json()) == 1
+        for _ in range(3):
+            await s.client.post("/api/v1/schedule/j0/run")
+        history = (await s.client.get("/api/v1/schedules/j0/history", params={"limit": 2})).json()
+        assert len(history["history"]) == 2
+        nxt = (await s.client.get("/api/v1/schedules/j0/next-runs", params={"count": 4})).json()
+        assert len(nxt["next_runs"]) == 4 and nxt["next_runs"][0] == "2026-11-20T13:00:00+00:00"
+        r = await s.client.get("/api/v1/schedules/j0/next-runs", params={"count": 0})
+        assert r.status_code == 400 and r.json()["details"][0]["field"] == "count"
