@@ -232,3 +232,9 @@ async def test_limit_and_count_are_honoured(serve: ServeFactory) -> None:
         assert len(nxt["next_runs"]) == 4 and nxt["next_runs"][0] == "2026-11-20T13:00:00+00:00"
         r = await s.client.get("/api/v1/schedules/j0/next-runs", params={"count": 0})
         assert r.status_code == 400 and r.json()["details"][0]["field"] == "count"
+
+
+
+def test_every_store_reports_the_longest_run_for_scheduler_health(store: Any) -> None:
+    stats = store.run_stats()
+    assert stats["total"] == 0 and stats["longest_execution_time_ms"] is None
