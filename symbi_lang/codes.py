@@ -145,6 +145,14 @@ EMPTY_VALUE = _code(
     "`{name}` must not be empty",
     "A name, reference or expression field is an empty string.",
 )
+BAD_JOB_NAME = _code(
+    "SYM114",
+    "bad-job-name",
+    E,
+    "schedule name {shown} is not allowed: {why}",
+    "A job name is 1-128 visible characters without `/` or `\\`, control or invisible formatting "
+    "characters, a leading `.` or surrounding spaces: it names log files, metrics and CLI arguments.",
+)
 
 # --- SYM2xx: cron, `at`, time ---------------------------------------------------------------------
 CRON_INVALID = _code(

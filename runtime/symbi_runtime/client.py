@@ -124,7 +124,7 @@ class ScheduleApi:
         return result
 
     def health(self) -> ApiObject:
-        result: ApiObject = self._c.request("GET", "/health/scheduler")
+        result: ApiObject = self._c.request("GET", "/health/scheduler", params={"detail": "full"})
         return result
 
 

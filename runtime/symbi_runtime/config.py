@@ -210,6 +210,12 @@ def _coerce(raw: Any, type_text: str, where: str, key: str, env: Mapping[str, st
             if not isinstance(raw, str) or not raw:
                 raise ValueError
             return Path(raw)
+        if base == "tuple[str, ...]":
+            if isinstance(raw, str):
+                raw = [h.strip() for h in raw.split(",") if h.strip()]
+            if not isinstance(raw, list) or not all(isinstance(v, str) and v for v in raw):
+                raise ValueError
+            return tuple(raw)
         if base == "str":
             if not isinstance(raw, str | int | float) or isinstance(raw, bool):
                 raise ValueError
@@ -236,6 +242,7 @@ def _describe(base: str) -> str:
         "float": "a number",
         "Path": "a path",
         "str": "a string",
+        "tuple[str, ...]": "a list of strings",
     }.get(base, base)
 
 

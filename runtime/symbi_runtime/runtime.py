@@ -104,7 +104,7 @@ class Runtime:
         self._rng = rng
         self._stdout = stdout
         self._gate = gate
-        self.agents = AgentRegistry()
+        self.agents = AgentRegistry(allowed_hosts=self.config.delivery.allowed_hosts)
         self.router = DeliveryRouter(self.config.delivery, self.env, stdout=stdout)
         self._agent_defs: dict[str, AgentDefinition] = {}
         self._store: Store | None = None
@@ -262,7 +262,7 @@ class Runtime:
         and every delivery channel it can reach, so loading accepts exactly what checks clean."""
         return check_context_for(self.config, self.env, self.router.channel_names())
 
-    def load_jobset(self, jobset: JobSet) -> list[LoadedJob]:
+    def load_jobset(self, jobset: JobSet, *, actor: str = "runtime") -> list[LoadedJob]:
         """Upsert every job of `jobset` (one transaction) and remember its agents."""
         now = self.clock.now()
         for job in jobset.jobs:
@@ -276,13 +276,13 @@ class Runtime:
             raise LoadError(f"duplicate schedule name(s): {', '.join(dupes)}")
         for agent in jobset.agents:
             self._agent_defs[agent.name] = agent
-        results = self.store.upsert_jobs(list(jobset.jobs), now=now, actor="runtime")
+        results = self.store.upsert_jobs(list(jobset.jobs), now=now, actor=actor)
         if self._scheduler is not None:
             self._scheduler.wake()
         return [LoadedJob(rec.name, outcome, rec) for rec, outcome in results]
 
-    def add_job(self, job: JobDefinition) -> LoadedJob:
-        [loaded] = self.load_jobset(JobSet(jobs=(job,)))
+    def add_job(self, job: JobDefinition, *, actor: str = "runtime") -> LoadedJob:
+        [loaded] = self.load_jobset(JobSet(jobs=(job,)), actor=actor)
         return loaded
 
     # --- agents and channels ------------------------------------------------------------------------
@@ -290,6 +290,10 @@ class Runtime:
     def register_agent(self, name: str, fn: Callable[..., Any]) -> None:
         """Run `fn` for agent `name` (async or sync; see `symbi_runtime.agents.handler`)."""
         self.agents.register(name, fn)
+
+    def knows_agent(self, name: str) -> bool:
+        """Whether an agent of this name is registered in-process or defined by a loaded file."""
+        return name in self.agents or name in self._agent_defs
 
     def agent(self, name: str) -> Callable[[AgentFn], AgentFn]:
         """Decorator form of `register_agent`; returns the function unchanged.

@@ -207,6 +207,11 @@ class CronScheduler:
         self._stopping = True
         self._wake.set()
 
+    @property
+    def is_running(self) -> bool:
+        """Started and not shutting down (the health report's `is_running`)."""
+        return self._started and not self._stopping
+
     def in_flight(self) -> int:
         """Runs of this process claimed and not finished (waiting for jitter or a slot, or executing)."""
         return sum(self._in_flight.values())

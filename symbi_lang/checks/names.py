@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from symbi_lang import codes
-from symbi_lang.ast import Block, Module, StringValue
+from symbi_lang.ast import Block, Field, Module, StringValue
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.walk import block_name
 from symbi_lang.diagnostics import Diagnostic, Related
+from symbi_lang.job_names import name_problem, shown_name
 from symbi_lang.schema import BLOCKS
 
 
@@ -36,6 +37,8 @@ def check_names(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
         elif item.label is None and name_field is None and not item.recovered:
             yield codes.MISSING_NAME.at(item.kind_span, kind=item.kind, help=_name_help(item))
         if item.kind == "schedule":
+            yield from _check_job_name(item, name_field)
+        if item.kind == "schedule":
             yield from _check_agent_field(item)
 
 
@@ -54,6 +57,24 @@ def _check_agent_field(item: Block) -> Iterator[Diagnostic]:
     elif isinstance(agent.value, StringValue) and not agent.value.value.strip():
         yield codes.EMPTY_VALUE.at(
             agent.value.span, name="agent", help='say which agent runs: `agent: "reporter-agent"`'
+        )
+
+
+def _check_job_name(item: Block, name_field: Field | None) -> Iterator[Diagnostic]:
+    """The job-name rule of `symbi_lang.job_names` (the HTTP API applies the same one)."""
+    if name_field is not None and isinstance(name_field.value, StringValue) and name_field.value.value:
+        name, span = name_field.value.value, name_field.value.span
+    elif name_field is None and item.label is not None and item.label_span is not None:
+        name, span = item.label, item.label_span
+    else:
+        return
+    why = name_problem(name)
+    if why is not None:
+        yield codes.BAD_JOB_NAME.at(
+            span,
+            shown=shown_name(name),
+            why=why,
+            help="use letters, digits, spaces and punctuation other than `/` and `\\`, e.g. `daily-report`",
         )
 
 

@@ -13,6 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from symbi_runtime.agents import AgentCall
+from symbi_runtime.api.settings import parse_api_table
+from symbi_runtime.config import Config
+from symbi_runtime.delivery.settings import DeliverySettings
 from symbi_runtime.http_api import serve_api
 from symbi_runtime.runtime import Runtime
 
@@ -27,14 +30,17 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def api(db_location: str) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
-    async with Runtime(db_path=db_location, env={"SECRET_URL": "https://hidden.example"}) as rt:
+    config = Config(delivery=DeliverySettings(allowed_hosts=("hooks.example",)))
+    env = {"SECRET_KEY": "k-123"}
+    async with Runtime(config, db_path=db_location, env=env) as rt:
 
         async def reporter(call: AgentCall) -> str:
             return f"report for {call.input or 'nothing'}"
 
         rt.register_agent("reporter", reporter)
         scheduler = asyncio.create_task(rt.run())
-        server = await serve_api(rt, token=TOKEN, port=0)
+        settings = parse_api_table({"allowed_variables": ["SECRET_KEY"]}, env, shortcut=TOKEN)
+        server = await serve_api(rt, settings=settings, port=0)
         headers = {"Authorization": f"Bearer {TOKEN}"}
         async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=10) as client:
             yield rt, client
@@ -49,7 +55,7 @@ JOB = {
     "cron_expr": "0 0 * * * *",
     "session_mode": "ephemeral_with_summary",
     "delivery": ["stdout"],
-    "webhook_url": "${SECRET_URL}",
+    "webhook_url": "https://hooks.example/notify?key=${SECRET_KEY}",
 }
 
 
@@ -58,7 +64,11 @@ async def test_every_request_needs_the_token(api: tuple[Runtime, httpx.AsyncClie
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
         r = await client.get("/api/v1/schedule", headers={"Authorization": "", **headers})
         assert r.status_code == 401
-        assert r.json() == {"error": "missing or invalid bearer token"}
+        assert r.json() == {
+            "error": "missing or invalid bearer token",
+            "code": "UNAUTHORIZED",
+            "details": None,
+        }
     assert (await client.get("/api/v1/health/scheduler", headers={"Authorization": ""})).status_code == 401
 
 
@@ -70,7 +80,8 @@ async def test_schedule_lifecycle(api: tuple[Runtime, httpx.AsyncClient]) -> Non
     assert job["name"] == "hourly-report"
     assert job["status"] == "active"
     assert job["next_run"] is not None
-    assert job["definition"]["webhook_url"] == "${SECRET_URL}"  # never resolved in API output
+    assert job["definition"]["webhook_url"].endswith("${SECRET_KEY}")  # never resolved in API output
+    assert [w["code"] for w in job["warnings"]] == ["SYM305"]  # webhook_url without webhook delivery
     job_id = job["id"]
 
     assert (await client.post("/api/v1/schedule", json=JOB)).status_code == 409
@@ -105,7 +116,7 @@ async def test_schedule_lifecycle(api: tuple[Runtime, httpx.AsyncClient]) -> Non
     nxt = (await client.get(f"/api/v1/schedule/{job_id}/next_run")).json()
     assert nxt["next_run"] == resumed["next_run"]
 
-    health = (await client.get("/api/v1/health/scheduler")).json()
+    health = (await client.get("/api/v1/health/scheduler", params={"detail": "full"})).json()
     assert health["status"] == "healthy"
     assert health["active_jobs"] == 1
     assert health["metrics"]["runs_total"] == 1
@@ -119,20 +130,27 @@ async def test_schedule_lifecycle(api: tuple[Runtime, httpx.AsyncClient]) -> Non
 
 async def test_bad_requests_get_clear_errors(api: tuple[Runtime, httpx.AsyncClient]) -> None:
     _, client = api
-    r = await client.post("/api/v1/schedule", content=b"{not json")
-    assert r.status_code == 400 and "invalid JSON" in r.json()["error"]
+    json_type = {"Content-Type": "application/json"}
+    r = await client.post("/api/v1/schedule", content=b"{not json", headers=json_type)
+    assert r.status_code == 400 and r.json()["code"] == "INVALID_JSON"
     r = await client.post("/api/v1/schedule", json={**JOB, "cron_expr": "0 0 25 * * *"})
-    assert r.status_code == 400 and "hour must be 0-23" in r.json()["error"]
+    assert r.status_code == 400 and r.json()["code"] == "INVALID_JOB"
+    found = [(d["field"], d["code"], d["severity"]) for d in r.json()["details"]]
+    assert found == [("cron_expr", "SYM201", "error"), ("webhook_url", "SYM305", "warning")]
     r = await client.post("/api/v1/schedule", json={**JOB, "at": "2030-01-01T00:00:00Z"})
-    assert r.status_code == 400 and "exactly one of" in r.json()["error"]
+    assert r.status_code == 400 and r.json()["code"] == "INVALID_JOB"
     r = await client.post("/api/v1/schedule", json={**JOB, "colour": "blue"})
-    assert r.status_code == 400 and "colour" in r.json()["error"]
+    assert r.status_code == 400 and r.json()["details"][0] == {
+        "field": "colour", "code": "SYM102", "severity": "error",
+        "message": "Extra inputs are not permitted", "help": None,
+    }  # fmt: skip
     inline = {**JOB, "agent": {"name": "x", "command": ["sh", "-c", "id"]}}
     r = await client.post("/api/v1/schedule", json=inline)
-    assert r.status_code == 400 and "cannot define how its agent runs" in r.json()["error"]
+    assert r.status_code == 400 and r.json()["details"][0]["field"] == "agent"
     r = await client.get("/api/v1/schedule/nope/history", params={"limit": "many"})
-    assert r.status_code == 404
-    assert (await client.post("/api/v1/runs/nope/approve")).status_code == 404
+    assert r.status_code == 400 and r.json()["details"][0]["field"] == "limit"
+    r = await client.post("/api/v1/runs/nope/approve")
+    assert r.status_code == 404 and r.json()["code"] == "RUN_NOT_FOUND"
 
 
 def test_symbi_up_api_needs_a_token(tmp_path: Path) -> None:
@@ -181,7 +199,7 @@ def test_symbi_up_serves_the_api_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/health/scheduler", timeout=10).status_code == 401
         r = httpx.get(f"{url}/health/scheduler", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
         assert r.status_code == 200
-        assert r.json()["status"] == "healthy"
+        assert r.json()["is_running"] is True
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
@@ -262,7 +280,7 @@ async def test_the_python_client_runs_the_spec_sdk_example(
     assert seen["missing"] == (404, "no job 'no-such-job'")
 
 
-async def test_a_job_loaded_from_files_can_be_updated_over_the_api(
+async def test_a_job_loaded_from_files_is_run_but_not_changed_over_the_api(
     api: tuple[Runtime, httpx.AsyncClient], tmp_path: Path
 ) -> None:
     rt, client = api
@@ -273,9 +291,28 @@ async def test_a_job_loaded_from_files_can_be_updated_over_the_api(
     )
     rt.load_file(source)
     r = await client.put("/api/v1/schedule/echo_job", json={"cron_expr": "0 30 * * * *"})
-    assert r.status_code == 200, r.text
-    assert r.json()["definition"]["agent"]["command"] == ["cat"]
-    r = await client.put("/api/v1/schedule/echo_job", json={"agent": {"name": "echoer", "command": ["id"]}})
-    assert r.status_code == 400
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "DEFINED_IN_FILE" and str(source) in r.json()["error"]
+    r = await client.put("/api/v1/schedules/echo_job", json={"cron_expression": "0 30 * * * *"})
+    assert r.status_code == 409 and str(source) in r.json()["error"]
+    assert (await client.delete("/api/v1/schedule/echo_job")).status_code == 409
+    assert rt.store.get_job("echo_job").definition.cron_expr == "0 0 * * * *"  # type: ignore[union-attr]
+    assert (await client.post("/api/v1/schedule/echo_job/pause")).json()["status"] == "paused"
+    assert (await client.post("/api/v1/schedules/echo_job/resume")).json()["status"] == "active"
     run = (await client.post("/api/v1/schedule/echo_job/run", json={"input": "still mine"})).json()
     assert run["output"] == "still mine"
+
+
+def test_symbi_up_tls_flags_need_each_other_and_files(tmp_path: Path) -> None:
+    env = {**os.environ, "SYMBI_API_TOKEN": TOKEN}
+    base = [sys.executable, "-m", "symbi_lang.cli.main", "up", "--db", str(tmp_path / "x.db")]
+    for extra, message in (
+        (["--api", "--api-tls-cert", str(tmp_path / "c.pem")], "both --api-tls-cert and --api-tls-key"),
+        (["--api-tls-cert", "c.pem", "--api-tls-key", "k.pem"], "need --api"),
+        (["--api", "--api-tls-cert", "nope.pem", "--api-tls-key", "nope.pem"], "nope.pem: no such file"),
+    ):
+        proc = subprocess.run(
+            [*base, *extra], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr

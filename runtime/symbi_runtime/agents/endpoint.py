@@ -19,6 +19,7 @@ import httpx
 
 from symbi_lang.interpolation import UnresolvedVariable, references, resolve
 from symbi_runtime.agents.call import AgentCall, AgentError
+from symbi_runtime.delivery.egress import egress_problem
 from symbi_runtime.delivery.redaction import Secrets
 
 DEFAULT_TIMEOUT_SECONDS = 120.0  # per network operation (connect, each read); max_runtime bounds the whole
@@ -41,8 +42,10 @@ class EndpointAgent:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
+        allowed_hosts: tuple[str, ...] = (),
     ) -> None:
         self.endpoint = endpoint
+        self.allowed_hosts = allowed_hosts
         self.name = name
         self.model = model
         self.system_prompt = system_prompt
@@ -79,6 +82,9 @@ class EndpointAgent:
             url = self.url(env)
         except UnresolvedVariable as e:
             raise AgentError(f"agent {self.name!r}: endpoint: {e}") from None
+        refused = egress_problem(url, self.allowed_hosts, api_job=False)
+        if refused:
+            raise AgentError(f"agent {self.name!r}: endpoint: {refused}")
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         secret: str | None = None
         if self.api_key_env:

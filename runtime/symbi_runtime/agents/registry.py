@@ -21,7 +21,10 @@ class AgentRegistry:
     `.symbi` file's directory and `search_paths` (default: the working directory) on `sys.path`.
     """
 
-    def __init__(self, *, search_paths: Iterable[str | Path] | None = None) -> None:
+    def __init__(
+        self, *, search_paths: Iterable[str | Path] | None = None, allowed_hosts: tuple[str, ...] = ()
+    ) -> None:
+        self._allowed_hosts = allowed_hosts  # [scheduler.delivery] allowed_hosts, for endpoint agents
         self._registered: dict[str, CallableAgent] = {}
         self._handlers: dict[tuple[str, tuple[Path, ...]], CallableAgent] = {}
         paths = search_paths if search_paths is not None else [Path.cwd()]
@@ -61,6 +64,7 @@ class AgentRegistry:
                 model=definition.model,
                 system_prompt=definition.system_prompt,
                 api_key_env=definition.api_key_env,
+                allowed_hosts=self._allowed_hosts,
             )
         raise AgentNotFound(agent_id)
 

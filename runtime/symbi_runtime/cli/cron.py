@@ -457,7 +457,11 @@ def add(
             jobs = _jobs_from_files(files, schedule, _config(config), _stored_names(db, config))
         else:
             assert json_text is not None
-            jobs = _jobs_from_json(sys.stdin.read() if json_text == "-" else json_text)
+            jobs = _jobs_from_json(
+                sys.stdin.read() if json_text == "-" else json_text,
+                _config(config),
+                _stored_names(db, config),
+            )
         from symbi_runtime.timing import ScheduleError, first_fire
 
         now = _now()
@@ -542,80 +546,47 @@ def _jobs_from_files(
     return jobs
 
 
-def _jobs_from_json(text: str) -> list[JobDefinition]:
-    from symbi_lang.ir import JobDefinition, JobSet
+def _jobs_from_json(text: str, cfg: Config, stored: frozenset[str] = frozenset()) -> list[JobDefinition]:
+    """Jobs given as JSON (a Job IR object, a list of them, or a JobSet), checked as `symbi check`
+    checks the equivalent file (symbi_lang.json_jobs): same codes and messages, nothing added on error."""
+    from symbi_lang.json_jobs import check_json_job
+    from symbi_runtime.runtime import check_context_for, tolerate_passed_times
 
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise CliFailure(f"--json: invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
-    items: list[Any]
-    try:
-        if isinstance(data, dict) and "jobs" in data:
-            listed = [_checked(j) for j in JobSet.from_dict(data).jobs]
-            if not listed:
-                raise CliFailure("--json: the job set is empty: no jobs to add")
-            return listed
+    if isinstance(data, dict) and "jobs" in data:
+        if not isinstance(data["jobs"], list):
+            raise CliFailure("--json: 'jobs' must be a list of job objects")
+        items: list[Any] = data["jobs"]
+    else:
         items = data if isinstance(data, list) else [data]
-        if not items:
-            raise CliFailure("--json: the list is empty: no jobs to add")
-        jobs = []
-        for i, item in enumerate(items):
-            where = f"--json item {i + 1}" if isinstance(data, list) else "--json"
-            if not isinstance(item, dict):
-                raise CliFailure(f"{where}: expected a JSON object, got {type(item).__name__}")
-            missing = [k for k in ("name", "agent_id") if not item.get(k)]
-            if missing:
-                raise CliFailure(f"{where}: missing required key(s): {', '.join(missing)}")
-            _check_json_types(item, where)
-            jobs.append(_checked(JobDefinition.from_dict(item), where))
-    except (ValueError, TypeError, KeyError) as e:
-        raise CliFailure(f"--json: {e}") from None
+    if not items:
+        what = "job set" if isinstance(data, dict) else "list"
+        raise CliFailure(f"--json: the {what} is empty: no jobs to add")
+    ctx = check_context_for(cfg, os.environ)
+
+    def adjust(diagnostics: Any, modules: Any) -> list[Any]:
+        return tolerate_passed_times(diagnostics, modules, stored.__contains__)
+
+    jobs, failures = [], []
+    for i, item in enumerate(items):
+        where = f"--json item {i + 1}" if len(items) > 1 or isinstance(data, list) else "--json"
+        if not isinstance(item, dict):
+            raise CliFailure(f"{where}: expected a JSON object, got {type(item).__name__}")
+        result = check_json_job(item, ctx, adjust=adjust)
+        for p in (*result.errors, *(w for w in result.warnings if w.severity == "warning")):
+            at = f" ({p.field})" if p.field else ""
+            line = f"{where}{at}: {p.severity}[{p.code}]: {p.message}"
+            typer.echo(line + (f"\n  = help: {p.help}" if p.help else ""), err=True)
+        if result.job is None:
+            failures.append(where)
+        else:
+            jobs.append(result.job)
+    if failures:
+        raise CliFailure(f"{', '.join(failures)}: errors; nothing added")
     return jobs
-
-
-_JSON_STRINGS = ("name", "agent_id", "timezone")
-_JSON_OPTIONAL_STRINGS = (
-    "cron_expr", "at", "description", "input", "webhook_url", "slack_channel", "agent_pin_jwt",
-)  # fmt: skip
-_JSON_STRING_LISTS = ("delivery", "email_recipients")
-_JSON_OPTIONAL_INTS = ("max_concurrent", "max_retries", "jitter")
-_JSON_OPTIONAL_OBJECTS = ("webhook_headers", "policy", "heartbeat", "agent", "source")
-
-
-def _check_json_types(item: dict[str, Any], where: str) -> None:
-    """Reject values of the wrong JSON type before they become odd IR (a string where a list belongs)."""
-
-    def bad(key: str, expected: str) -> CliFailure:
-        return CliFailure(f"{where}: {key!r} must be {expected}, not {json.dumps(item[key])}")
-
-    for key in _JSON_STRINGS:
-        if key in item and not isinstance(item[key], str):
-            raise bad(key, "a string")
-    for key in _JSON_OPTIONAL_STRINGS:
-        if item.get(key) is not None and not isinstance(item[key], str):
-            raise bad(key, "a string")
-    for key in _JSON_STRING_LISTS:
-        value = item.get(key)
-        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            raise bad(key, "a list of strings")
-    for key in _JSON_OPTIONAL_INTS:
-        value = item.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise bad(key, "a non-negative integer")
-    for key in _JSON_OPTIONAL_OBJECTS:
-        if item.get(key) is not None and not isinstance(item[key], dict):
-            raise bad(key, "an object")
-
-
-def _checked(job: JobDefinition, where: str = "--json") -> JobDefinition:
-    if not isinstance(job.name, str) or not job.name.strip():
-        raise CliFailure(f"{where}: 'name' must be a non-empty string")
-    if (job.cron_expr is None) == (job.at is None):
-        raise CliFailure(f"{where}: job {job.name!r} needs exactly one of 'cron_expr' and 'at'")
-    if not isinstance(job.max_concurrent, int) or job.max_concurrent < 1:
-        raise CliFailure(f"{where}: job {job.name!r}: 'max_concurrent' must be a positive integer")
-    return job
 
 
 # --- remove / pause / resume / reset ----------------------------------------------------------------

@@ -15,7 +15,7 @@ import logging
 import signal
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -29,9 +29,12 @@ from symbi_runtime.cli.common import (
     fail,
     load_cli_config,
 )
-from symbi_runtime.config import Config
+from symbi_runtime.config import Config, ConfigError
 from symbi_runtime.runtime import LoadError, Runtime
 from symbi_runtime.store import StoreError
+
+if TYPE_CHECKING:
+    from symbi_runtime.api.settings import ApiSettings
 
 logger = logging.getLogger("symbi_runtime")
 
@@ -60,6 +63,13 @@ def up(
     ] = False,
     api_host: Annotated[str, typer.Option("--api-host", help="Address for the HTTP API.")] = "127.0.0.1",
     api_port: Annotated[int, typer.Option("--api-port", help="Port for the HTTP API (0: any free).")] = 8080,
+    api_tls_cert: Annotated[
+        Path | None,
+        typer.Option("--api-tls-cert", help="Serve the API over HTTPS with this PEM certificate."),
+    ] = None,
+    api_tls_key: Annotated[
+        Path | None, typer.Option("--api-tls-key", help="The PEM private key for --api-tls-cert.")
+    ] = None,
 ) -> None:
     """Load schedules and run the scheduler in the foreground until Ctrl-C or SIGTERM."""
     env = environment()
@@ -70,25 +80,12 @@ def up(
         )
     if metrics_port is not None and not 0 <= metrics_port <= 65535:
         fail("up", f"--metrics-port must be between 0 and 65535, got {metrics_port}")
-    api_token: str | None = None
+    api_opts: ApiOptions | None = None
     if api:
-        api_token = env.get("SYMBI_API_TOKEN") or env.get("SYMBI_API_KEY")
-        api_token = (api_token or "").strip()
-        if api_token and len(api_token) < 16:
-            fail(
-                "up",
-                "SYMBI_API_TOKEN is too short: use at least 16 random characters "
-                "(e.g. `openssl rand -hex 24`)",
-            )
-        if not api_token:
-            fail(
-                "up",
-                "--api needs a bearer token: set SYMBI_API_TOKEN (clients send `Authorization: Bearer …`)",
-            )
-        if not 0 <= api_port <= 65535:
-            fail("up", f"--api-port must be between 0 and 65535, got {api_port}")
+        api_opts = _api_options(cfg, env, api_host, api_port, api_tls_cert, api_tls_key)
+    elif api_tls_cert or api_tls_key:
+        fail("up", "--api-tls-cert/--api-tls-key need --api")
     configure_logging(log_level)
-    api_opts = (api_host, api_port, api_token) if api_token else None
     # The log file goes beside the store: attached once the store proved writable (a read-only folder is
     # then one clear refusal, not also a complaint about the log).
     log_file = functools.partial(_write_log_file, db, cfg, env, log_level)
@@ -96,12 +93,53 @@ def up(
     raise typer.Exit(code)
 
 
+@dataclasses.dataclass(frozen=True)
+class ApiOptions:
+    host: str
+    port: int
+    settings: ApiSettings
+    tls_cert: Path | None
+    tls_key: Path | None
+
+
+def _api_options(
+    cfg: Config, env: Mapping[str, str], host: str, port: int, cert: Path | None, key: Path | None
+) -> ApiOptions:
+    """Tokens from `[api]` in symbi.toml plus SYMBI_API_TOKEN (the single-admin shortcut)."""
+    from symbi_runtime.api.settings import MIN_TOKEN_CHARS, load_api_settings
+
+    shortcut = (env.get("SYMBI_API_TOKEN") or env.get("SYMBI_API_KEY") or "").strip()
+    if shortcut and len(shortcut) < MIN_TOKEN_CHARS:
+        fail(
+            "up",
+            "SYMBI_API_TOKEN is too short: use at least 16 random characters (e.g. `openssl rand -hex 24`)",
+        )
+    try:
+        settings = load_api_settings(cfg.source, env, shortcut=shortcut or None)
+    except ConfigError as e:
+        fail("up", str(e))
+    if not settings.tokens:
+        fail(
+            "up",
+            "--api needs a bearer token: set SYMBI_API_TOKEN or add [[api.tokens]] to symbi.toml "
+            "(clients send `Authorization: Bearer …`)",
+        )
+    if not 0 <= port <= 65535:
+        fail("up", f"--api-port must be between 0 and 65535, got {port}")
+    if (cert is None) != (key is None):
+        fail("up", "give both --api-tls-cert and --api-tls-key")
+    for path in (cert, key):
+        if path is not None and not path.is_file():
+            fail("up", f"{path}: no such file")
+    return ApiOptions(host, port, settings, cert, key)
+
+
 async def _serve(
     cfg: Config,
     db: str | None,
     paths: list[Path],
     metrics_port: int | None,
-    api: tuple[str, int, str] | None = None,
+    api: ApiOptions | None = None,
     *,
     log_file: Callable[[], None] | None = None,
 ) -> int:
@@ -155,14 +193,21 @@ async def _serve(
             typer.echo(f"metrics: http://127.0.0.1:{server.port}/metrics")
         api_server = None
         if api is not None:
-            from symbi_runtime.http_api import API_PREFIX, serve_api
+            from symbi_runtime.api import API_PREFIX, serve_api
 
-            host, api_port, token = api
             try:
-                api_server = await serve_api(rt, token=token, host=host, port=api_port)
-            except OSError as e:
+                api_server = await serve_api(
+                    rt,
+                    settings=api.settings,
+                    host=api.host,
+                    port=api.port,
+                    tls_cert=api.tls_cert,
+                    tls_key=api.tls_key,
+                )
+            except (OSError, ValueError) as e:
                 fail("up", f"cannot serve the HTTP API: {e}")
-            typer.echo(f"api: {api_server.url}{API_PREFIX} (bearer token from SYMBI_API_TOKEN)")
+            who = ", ".join(t.principal for t in api.settings.tokens)
+            typer.echo(f"api: {api_server.url}{API_PREFIX} (tokens: {who})")
         # Handlers go in before we say we are running, so a signal sent on that line is handled gracefully.
         installed = _install_signal_handlers(rt)
         try:

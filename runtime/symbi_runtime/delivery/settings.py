@@ -50,6 +50,10 @@ class DeliverySettings:
     smtp_verify: bool = True
     email_from: str | None = None
 
+    # Hosts runs may send to (webhook, Slack, endpoint agents); empty: any host for jobs from files and
+    # none for jobs made over the HTTP API (see symbi_runtime.delivery.egress).
+    allowed_hosts: tuple[str, ...] = ()
+
     # The `log_file` channel writes `{log_dir}/{job}.log`.
     log_dir: Path = Path(".symbi/logs")
 

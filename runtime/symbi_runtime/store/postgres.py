@@ -1143,14 +1143,16 @@ class PostgresStore:
     def run_stats(self) -> dict[str, Any]:
         row = self._read(
             "SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'), "
-            "count(*) FILTER (WHERE status IN ('failed', 'timed_out')), avg(duration_seconds) FROM runs"
+            "count(*) FILTER (WHERE status IN ('failed', 'timed_out')), avg(duration_seconds), "
+            "max(duration_seconds) FROM runs"
         )[0]
-        avg = row[3]
+        avg, longest = row[3], row[4]
         return {
             "total": int(row[0]),
             "succeeded": int(row[1] or 0),
             "failed": int(row[2] or 0),
             "avg_execution_time_ms": None if avg is None else round(float(avg) * 1000, 3),
+            "longest_execution_time_ms": None if longest is None else round(float(longest) * 1000, 3),
         }
 
     def decide_approval(

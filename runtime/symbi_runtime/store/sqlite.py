@@ -1311,14 +1311,15 @@ class SqliteStore:
         """Totals for health reports: runs, succeeded, failed (incl. timed out), mean execution time."""
         row = self._read(
             "SELECT count(*), sum(status = 'succeeded'), sum(status IN ('failed', 'timed_out')), "
-            "avg(duration_seconds) FROM runs"
+            "avg(duration_seconds), max(duration_seconds) FROM runs"
         )[0]
-        avg = row[3]
+        avg, longest = row[3], row[4]
         return {
             "total": int(row[0]),
             "succeeded": int(row[1] or 0),
             "failed": int(row[2] or 0),
             "avg_execution_time_ms": None if avg is None else round(avg * 1000, 3),
+            "longest_execution_time_ms": None if longest is None else round(longest * 1000, 3),
         }
 
     def data_version(self) -> int:

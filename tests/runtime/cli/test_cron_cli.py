@@ -102,54 +102,72 @@ def test_add_json_from_stdin_and_jobset_documents(db: Path) -> None:
     assert "created   from-set" in result.stdout
 
 
+def test_add_json_that_is_not_json_is_one_line(db: Path) -> None:
+    result = cli(db, "add", "--json", '{"name": "x", "agent_id": "a"')
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "symbi cron: error: --json: invalid JSON: Expecting ',' delimiter (line 1, column 30)\n"
+    )
+
+
 @pytest.mark.parametrize(
-    ("doc", "message"),
+    ("doc", "diagnostic"),
     [
-        (
-            '{"name": "x", "agent_id": "a"',
-            "--json: invalid JSON: Expecting ',' delimiter (line 1, column 30)",
-        ),
-        ('{"name": "x"}', "--json: missing required key(s): agent_id"),
+        ('{"name": "x"}', "--json: error[SYM107]: schedule `x` has no `agent`"),
         (
             '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "colour": 1}',
-            "unknown job key(s): colour",
+            "--json (colour): error[SYM102]: unknown field `colour` in `schedule`",
         ),
-        ('{"name": "x", "agent_id": "a"}', "needs exactly one of 'cron_expr' and 'at'"),
-        ('{"name": "x", "agent_id": "a", "cron_expr": "nope"}', "job 'x': invalid cron expression 'nope'"),
+        ('{"name": "x", "agent_id": "a"}', "--json: error[SYM206]: schedule `x` has neither `cron` nor `at`"),
+        (
+            '{"name": "x", "agent_id": "a", "cron_expr": "nope"}',
+            "--json (cron_expr): error[SYM201]: cron expression has 1 field; expected 6 or 7",
+        ),
         ("[1]", "--json item 1: expected a JSON object, got int"),
         (
             '{"name": "x", "agent_id": "a", "at": "2099-01-01T00:00:00Z", "delivery": "stdout"}',
-            "--json: 'delivery' must be a list of strings, not \"stdout\"",
+            "--json (delivery): error[SYM103]: `delivery` must be a list of strings, got a string",
         ),
         (
             '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "max_retries": "3"}',
-            "'max_retries' must be a non-negative integer",
+            "--json (max_retries): error[SYM103]: `max_retries` must be an integer, got a string",
         ),
         (
             '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "policy": []}',
-            "'policy' must be an object",
+            "--json (policy): error[SYM103]",
         ),
-        ('{"name": 7, "agent_id": "a", "cron_expr": "0 * * * * *"}', "'name' must be a string, not 7"),
+        (
+            '{"name": 7, "agent_id": "a", "cron_expr": "0 * * * * *"}',
+            "--json (name): error[SYM103]: `name` must be a string, got an integer",
+        ),
         (
             '{"name": "x", "agent_id": "a", "cron_expr": "0 * * * * *", "session_mode": "forever"}',
-            "'forever'",
+            "--json (session_mode): error[SYM108]: `forever` is not a valid `session_mode`",
+        ),
+        (
+            '{"name": "../../etc", "agent_id": "a", "cron_expr": "0 * * * * *"}',
+            "--json (name): error[SYM114]: schedule name `../../etc` is not allowed",
         ),
     ],
 )
-def test_add_json_errors_are_one_line_and_add_nothing(db: Path, doc: str, message: str) -> None:
+def test_add_json_reports_symbi_check_diagnostics_and_adds_nothing(
+    db: Path, doc: str, diagnostic: str
+) -> None:
+    """`cron add --json` checks a job as `symbi check` checks the equivalent file (same codes)."""
     result = cli(db, "add", "--json", doc)
     assert result.exit_code == 1
     assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("symbi cron: error: ")
-    assert message in lines[0]
+    assert diagnostic in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("symbi cron: error: ")
+    assert "Traceback" not in result.stderr
     assert not db.exists()  # nothing was added, so no store was created
 
 
 def test_add_is_all_or_nothing(db: Path) -> None:
     good = {"name": "good", "agent_id": "a", "cron_expr": "0 0 * * * *"}
     for second, message in (
-        ({"name": "bad", "agent_id": "a", "cron_expr": "61 * * * * *"}, "job 'bad': invalid cron expression"),
+        ({"name": "bad", "agent_id": "a", "cron_expr": "61 * * * * *"}, "error[SYM201]"),
         (good, "duplicate schedule name(s): good; nothing added"),
     ):
         result = cli(db, "add", "--json", json.dumps([good, second]))

@@ -10,6 +10,7 @@ import httpx
 from symbi_lang.interpolation import UnresolvedVariable
 from symbi_runtime.delivery.channel import failed, succeeded
 from symbi_runtime.delivery.clock import DeliveryClock
+from symbi_runtime.delivery.egress import egress_problem
 from symbi_runtime.delivery.http_retry import PostOutcome, check_http_url, post_json
 from symbi_runtime.delivery.message import DeliveryMessage, DeliveryReceipt
 from symbi_runtime.delivery.redaction import Secrets, redact_url
@@ -78,7 +79,7 @@ class SlackChannel:
             )
         channel = secrets.resolve(channel_template, env)
         url = f"{base}/chat.postMessage"
-        problem = check_http_url(url)
+        problem = check_http_url(url) or egress_problem(url, settings.allowed_hosts, api_job=False)
         if problem:
             return failed(self.name, self._clock, f"slack_api_base_url {problem}")
         payload = {"channel": channel, "text": slack_text(message), "unfurl_links": False}
@@ -101,7 +102,7 @@ class SlackChannel:
         url = secrets.resolve(settings.slack_webhook_url or "", env, secret=True)
         # The whole incoming-webhook URL is the credential: its path must never be shown.
         secrets.add_url(url)
-        problem = check_http_url(url)
+        problem = check_http_url(url) or egress_problem(url, settings.allowed_hosts, api_job=False)
         if problem:
             return failed(self.name, self._clock, f"slack_webhook_url {problem}")
         payload: dict[str, Any] = {"text": slack_text(message)}

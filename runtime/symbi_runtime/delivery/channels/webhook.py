@@ -8,6 +8,7 @@ from typing import Any
 from symbi_lang.interpolation import UnresolvedVariable
 from symbi_runtime.delivery.channel import failed, succeeded
 from symbi_runtime.delivery.clock import DeliveryClock
+from symbi_runtime.delivery.egress import egress_problem, is_api_job
 from symbi_runtime.delivery.http_retry import check_http_url, post_json
 from symbi_runtime.delivery.message import DeliveryMessage, DeliveryReceipt
 from symbi_runtime.delivery.redaction import Secrets, redact_url
@@ -49,7 +50,7 @@ class WebhookChannel:
         except UnresolvedVariable as exc:
             return failed(self.name, self._clock, str(exc))
         secrets.add_url(url)
-        problem = check_http_url(url)
+        problem = check_http_url(url) or egress_problem(url, settings.allowed_hosts, api_job=is_api_job(job))
         if problem:
             return failed(self.name, self._clock, f"webhook_url {problem}")
         where = redact_url(url)
