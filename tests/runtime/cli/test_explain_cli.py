@@ -59,6 +59,9 @@ async def test_explain_past_and_future_fires(engine_factory: Any, job: Any, db_p
     e.start()
     await e.settle()
     await e.advance(3600)  # 13:00
+    # The 13:00 runs of hourly and gated end before the clock moves on (they would be in flight at 14:00).
+    await e.wait(lambda: [r.status for r in e.runs("hourly")] == ["succeeded"], limit=60)
+    await e.wait(lambda: [r.status for r in e.runs("gated")] == ["denied"], limit=60)
     await e.advance(3600)  # 14:00: slow's 13:00 run still blocks, so its 14:00 fire is skipped
     await e.wait(lambda: [r.status for r in e.runs("slow")] == ["running", "skipped"], limit=60)
     await e.wait(
