@@ -345,19 +345,17 @@ class Runtime:
                 await asyncio.to_thread(pruner.stop)
 
     def _start_pruning(self) -> Any:
-        """Retention in the background (SQLite: a thread with its own connection, small batches)."""
+        """Retention in the background: a thread with its own connection, small batches (SQLite file
+        or PostgreSQL; on PostgreSQL one node at a time prunes)."""
+        from symbi_runtime.store.location import Backend
         from symbi_runtime.store.retention import BackgroundPruner
-        from symbi_runtime.store.sqlite import SqliteStore
 
         policy = retention_policy(self.config)
-        if (
-            not policy.enabled
-            or not isinstance(self.store, SqliteStore)
-            or str(self.store.path) == ":memory:"
-        ):
+        location = self.location
+        if not policy.enabled or (location.backend is Backend.SQLITE and location.target == ":memory:"):
             return None
         pruner = BackgroundPruner(
-            str(self.store.path),
+            location,
             policy,
             self.clock.now,
             interval_seconds=self.config.scheduler.retention_interval_seconds,

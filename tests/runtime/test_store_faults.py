@@ -1,8 +1,9 @@
 """A failed write never leaves a finished run `running` nor makes its job skip fires (issue 8 §2).
 
-The faults are real SQLite failures on a real file: another connection holding the write lock past
-the store's busy timeout (SQLITE_BUSY), and a database that cannot grow (SQLITE_FULL, the error a full
-disk gives, through `PRAGMA max_page_count`).
+The faults are real failures of a real database: another connection holding the write lock past the
+store's busy timeout (SQLITE_BUSY; on PostgreSQL a table lock held past the store's `lock_timeout`,
+SQLSTATE 55P03), and an SQLite database that cannot grow (SQLITE_FULL, the error a full disk gives,
+through `PRAGMA max_page_count`). The lock tests run on both backends.
 """
 
 from __future__ import annotations
@@ -21,8 +22,17 @@ T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @contextmanager
-def write_lock_held(db: Path) -> Iterator[None]:
-    """Another connection holds the database's write lock for the duration."""
+def write_lock_held(db: Path | str) -> Iterator[None]:
+    """Another connection holds the database's write lock for the duration (PostgreSQL: exclusive
+    locks on the tables a tick writes; reads go on)."""
+    if isinstance(db, str) and db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db) as pg:
+            pg.execute("LOCK TABLE jobs, runs, audit IN EXCLUSIVE MODE")
+            yield
+            pg.rollback()
+        return
     other = sqlite3.connect(db, isolation_level=None, timeout=0)
     other.execute("BEGIN IMMEDIATE")
     try:
@@ -34,9 +44,17 @@ def write_lock_held(db: Path) -> Iterator[None]:
 
 def short_busy_timeout(engine: Any) -> None:
     # The store waits 10 s for a lock; a test waits 50 ms (the fault is the same, only sooner).
-    engine.store._conn.execute("PRAGMA busy_timeout = 50")
+    if engine.rt.location.is_postgres:
+        engine.store.set_lock_timeout(50)
+    else:
+        engine.store._conn.execute("PRAGMA busy_timeout = 50")
 
 
+def where(engine: Any) -> Path | str:
+    return engine.rt.location.target if engine.rt.location.is_postgres else engine.rt.location.path
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_an_outcome_written_while_locked_is_kept_and_the_next_fire_runs(engine_factory, job) -> None:
     e = engine_factory()
     short_busy_timeout(e)
@@ -46,7 +64,7 @@ async def test_an_outcome_written_while_locked_is_kept_and_the_next_fire_runs(en
     await e.advance(60)  # 12:01: the first fire starts and blocks
     await e.wait(lambda: [r.status for r in e.runs("j")] == ["running"])
     [first] = e.runs("j")
-    with write_lock_held(e.rt.location.path):
+    with write_lock_held(where(e)):
         e.gates["j"].set()  # the run ends while nothing can be written
         await e.wait(lambda: pipeline.unwritten_per_job() == {first.job_id: 1})
         assert e.store.get_run(first.id).status == "running"  # the store could not take it
@@ -87,13 +105,14 @@ async def test_a_full_database_keeps_outcomes_until_space_returns(engine_factory
     assert e.store.list_audit(event_type="CronJobExecuted", limit=10) != []
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_a_failed_claim_gives_back_its_slots(engine_factory, job) -> None:
     e = engine_factory(max_concurrent_jobs=1)
     short_busy_timeout(e)
     e.rt.add_job(job("j"))
     e.start()
     await e.settle()
-    with write_lock_held(e.rt.location.path):
+    with write_lock_held(where(e)):
         for _ in range(3):  # three ticks whose claims fail, each having reserved the only slot
             e.clock.advance(60)
             e.rt.scheduler.wake()

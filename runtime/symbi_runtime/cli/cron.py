@@ -986,25 +986,25 @@ def prune(
 ) -> None:
     """Remove run history and audit events past the retention set in [scheduler] retention_*."""
     from symbi_runtime.runtime import retention_policy
-    from symbi_runtime.store.retention import open_pruning_connection, prune_all
+    from symbi_runtime.store.retention import open_pruning, prune_all
     from symbi_runtime.store.sqlite import BUSY_TIMEOUT_MS, SqliteStore
 
     with _errors():
         cfg = _config(config)
         policy = retention_policy(cfg)
+        location = _location(db, cfg)
         with _store(db, config, read_only=dry_run) as store:
-            if not isinstance(store, SqliteStore):
-                raise CliFailure("cron prune works on SQLite stores (PostgreSQL: prune with SQL)")
-            path = str(store.path)
             now = _now()
-            if dry_run:
+            if dry_run and isinstance(store, SqliteStore):  # read-only: works in a read-only folder
                 counts = store.prunable(policy, now)
             else:
-                conn = open_pruning_connection(path, BUSY_TIMEOUT_MS)
+                pruning = open_pruning(location, busy_timeout_ms=BUSY_TIMEOUT_MS)
                 try:
-                    counts = prune_all(conn, policy, now)
+                    counts = (
+                        pruning.count_prunable(policy, now) if dry_run else prune_all(pruning, policy, now)
+                    )
                 finally:
-                    conn.close()
+                    pruning.close()
     if fmt is SimpleFormat.JSON:
         _print(to_json({"dry_run": dry_run, "runs": counts.runs, "audit_events": counts.audit}))
         return

@@ -76,6 +76,7 @@ from symbi_runtime.store.sqlite import (
 logger = logging.getLogger("symbi_runtime.store")
 
 DEFAULT_LEASE_TTL_SECONDS = 5.0
+LOCK_TIMEOUT_MS = 10_000
 CHANNEL = "symbi_jobs"
 
 _AUDIT_INSERT = (
@@ -129,6 +130,13 @@ class PostgresStore:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._on_change: Callable[[], None] | None = None
+        self.lock_timeout_ms = LOCK_TIMEOUT_MS
+
+    def set_lock_timeout(self, ms: int) -> None:
+        """Wait at most `ms` for a lock another session holds (new connections; the pool's current ones
+        are replaced)."""
+        self.lock_timeout_ms = int(ms)
+        self._pool.drain()
 
     @classmethod
     def open(cls, location: StoreLocation | str, *, lease_ttl_seconds: float | None = None) -> PostgresStore:
@@ -139,8 +147,15 @@ class PostgresStore:
         if ttl <= 0:
             raise StoreError(f"node lease TTL must be greater than 0 seconds, got {ttl}")
 
+        made: list[PostgresStore] = []
+
         def configure(conn: psycopg.Connection[Any]) -> None:
             conn.execute("SET TIME ZONE 'UTC'")
+            # A row or table lock held by someone else fails the write after this long (a transient
+            # error: the scheduler retries, the run's outcome waits in memory) instead of stalling
+            # the node's event loop indefinitely: PostgreSQL's counterpart of SQLite's busy timeout.
+            timeout = made[0].lock_timeout_ms if made else LOCK_TIMEOUT_MS
+            conn.execute(f"SET lock_timeout = {int(timeout)}")
             conn.commit()
 
         pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
@@ -165,6 +180,7 @@ class PostgresStore:
             pool.close()
             raise TransientStoreError(f"cannot connect to {location}: timed out") from None
         store = cls(pool, location, ttl)
+        made.append(store)
         try:
             store._migrate()
         except BaseException:
@@ -605,48 +621,103 @@ class PostgresStore:
 
     def claim_fires(self, claims: Sequence[FireClaim], *, now: datetime) -> list[list[RunRecord]]:
         """Claims in one transaction: lock the batch's jobs with SKIP LOCKED (jobs another node is
-        claiming are skipped: their result is empty), compare-and-set each next fire, insert runs."""
+        claiming are skipped: their result is empty), compare-and-set each next fire, insert runs.
+
+        A claim that cannot be stored (a damaged row: an `input` that is an object, a value the server
+        rejects) costs only its job: the job is marked `failed` with the reason and an audit event,
+        and the other claims go through (a value the server rejects: the batch is retried with each
+        claim in its own savepoint)."""
+        try:
+            return self._claim_fires(claims, now, isolate=False)
+        except (StoreError, TypeError, ValueError) as e:
+            if not _row_specific(e):
+                raise
+            return self._claim_fires(claims, now, isolate=True)
+
+    def _claim_fires(
+        self, claims: Sequence[FireClaim], now: datetime, *, isolate: bool
+    ) -> list[list[RunRecord]]:
         with self._tx() as cur:
             self._fence(cur)
-            ids = sorted({c.job_id for c in claims})
-            locked = {
-                r[0]
+            good: list[FireClaim] = []
+            failed: set[str] = set()
+            for claim in claims:
+                reason = _unstorable(claim)
+                if reason is None:
+                    good.append(claim)
+                else:
+                    self._fail_claim(cur, claim, now, reason)
+                    failed.add(claim.job_id)
+            if not isolate:
+                by_job = self._claim_batch(cur, good, now)
+            else:
+                by_job = {}
+                for claim in good:
+                    mark = len(self._audit_rows or [])
+                    try:
+                        with cur.connection.transaction():
+                            by_job.update(self._claim_batch(cur, [claim], now))
+                    except (psycopg.DataError, psycopg.ProgrammingError, TypeError, ValueError) as e:
+                        if isinstance(e, psycopg.ProgrammingError) and e.sqlstate:
+                            raise
+                        if self._audit_rows is not None:
+                            del self._audit_rows[mark:]
+                        self._fail_claim(cur, claim, now, f"{type(e).__name__}: {e}")
+            return [by_job.pop(c.job_id, []) for c in claims]
+
+    def _fail_claim(self, cur: psycopg.Cursor[Any], claim: FireClaim, now: datetime, why: str) -> None:
+        reason = f"its stored job cannot be scheduled: {why}"
+        logger.error("job %s: %s; marking it failed (other jobs keep firing)", claim.job_name, reason)
+        row = cur.execute(
+            "UPDATE jobs SET status = 'failed', next_fire_at = NULL, updated_at = %s WHERE id = %s "
+            "RETURNING name",
+            (now, claim.job_id),
+        ).fetchone()
+        name = row[0] if row else claim.job_name
+        self._audit(cur, "CronJobFailed", now, "scheduler", claim.job_id, name, None, {"reason": reason})
+
+    def _claim_batch(
+        self, cur: psycopg.Cursor[Any], claims: Sequence[FireClaim], now: datetime
+    ) -> dict[str, list[RunRecord]]:
+        """The claims' runs by job id (jobs that moved on or that another node holds: absent)."""
+        if not claims:
+            return {}
+        ids = sorted({c.job_id for c in claims})
+        locked = {
+            r[0]
+            for r in cur.execute(
+                "SELECT id FROM jobs WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED", (ids,)
+            ).fetchall()
+        }
+        # One claim per job per call (the scheduler's batches): compare-and-set every locked job's
+        # next fire in one statement, then insert every run of the advanced jobs in one more.
+        todo = [c for c in claims if c.job_id in locked]
+        advanced: dict[str, str] = {}
+        if todo:
+            advanced = {
+                r[0]: r[1]
                 for r in cur.execute(
-                    "SELECT id FROM jobs WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED", (ids,)
+                    "UPDATE jobs j SET next_fire_at = v.new_next, status = CASE WHEN v.new_next IS NULL "
+                    "THEN 'completed' ELSE j.status END FROM unnest(%s::text[], %s::timestamptz[], "
+                    "%s::timestamptz[]) AS v(id, expected, new_next) WHERE j.id = v.id AND "
+                    "j.status = 'active' AND j.next_fire_at IS NOT DISTINCT FROM v.expected "
+                    "RETURNING j.id, j.name",
+                    (
+                        [c.job_id for c in todo],
+                        [c.expected_next for c in todo],
+                        [c.new_next for c in todo],
+                    ),
                 ).fetchall()
             }
-            # One claim per job per call (the scheduler's batches): compare-and-set every locked job's
-            # next fire in one statement, then insert every run of the advanced jobs in one more.
-            todo = [c for c in claims if c.job_id in locked]
-            advanced: dict[str, str] = {}
-            if todo:
-                advanced = {
-                    r[0]: r[1]
-                    for r in cur.execute(
-                        "UPDATE jobs j SET next_fire_at = v.new_next, status = CASE WHEN v.new_next IS NULL "
-                        "THEN 'completed' ELSE j.status END FROM unnest(%s::text[], %s::timestamptz[], "
-                        "%s::timestamptz[]) AS v(id, expected, new_next) WHERE j.id = v.id AND "
-                        "j.status = 'active' AND j.next_fire_at IS NOT DISTINCT FROM v.expected "
-                        "RETURNING j.id, j.name",
-                        (
-                            [c.job_id for c in todo],
-                            [c.expected_next for c in todo],
-                            [c.new_next for c in todo],
-                        ),
-                    ).fetchall()
-                }
-            won = [c for c in todo if c.job_id in advanced]
-            items = [(c.job_id, advanced[c.job_id], new) for c in won for new in c.runs]
-            runs = iter(self._insert_runs(cur, items, now))
-            by_job: dict[str, list[RunRecord]] = {}
-            for c in won:
-                by_job[c.job_id] = [r for r in (next(runs) for _ in c.runs) if r is not None]
-                if c.new_next is None:
-                    self._audit(
-                        cur, "CronJobCompleted", now, "scheduler", c.job_id, advanced[c.job_id], None, {}
-                    )
-            results = [by_job.pop(c.job_id, []) for c in claims]
-        return results
+        won = [c for c in todo if c.job_id in advanced]
+        items = [(c.job_id, advanced[c.job_id], new) for c in won for new in c.runs]
+        runs = iter(self._insert_runs(cur, items, now))
+        by_job: dict[str, list[RunRecord]] = {}
+        for c in won:
+            by_job[c.job_id] = [r for r in (next(runs) for _ in c.runs) if r is not None]
+            if c.new_next is None:
+                self._audit(cur, "CronJobCompleted", now, "scheduler", c.job_id, advanced[c.job_id], None, {})
+        return by_job
 
     def _insert_run(
         self, cur: psycopg.Cursor[Any], job_id: str, job_name: str, new: NewRun, now: datetime
@@ -673,8 +744,8 @@ class PostgresStore:
                     now if new.status in FINAL_RUN_STATUSES else None,
                     new.jitter_seconds,
                     new.status,
-                    new.input,
-                    new.error,
+                    _text(new.input),
+                    _text(new.error),
                     _json(detail) if detail else None,
                     secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
                     self._run_owner,
@@ -818,7 +889,7 @@ class PostgresStore:
                 "expires_at = %s, finished_at = %s, detail = %s WHERE id = %s",
                 (
                     status,
-                    error,
+                    _text(error),
                     approver,
                     expires_at,
                     now if final else None,
@@ -883,17 +954,19 @@ class PostgresStore:
                     o.definition if o.definition is not None else self._definition(run.job_id, row[19])
                 )
                 state = jobs.setdefault(run.job_id, [row[20], row[21], 0, None])
+                # When the run ended, not when this write happened (a retried write comes later).
+                ended = o.finished_at or now
                 duration = (
-                    None if run.started_at is None else max(0.0, (now - run.started_at).total_seconds())
+                    None if run.started_at is None else max(0.0, (ended - run.started_at).total_seconds())
                 )
                 merged = {**run.detail, **(o.detail or {})}
                 receipts = [dict(r) for r in o.receipts]
                 run_updates.append(
                     (
                         o.status,
-                        o.output,
-                        o.error,
-                        now,
+                        _text(o.output),
+                        _text(o.error),
+                        ended,
                         duration,
                         _json(receipts) if receipts else None,
                         _json(merged) if merged else None,
@@ -945,7 +1018,7 @@ class PostgresStore:
                     run.scheduled_for,
                     run.trigger,
                     run.started_at,
-                    now,
+                    ended,
                     run.jitter_seconds,
                     o.status,
                     run.input,
@@ -1237,7 +1310,7 @@ class PostgresStore:
                 "INSERT INTO iterations (run_id, iteration, action, output, at) VALUES (%s, %s, %s, %s, %s) "
                 "ON CONFLICT (run_id, iteration) DO UPDATE SET action = excluded.action, "
                 "output = excluded.output, at = excluded.at",
-                (run_id, iteration, action, output, at),
+                (run_id, iteration, action, _text(output), at),
             )
 
     def list_iterations(self, run_id: str) -> list[dict[str, Any]]:
@@ -1489,6 +1562,28 @@ _CONNECT_PERMANENT = {
     "invalid connection option": "the URL has an option PostgreSQL does not know",
     "invalid dsn": "the URL is not a valid PostgreSQL connection string",
 }
+
+
+def _text(value: str | None) -> str | None:
+    """Text as PostgreSQL can store it: a NUL character (an agent's output may hold one; SQLite keeps
+    it) would make the server reject the whole transaction, so it becomes U+FFFD."""
+    return value.replace("\x00", "\ufffd") if value is not None and "\x00" in value else value
+
+
+def _unstorable(claim: FireClaim) -> str | None:
+    """Why a claim's runs cannot be stored (checked before the batch: one bad job must not fail it)."""
+    for new in claim.runs:
+        if new.input is not None and not isinstance(new.input, str):
+            return f"TypeError: its `input` is a JSON {type(new.input).__name__}, not text"
+    return None
+
+
+def _row_specific(e: BaseException) -> bool:
+    """A failure caused by one row's values (not by the database, the connection or the lease)."""
+    cause = e if not isinstance(e, StoreError) else e.__cause__
+    if isinstance(cause, psycopg.ProgrammingError):
+        return not cause.sqlstate  # raised by the driver while adapting a value
+    return isinstance(cause, psycopg.DataError | TypeError | ValueError)
 
 
 def _raise_connect_error(e: psycopg.Error, context: str) -> NoReturn:
