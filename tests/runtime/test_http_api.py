@@ -121,6 +121,10 @@ async def test_schedule_lifecycle(api: tuple[Runtime, httpx.AsyncClient]) -> Non
     assert health["active_jobs"] == 1
     assert health["metrics"]["runs_total"] == 1
     assert health["metrics"]["runs_succeeded"] == 1
+    if rt.location.is_postgres:  # one node of a shared store: which one, and how many are alive
+        assert health["node"]["id"] == rt.store.list_nodes()[0]["id"] and health["nodes_alive"] == 1
+    else:
+        assert "node" not in health and rt.store.list_nodes() == []
 
     deleted = await client.delete(f"/api/v1/schedule/{job_id}")
     assert deleted.json()["deleted"] is True

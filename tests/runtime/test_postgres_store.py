@@ -202,6 +202,17 @@ def test_cron_nodes_lists_nodes_and_leases(node, pg_url: str) -> None:  # type: 
     assert [n["status"] for n in json.loads(result.output)] == ["stopped"]
 
 
+def test_cron_nodes_on_sqlite_says_there_are_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "s.db"
+    open_store(db).close()
+    result = CliRunner().invoke(cron_app, ["nodes", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "is an SQLite store: it has no nodes" in result.output
+    assert (
+        json.loads(CliRunner().invoke(cron_app, ["nodes", "--db", str(db), "--format", "json"]).output) == []
+    )
+
+
 def test_cron_commands_and_audit_work_on_postgresql(pg_url: str) -> None:
     doc = json.dumps({"name": "remote", "agent_id": "a", "cron_expr": "0 * * * * *"})
     runner = CliRunner()

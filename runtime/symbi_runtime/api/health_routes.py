@@ -94,6 +94,13 @@ async def scheduler_health(request: Request, detail: str | None = None) -> JSONR
                 "avg_execution_time_ms": stats.get("avg_execution_time_ms"),
             },
         }
+        node = rt.store.node_status()
+        if node is not None:  # one node of several: which one, and how many hold a lease now
+            try:
+                alive: int | None = sum(1 for n in rt.store.list_nodes() if n["status"] == "alive")
+            except Exception:
+                alive = None
+            body |= {"node": node, "nodes_alive": alive}
     return JSONResponse(body)
 
 

@@ -335,6 +335,9 @@ class SchedulerHealthFull(SchedulerHealth):
     dead_letter_jobs: int
     in_flight_jobs: int
     metrics: SeedMetrics
+    # A shared (PostgreSQL) store: this node (`Store.node_status`) and the nodes whose lease is current.
+    node: dict[str, Any] | None = None
+    nodes_alive: int | None = None
 
 
 class HealthOut(BaseModel):

@@ -1056,8 +1056,19 @@ def nodes(
     """List the `symbi up` nodes sharing a PostgreSQL store, with their leases (alive, expired, dead,
     stopped) and running runs. An SQLite store has no nodes: one `symbi up` runs it."""
     with _errors(), _store(db, config) as store:
-        list_nodes = getattr(store, "list_nodes", None)
-        if list_nodes is None:
-            raise CliFailure(f"{store.where} is an SQLite store: nodes exist only on PostgreSQL")
-        rows = [{k: iso(v) if isinstance(v, datetime) else v for k, v in n.items()} for n in list_nodes()]
-    _print(render(rows, NODE_COLUMNS, fmt, empty="no nodes have joined this store"))
+        listed = store.list_nodes()
+        rows = [{k: iso(v) if isinstance(v, datetime) else v for k, v in n.items()} for n in listed]
+        empty = (
+            "no nodes have joined this store"
+            if _is_shared(store.where)
+            else f"{store.where} is an SQLite store: it has no nodes (one `symbi up` runs it; "
+            "several nodes need PostgreSQL, see README 'Running several nodes')"
+        )
+    _print(render(rows, NODE_COLUMNS, fmt, empty=empty))
+
+
+def _is_shared(where: str) -> bool:
+    """A store several nodes can share (a PostgreSQL URL as `Store.where` shows it)."""
+    from symbi_runtime.store import parse_location
+
+    return parse_location(where).is_postgres

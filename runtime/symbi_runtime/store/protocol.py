@@ -60,6 +60,12 @@ class Store(Protocol):
         host, pid, epoch, lease TTL and whether its lease is current. None for a single-node store."""
         ...
 
+    def list_nodes(self) -> list[dict[str, Any]]:
+        """Every `symbi up` node that joined a shared store, newest first: id, host, pid, epoch, status
+        (alive, expired, dead, stopped), started_at, heartbeat_at, lease_until, stopped_at and its
+        running runs. Empty for a single-node store (SQLite: one `symbi up` runs it)."""
+        ...
+
     def close(self) -> None:
         """Release connections and background threads (a node also gives up its lease)."""
         ...

@@ -358,6 +358,10 @@ class SqliteStore:
         processes are noticed by the scheduler's tick: `on_change` is not called."""
         self.start_background_checkpoints()
 
+    def list_nodes(self) -> list[dict[str, Any]]:
+        """An SQLite store has no nodes: one `symbi up` runs it."""
+        return []
+
     def node_status(self) -> dict[str, Any] | None:
         """An SQLite store is run by one process: it has no nodes."""
         return None
