@@ -24,7 +24,7 @@ from symbi_runtime.store import (
     TransientStoreError,
     open_store,
 )
-from symbi_runtime.store.postgres import LeaseLost, PostgresStore
+from symbi_runtime.store.postgres import STEAL_AFTER_SECONDS, LeaseLost, PostgresStore
 from typer.testing import CliRunner
 
 from symbi_lang.ir import JobDefinition
@@ -319,3 +319,23 @@ def test_each_node_reports_itself_in_health_and_metrics(node, tmp_path: Path) ->
     assert f"symbiont_cron_node_epoch {float(a.epoch or 0)}" in text
     with SqliteStore.open(tmp_path / "one.db") as single:
         assert single.node_status() is None
+
+
+def test_live_nodes_split_due_fires_and_take_over_overdue_ones(node) -> None:  # type: ignore[no-untyped-def]
+    """Fair shares: each node claims its own share of the due fires; another share's fire becomes
+    everyone's once STEAL_AFTER_SECONDS overdue; a node that left gives its share back."""
+    a, b = node(ttl=1.0), node(ttl=1.0)
+    wait_for(lambda: a.share is not None and b.share is not None and a.share[1] == b.share[1] == 2)
+    assert {a.share[0], b.share[0]} == {0, 1}
+    names = {f"j{i:02d}" for i in range(40)}
+    a.upsert_jobs([JobDefinition(name=n, agent_id="x", cron_expr="0 * * * * *") for n in names], now=T0)
+    fire = T0 + timedelta(minutes=1)
+    mine_a = {j.name for j in a.due_jobs(fire)}
+    mine_b = {j.name for j in b.due_jobs(fire)}
+    assert mine_a and mine_b and not mine_a & mine_b and mine_a | mine_b == names
+    assert a.next_due_time() == fire == b.next_due_time()
+    late = fire + timedelta(seconds=STEAL_AFTER_SECONDS + 0.1)
+    assert {j.name for j in a.due_jobs(late)} == names == {j.name for j in b.due_jobs(late)}
+    b.close()
+    wait_for(lambda: a.share == (0, 1))
+    assert {j.name for j in a.due_jobs(fire)} == names

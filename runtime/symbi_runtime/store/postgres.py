@@ -13,6 +13,12 @@ by anything home-made:
   Every claim and start checks, in its transaction and under a share lock on the node row, that the
   claimer's lease is current and of its epoch (fencing): a node that lost its lease claims nothing and
   rejoins as a new member. A node on the same host whose process is gone is dead at once.
+- **Fair shares**: each live node owns the jobs whose id hashes to its rank among the live nodes
+  (`mod(hashtext(id), nodes)`), and claims only those until a fire is `STEAL_AFTER_SECONDS` overdue;
+  after that any node takes it (a busy or dead node's fires run elsewhere without waiting for its
+  lease to expire). Shares only spread the work: the no-duplicate guarantee stays with the row locks,
+  the compare-and-set and the unique fire key, so nodes that briefly disagree on the shares (one joined
+  or died since the last lease round) at worst compete for a few fires.
 - **Wake-ups**: job changes `NOTIFY symbi_jobs`; a listener thread wakes the local scheduler (polling
   every tick stays as the fallback).
 - **Errors**: driver exceptions become `TransientStoreError` (connection lost, busy, disk full: retry)
@@ -34,7 +40,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NoReturn
 
 import psycopg
@@ -77,6 +83,10 @@ logger = logging.getLogger("symbi_runtime.store")
 
 DEFAULT_LEASE_TTL_SECONDS = 5.0
 LOCK_TIMEOUT_MS = 10_000
+# A fire of another node's share is taken by any node once it is this overdue (see the module doc).
+STEAL_AFTER_SECONDS = 0.5
+# This node's share of the jobs: rank among the live nodes (by id), number of live nodes.
+_MY_SHARE = "mod(hashtext(id)::bigint + 2147483648, %(nodes)s) = %(rank)s"
 CHANNEL = "symbi_jobs"
 
 _AUDIT_INSERT = (
@@ -131,6 +141,7 @@ class PostgresStore:
         self._threads: list[threading.Thread] = []
         self._on_change: Callable[[], None] | None = None
         self.lock_timeout_ms = LOCK_TIMEOUT_MS
+        self.share: tuple[int, int] | None = None  # (rank, live nodes) while a node of several
 
     def set_lock_timeout(self, ms: int) -> None:
         """Wait at most `ms` for a lock another session holds (new connections; the pool's current ones
@@ -589,15 +600,45 @@ class PostgresStore:
     # --- scheduling -------------------------------------------------------------------------------
 
     def next_due_time(self) -> datetime | None:
-        row = self._read("SELECT min(next_fire_at) FROM jobs WHERE status = 'active'")
-        return row[0][0]  # type: ignore[no-any-return]
+        share = self.share
+        if share is None or share[1] <= 1:
+            row = self._read("SELECT min(next_fire_at) FROM jobs WHERE status = 'active'")
+            return row[0][0]  # type: ignore[no-any-return]
+        # The earliest fires (by the index): ours are due at their time, the others' once stealable.
+        # Never later than the truth: past the rows read, nothing fires before the last of them.
+        rows = self._read(
+            f"SELECT next_fire_at, {_MY_SHARE} FROM jobs WHERE status = 'active' "
+            "AND next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT 64",
+            {"rank": share[0], "nodes": share[1]},
+        )
+        if not rows:
+            return None
+        steal = timedelta(seconds=STEAL_AFTER_SECONDS)
+        times: list[datetime] = [at if mine else at + steal for at, mine in rows]
+        if len(rows) == 64:
+            times.append(rows[-1][0])
+        return min(times)
 
     def due_jobs(self, now: datetime, *, limit: int = 1000) -> list[JobRecord]:
-        rows = self._read(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status = 'active' AND next_fire_at <= %s "
-            "ORDER BY next_fire_at LIMIT %s",
-            (now, limit),
-        )
+        share = self.share
+        if share is None or share[1] <= 1:
+            rows = self._read(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status = 'active' AND next_fire_at <= %s "
+                "ORDER BY next_fire_at LIMIT %s",
+                (now, limit),
+            )
+        else:  # our share, and the others' fires that are overdue (see the module doc)
+            rows = self._read(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status = 'active' AND next_fire_at <= %(now)s "
+                f"AND (next_fire_at <= %(steal)s OR {_MY_SHARE}) ORDER BY next_fire_at LIMIT %(limit)s",
+                {
+                    "now": now,
+                    "steal": now - timedelta(seconds=STEAL_AFTER_SECONDS),
+                    "rank": share[0],
+                    "nodes": share[1],
+                    "limit": limit,
+                },
+            )
         jobs = [self._job_from_row(r) for r in rows]
         for job in jobs:
             if job.id in self.unreadable_jobs and job.status == JobStatus.FAILED:
@@ -1410,9 +1451,24 @@ class PostgresStore:
         self.node_id, self.epoch = node_id, int(row[0])
         _LIVE_OWNERS.add(node_id)  # another node in this process must not take us for dead
         self._lease_ok.set()
+        with self._own_tx() as cur:
+            self._update_share(cur)
         logger.info(
             "joined as node %s (epoch %s, lease TTL %ss)", node_id, self.epoch, self.lease_ttl_seconds
         )
+
+    def _update_share(self, cur: psycopg.Cursor[Any]) -> None:
+        """This node's rank among the live nodes (see "Fair shares" in the module doc)."""
+        live = [
+            r[0]
+            for r in cur.execute(
+                "SELECT id FROM nodes WHERE status = 'alive' AND lease_until > now() ORDER BY id"
+            ).fetchall()
+        ]
+        if self.node_id in live and self._lease_ok.is_set():
+            self.share = (live.index(self.node_id), len(live))
+        else:
+            self.share = None
 
     def _leave(self) -> None:
         """Graceful stop: the lease ends now, so nothing waits for it to expire."""
@@ -1459,6 +1515,7 @@ class PostgresStore:
                     self._join()
                 with self._own_tx() as cur:
                     dead = self._reap(cur, datetime.now(UTC), direct=True)
+                    self._update_share(cur)
                 if dead and self._on_change is not None:
                     self._on_change()
             except StoreError as e:
