@@ -7,8 +7,11 @@ server, see symbi_runtime/store/pg_throwaway.py; durability settings of that ser
   the last run is recorded `succeeded` (its finished_at).
 - fire lateness p50/p99 with N active jobs (`{i % 60} * * * * *`, ~N/60 fires a second) on the real clock,
   started_at − scheduled_for over the measured seconds.
-- failover: 2 nodes, jobs whose agent takes 2 s; SIGKILL one node; time until its running runs are
-  `abandoned` and its claimed-but-unstarted runs have started on the survivor (lease TTL 2 s).
+- failover: 2 and 3 nodes, 30 jobs every second whose agent takes 2 s (max_concurrent 1) and 300 no-op
+  jobs every second; SIGKILL a node that the database shows holding running runs under a current lease.
+  Two times from the kill (database time): until every job it held running has started a later fire on
+  a survivor (its running run must first be `abandoned`: bounded by the lease TTL, 2 s), and until every
+  no-op job of its share has (another node takes an overdue fire of any share: STEAL_AFTER_SECONDS).
 - bulk add: N jobs in one `upsert_jobs` transaction.
 Each node is a process running a Runtime (max_concurrent_jobs 10,000, metrics off).
 """
@@ -155,39 +158,78 @@ def lateness(location: str, nodes: int) -> tuple[float, float, int]:
     return statistics.median(lags), lags[min(len(lags) - 1, int(len(lags) * 0.99))], len(lags)
 
 
-def failover(location: str) -> float:
+def failover(location: str, nodes: int) -> tuple[float, float, int, int]:
+    """SIGKILL a node that provably holds running runs (and, by its share, due fires); returns
+    (seconds until every job whose run it held running has started a later fire on a survivor,
+     seconds until every job of its share it had been running has started a later fire elsewhere,
+     running runs it held, jobs of its share), from the kill, in database time."""
     import psycopg
 
     with open_store(location) as store:
         store.upsert_jobs(
             [
                 JobDefinition(name=f"s{i}", agent_id="slow", cron_expr="* * * * * *", max_concurrent=1)
-                for i in range(50)
-            ],
+                for i in range(30)
+            ]
+            + [JobDefinition(name=f"t{i}", agent_id="noop", cron_expr="* * * * * *") for i in range(300)],
             now=datetime.now(UTC),
         )
-    procs = start_nodes(location, 2)
+    procs = start_nodes(location, nodes)
+    pids = [p.pid for p in procs]
     try:
-        wait_nodes(location, 2)
+        wait_nodes(location, nodes)
         time.sleep(4)
         with psycopg.connect(location, autocommit=True) as conn:
-            [(victim,)] = conn.execute(
-                "SELECT id FROM nodes WHERE pid = %s AND status = 'alive'", (procs[0].pid,)
-            ).fetchall()
-            os.killpg(procs[0].pid, signal.SIGKILL)
-            killed = time.monotonic()
-            while True:
-                [(left,)] = conn.execute(
-                    "SELECT count(*) FROM runs WHERE (owner = %s AND status IN ('running', 'pending')) "
-                    "OR (owner IS NULL AND status = 'pending')",
-                    (victim,),
+            deadline = time.monotonic() + 60
+            while True:  # a node whose lease is current and which holds running runs right now
+                rows = conn.execute(
+                    "SELECT n.pid, n.id, array_agg(DISTINCT r.job_id) FROM runs r JOIN nodes n "
+                    "ON n.id = r.owner WHERE r.status = 'running' AND n.status = 'alive' "
+                    "AND n.lease_until > now() AND n.pid = ANY(%s) GROUP BY n.pid, n.id",
+                    (pids,),
                 ).fetchall()
-                if left == 0:
-                    return time.monotonic() - killed
-                assert time.monotonic() - killed < 120, "no failover after 120 s"
+                if rows:
+                    break
+                assert time.monotonic() < deadline, "no node holds a running run"
                 time.sleep(0.05)
+            victim_pid, victim, held_jobs = rows[0]
+            os.killpg(victim_pid, signal.SIGKILL)
+            [(killed,)] = conn.execute("SELECT now()").fetchall()
+            # The no-op jobs of its share: those it ran in the last two seconds.
+            share = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT r.job_id FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.owner = %s "
+                    "AND j.name LIKE 't%%' AND r.scheduled_for > %s",
+                    (victim, killed - timedelta(seconds=2)),
+                ).fetchall()
+            ]
+
+            def taken_over(jobs: list[str]) -> datetime | None:
+                """When the last of `jobs` started a fire after the kill on another node (None: not yet)."""
+                rows = conn.execute(
+                    "SELECT job_id, min(started_at) FROM runs WHERE job_id = ANY(%s) AND owner != %s "
+                    "AND started_at IS NOT NULL AND scheduled_for > %s GROUP BY job_id",
+                    (jobs, victim, killed),
+                ).fetchall()
+                return max(r[1] for r in rows) if len(rows) == len(jobs) else None
+
+            deadline = time.monotonic() + 120
+            while (running := taken_over(held_jobs)) is None or (due := taken_over(share)) is None:
+                assert time.monotonic() < deadline, "no failover after 120 s"
+                time.sleep(0.05)
+        return (running - killed).total_seconds(), (due - killed).total_seconds(), len(held_jobs), len(share)
     finally:
         stop_nodes(procs)
+
+
+def spread(location: str) -> str:
+    """Runs per node (by owner), largest first: how evenly the claims were shared."""
+    import psycopg
+
+    with psycopg.connect(location) as conn:
+        counts = [r[0] for r in conn.execute("SELECT count(*) FROM runs GROUP BY owner ORDER BY 1 DESC")]
+    return "/".join(f"{c:,}" for c in counts)
 
 
 def bulk_add(location: str) -> float:
@@ -219,18 +261,30 @@ def main() -> None:
         print(f"\nbulk add of {N_FIRES:,} jobs (one transaction)")
         print(f"  sqlite      {bulk_add(fresh_sqlite()):7.2f} s")
         print(f"  postgresql  {bulk_add(fresh_pg()):7.2f} s")
-        print(f"\ndurable runs/s, {N_FIRES:,} simultaneous fires, no-op agent")
+        print(f"\ndurable runs/s, {N_FIRES:,} simultaneous fires, no-op agent (runs per node)")
         print(f"  sqlite, 1 node       {durable_runs(fresh_sqlite(), 1):8.0f} runs/s")
         for n in (1, 2, 3):
-            print(f"  postgresql, {n} node{'s' if n > 1 else ' '}  {durable_runs(fresh_pg(), n):8.0f} runs/s")
+            db = fresh_pg()
+            rate = durable_runs(db, n)
+            print(f"  postgresql, {n} node{'s' if n > 1 else ' '}  {rate:8.0f} runs/s  ({spread(db)})")
         print(f"\nfire lateness, {N_LATE:,} active jobs, {LATE_SECONDS} s (p50 / p99 ms, fires measured)")
         p50, p99, count = lateness(fresh_sqlite(), 1)
         print(f"  sqlite, 1 node       {p50:8.1f} / {p99:8.1f}  ({count:,})")
         for n in (1, 2, 3):
-            p50, p99, count = lateness(fresh_pg(), n)
-            print(f"  postgresql, {n} node{'s' if n > 1 else ' '}  {p50:8.1f} / {p99:8.1f}  ({count:,})")
-        print(f"\nfailover (lease TTL {TTL} s): SIGKILL → the dead node's runs abandoned / taken over")
-        print(f"  postgresql, 2 nodes  {failover(fresh_pg()):6.2f} s")
+            db = fresh_pg()
+            p50, p99, count = lateness(db, n)
+            label = f"postgresql, {n} node{'s' if n > 1 else ' '}"
+            print(f"  {label}  {p50:8.1f} / {p99:8.1f}  ({count:,}; {spread(db)})")
+        print(
+            f"\nfailover (lease TTL {TTL:g} s, target ≤ {TTL + 1:g} s): SIGKILL a node holding running "
+            "runs → each of its jobs runs a later fire elsewhere"
+        )
+        for n in (2, 3):
+            running, due, held, share = failover(fresh_pg(), n)
+            print(
+                f"  postgresql, {n} nodes  jobs it held running ({held}): {running:5.2f} s; "
+                f"its share of due fires ({share} jobs): {due:5.2f} s"
+            )
         print("  sqlite: one node, no failover")
     finally:
         if server is not None:

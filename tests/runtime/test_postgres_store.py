@@ -339,3 +339,39 @@ def test_live_nodes_split_due_fires_and_take_over_overdue_ones(node) -> None:  #
     b.close()
     wait_for(lambda: a.share == (0, 1))
     assert {j.name for j in a.due_jobs(fire)} == names
+
+
+def test_store_copy_streams_a_history_larger_than_a_chunk(tmp_path: Path, pg_url: str) -> None:
+    from symbi_runtime.store.copy import CHUNK_ROWS, TABLES, stream_rows
+
+    from tests.runtime.rawsql import execute
+
+    source = tmp_path / "big.db"
+    with SqliteStore.open(source) as s:
+        s.upsert_jobs([job("a")], now=T0)
+        job_id = s.get_job("a").id  # type: ignore[union-attr]
+    n = CHUNK_ROWS * 2 + 500  # three chunks
+    execute(
+        str(source),
+        "INSERT INTO runs (id, job_id, scheduled_for, trigger, status, output) VALUES (?,?,?,?,?,?)",
+        [
+            (f"r{i:05d}", job_id, T0 + timedelta(seconds=i), "schedule", "succeeded", f"o{i}")
+            for i in range(n)
+        ],
+    )
+    with SqliteStore.open(source) as s:
+        runs_table = next(t for t in TABLES if t.name == "runs")
+        sizes = [len(chunk) for chunk in stream_rows(s, runs_table)]
+        assert sizes == [CHUNK_ROWS, CHUNK_ROWS, 500]  # never the whole table at once
+        expected = s.list_runs(limit=n + 1)
+
+    result = CliRunner().invoke(store_app, ["copy", "--from", str(source), "--to", pg_url])
+    assert result.exit_code == 0, result.output
+    with open_store(pg_url) as pg:
+        assert pg.list_runs(limit=n + 1) == expected
+        assert isinstance(pg, PostgresStore)
+        assert [len(c) for c in stream_rows(pg, runs_table)] == [CHUNK_ROWS, CHUNK_ROWS, 500]
+    back = tmp_path / "back.db"
+    assert CliRunner().invoke(store_app, ["copy", "--from", pg_url, "--to", str(back)]).exit_code == 0
+    with SqliteStore.open(back) as s:
+        assert s.list_runs(limit=n + 1) == expected

@@ -7,13 +7,17 @@ events (nothing is ever merged or overwritten). Times are converted between the 
 new ids. Runs left `running` by the source's runtime keep their owner: the first node to start on the
 target abandons them as it would after a crash.
 
+Rows stream: each table is read through a cursor (SQLite steps its statement; PostgreSQL a server-side
+cursor) `CHUNK_ROWS` at a time and written a chunk at a time, so memory stays bounded by a chunk
+whatever the history's size (the target's transaction still holds the whole copy: all or nothing).
+
 Lives in the store package because it reads and writes below the `Store` interface: a copy is rows,
 not jobs being added and runs being claimed (which would write new audit events).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -97,12 +101,36 @@ TABLES: tuple[Table, ...] = (
 AnyStore = SqliteStore | PostgresStore
 
 
-def _rows(store: AnyStore, table: Table) -> list[tuple[Any, ...]]:
-    rows = store._read(f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order}")
+CHUNK_ROWS = 1000
+
+
+def stream_rows(
+    store: AnyStore, table: Table, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of `table` in its order, `chunk_rows` at a time (times as aware datetimes)."""
+    sql = f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order}"
     if isinstance(store, PostgresStore):
-        return [tuple(r) for r in rows]
+        with (
+            store._translated(),
+            store._pool.connection() as conn,
+            conn.transaction(),
+            conn.cursor(name=f"symbi_copy_{table.name}") as cur,
+        ):
+            cur.execute(sql)
+            while chunk := cur.fetchmany(chunk_rows):
+                yield [tuple(r) for r in chunk]
+        return
     at = [i for i, c in enumerate(table.columns) if c in table.times]
-    return [tuple(from_us(v) if i in at and v is not None else v for i, v in enumerate(r)) for r in rows]
+    with store._lock, store._translated():
+        rows = store._conn.execute(sql)
+        try:
+            while chunk := rows.fetchmany(chunk_rows):
+                yield [
+                    tuple(from_us(v) if i in at and v is not None else v for i, v in enumerate(r))
+                    for r in chunk
+                ]
+        finally:
+            rows.close()
 
 
 def _encode(store: AnyStore, table: Table, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -118,7 +146,9 @@ def _occupied(store: AnyStore) -> list[str]:
     return [t for t in ("jobs", "runs", "audit") if store._read(f"SELECT count(*) FROM {t}")[0][0]]
 
 
-def copy_store(source: StoreLocation, target: StoreLocation) -> dict[str, int]:
+def copy_store(
+    source: StoreLocation, target: StoreLocation, *, chunk_rows: int = CHUNK_ROWS
+) -> dict[str, int]:
     """Copy every row of `source` into the empty store at `target`; returns rows copied per table."""
     if source.backend == target.backend and source.target == target.target:
         raise StoreError(f"--from and --to are the same database ({source})")
@@ -138,14 +168,14 @@ def copy_store(source: StoreLocation, target: StoreLocation) -> dict[str, int]:
             mark = "%s" if isinstance(dst, PostgresStore) else "?"
             with dst._tx() as cur:
                 for table in TABLES:
-                    rows = _encode(dst, table, _rows(src, table))
-                    if rows:
-                        cur.executemany(
-                            f"INSERT INTO {table.name} ({', '.join(table.columns)}) "
-                            f"VALUES ({', '.join([mark] * len(table.columns))})",
-                            rows,
-                        )
-                    counts[table.name] = len(rows)
+                    insert = (
+                        f"INSERT INTO {table.name} ({', '.join(table.columns)}) "
+                        f"VALUES ({', '.join([mark] * len(table.columns))})"
+                    )
+                    counts[table.name] = 0
+                    for chunk in stream_rows(src, table, chunk_rows):
+                        cur.executemany(insert, _encode(dst, table, chunk))
+                        counts[table.name] += len(chunk)
             return counts
         finally:
             dst.close()
