@@ -167,6 +167,10 @@ class PostgresStore:
             # the node's event loop indefinitely: PostgreSQL's counterpart of SQLite's busy timeout.
             timeout = made[0].lock_timeout_ms if made else LOCK_TIMEOUT_MS
             conn.execute(f"SET lock_timeout = {int(timeout)}")
+            # A node frozen inside a transaction (a stopped VM) would keep its row locks, and the share
+            # lock on its own node row that keeps it from being declared dead: the server ends such a
+            # transaction after a lease TTL (the node, if it wakes, gets a transient error and retries).
+            conn.execute(f"SET idle_in_transaction_session_timeout = {max(1000, int(ttl * 1000))}")
             conn.commit()
 
         pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
