@@ -144,10 +144,8 @@ class PostgresStore:
         self.share: tuple[int, int] | None = None  # (rank, live nodes) while a node of several
 
     def set_lock_timeout(self, ms: int) -> None:
-        """Wait at most `ms` for a lock another session holds (new connections; the pool's current ones
-        are replaced)."""
+        """Wait at most `ms` for a lock another session holds (from the next transaction on)."""
         self.lock_timeout_ms = int(ms)
-        self._pool.drain()
 
     @classmethod
     def open(cls, location: StoreLocation | str, *, lease_ttl_seconds: float | None = None) -> PostgresStore:
@@ -248,6 +246,8 @@ class PostgresStore:
             self._audit_rows, self._notify = [], False
             try:
                 with conn.transaction(), conn.cursor() as cur:
+                    if self.lock_timeout_ms != LOCK_TIMEOUT_MS:  # changed after the pool connected
+                        cur.execute(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
                     yield cur
                     if self._audit_rows:
                         # One statement for all of them (ids in the order they were written).
