@@ -127,16 +127,20 @@ async def test_the_herd_threshold_comes_from_the_workspace_symbi_toml(client: Re
     path.unlink()
 
 
+def _position(text: str, offset: int) -> types.Position:
+    """The LSP position of `offset` in an ASCII text."""
+    return types.Position(
+        line=text.count("\n", 0, offset), character=offset - (text.rfind("\n", 0, offset) + 1)
+    )
+
+
 async def _hover(client: RecordingClient, name: str, text: str, marker: str) -> str | None:
     uri = (FOLDER[0] / name).as_uri()
     await _publish(client, uri, text, 1)
-    offset = text.index(marker) + 2
-    line = text.count("\n", 0, offset)
-    character = offset - (text.rfind("\n", 0, offset) + 1)
     result = await client.text_document_hover_async(
         types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=line, character=character),
+            position=_position(text, text.index(marker) + 2),
         )
     )
     if result is None:
@@ -162,13 +166,10 @@ async def test_timezone_hover_uses_the_server_clock(client: RecordingClient) -> 
 async def _complete(client: RecordingClient, name: str, text: str, marker: str) -> list[types.CompletionItem]:
     uri = (FOLDER[0] / name).as_uri()
     await _publish(client, uri, text, 1)
-    offset = text.index(marker) + len(marker)
-    line = text.count("\n", 0, offset)
-    character = offset - (text.rfind("\n", 0, offset) + 1)
     result = await client.text_document_completion_async(
         types.CompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=line, character=character),
+            position=_position(text, text.index(marker) + len(marker)),
         )
     )
     assert result is not None
