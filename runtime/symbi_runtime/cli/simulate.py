@@ -1,4 +1,5 @@
-"""`symbi simulate PATHS… [--from ISO] [--days N] [--format text|json|svg] [--duration NAME=SECONDS]`.
+"""`symbi simulate PATHS… [--from ISO] [--days N] [--format text|json|svg] [--duration NAME=SECONDS]
+[--iterations NAME=N] [--down-since ISO] [--seed N]`.
 
 A pure function of the files, `symbi.toml` and `--from`: no database is opened and no agent runs (see
 `symbi_runtime/simulate.py`). Exit 0 after reporting, 1 when the files have errors, 2 on usage errors.
@@ -46,6 +47,22 @@ def simulate_command(
         list[str] | None,
         typer.Option("--duration", help="NAME=SECONDS: how long a schedule's (or agent's) runs take."),
     ] = None,
+    iterations: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--iterations",
+            help="NAME=N: iterations a heartbeat schedule's (or agent's) runs take (default max_iterations); "
+            "its --duration is then per iteration.",
+        ),
+    ] = None,
+    down_since_text: Annotated[
+        str | None,
+        typer.Option(
+            "--down-since",
+            help="No scheduler ran from this instant until --from: replay the catch-up a scheduler "
+            "started at --from would do (ISO 8601; naive = UTC).",
+        ),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="symbi.toml (default: ./symbi.toml).")
     ] = None,
@@ -60,8 +77,17 @@ def simulate_command(
 
     env = environment()
     cfg = load_cli_config(COMMAND, config, env)
-    durations = _durations(duration or [])
+    durations = _pairs(duration or [], "--duration", "NAME=SECONDS (e.g. nightly_report=120)", float)
+    counts = {
+        k: int(v) for k, v in _pairs(iterations or [], "--iterations", "NAME=N (e.g. watcher=5)", int).items()
+    }
     start = parse_instant(start_text, "--from")
+    down_since = parse_instant(down_since_text, "--down-since") if down_since_text else None
+    if down_since is not None and down_since > start:
+        fail(
+            COMMAND,
+            f"--down-since {down_since_text} is after --from: the downtime must end where the window starts",
+        )
     analysis, sources = run_check(paths, CheckContext(env=dict(env), now=start))
     code = exit_code(analysis.diagnostics, strict=False)
     if code:
@@ -70,11 +96,27 @@ def simulate_command(
     if not sources:
         fail(COMMAND, "no .symbi files found in the given paths")
     jobs = analysis.jobset().jobs
-    unknown = sorted(set(durations) - {j.name for j in jobs} - {j.agent_id for j in jobs})
-    if unknown:
-        fail(COMMAND, f"--duration {unknown[0]}: no schedule or agent of that name")
+    names = {j.name for j in jobs} | {j.agent_id for j in jobs}
+    for option, given in (("--duration", durations), ("--iterations", counts)):
+        unknown = sorted(set(given) - names)
+        if unknown:
+            fail(COMMAND, f"{option} {unknown[0]}: no schedule or agent of that name")
+    beating = {j.name for j in jobs if j.heartbeat is not None and j.heartbeat.enabled}
+    beating |= {j.agent_id for j in jobs if j.name in beating}
+    not_beating = sorted(set(counts) - beating)
+    if not_beating:
+        fail(COMMAND, f"--iterations {not_beating[0]}: not a heartbeat schedule (or its agent)")
     try:
-        sim = simulate(jobs, start, days, cfg.scheduler, durations=durations, seed=seed)
+        sim = simulate(
+            jobs,
+            start,
+            days,
+            cfg.scheduler,
+            durations=durations,
+            iterations=counts,
+            down_since=down_since,
+            seed=seed,
+        )
     except SimulationTooLarge as e:
         fail(COMMAND, str(e))
     if fmt is SimulateFormat.JSON:
@@ -85,17 +127,18 @@ def simulate_command(
         sys.stdout.write(to_text(sim))
 
 
-def _durations(items: list[str]) -> dict[str, float]:
+def _pairs(items: list[str], option: str, expected: str, kind: type[float] | type[int]) -> dict[str, float]:
+    """`NAME=VALUE` options as a mapping; a bad one is a usage error naming the option."""
     out: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
         try:
-            seconds = float(value)
+            number: float = kind(value)
         except ValueError:
-            seconds = -1.0
-        if not sep or not name or seconds < 0:
-            fail(COMMAND, f"--duration {item}: expected NAME=SECONDS (e.g. nightly_report=120)")
-        out[name] = seconds
+            number = -1
+        if not sep or not name or number < 0 or (kind is int and number < 1):
+            fail(COMMAND, f"{option} {item}: expected {expected}")
+        out[name] = number
     return out
 
 
@@ -132,6 +175,7 @@ def to_json(sim: Simulation) -> dict[str, Any]:
                 "jitter_seconds": r.jitter_seconds,
                 "started_at": _iso(r.started_at),
                 "finished_at": _iso(r.finished_at),
+                "iterations": r.iterations,
                 "reason": r.reason,
             }
             for r in sim.runs
@@ -170,6 +214,13 @@ def to_text(sim: Simulation) -> str:
         for hour, n in hours.items():
             table.add_row(hour.replace("T", " ") + ":00", str(n), "█" * max(1, round(_BAR_WIDTH * n / top)))
         console.print(table)
+    beats = [r for r in sim.runs if r.iterations is not None]
+    if beats:
+        per_job: dict[str, list[int]] = {}
+        for r in beats:
+            per_job.setdefault(r.job, []).append(r.iterations or 0)
+        for name, counts in sorted(per_job.items()):
+            console.print(f"heartbeat {name}: {len(counts)} run(s), {sum(counts)} iteration(s)")
     if not_run:
         console.print(f"{len(not_run)} fire(s) would not run:")
         for r in not_run:
