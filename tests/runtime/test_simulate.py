@@ -136,6 +136,21 @@ async def drive(e: Any, clock: Any, stop: Any) -> None:
         clock.set(min(upcoming))
 
 
+async def run_both(
+    e: Any, clock: Any, jobs: list[Any], durations: dict[str, float], slots: int, **options: Any
+) -> tuple[list[Any], Any]:
+    """Start the engine at the clock's instant and drive it through the window and 15 minutes more;
+    simulate the same jobs from the same instant. Returns (the real runs, the simulation)."""
+    start = clock.now()
+    e.start()
+    await e.settle()
+    await drive(e, clock, start + timedelta(seconds=WINDOW + 900))
+    real_runs = [r for name in durations for r in e.runs(name)]
+    config = SchedulerConfig(max_concurrent_jobs=slots)
+    sim = simulate(jobs, start, (WINDOW + 900) / 86400, config, durations=durations, **options)
+    return real_runs, sim
+
+
 def records(runs: Any, until: Any) -> list[tuple[Any, ...]]:
     """(schedule, fire, trigger, status, start) of every run fired before `until`, sorted."""
     return sorted(
@@ -184,19 +199,8 @@ async def test_the_same_seeded_jitter_approvals_and_heartbeat_iterations(
     e.rt.register_agent("beater", beater)
     for job in jittered_fleet():
         e.rt.add_job(job)
-    e.start()
-    await e.settle()
     until = T0 + timedelta(seconds=WINDOW)
-    await drive(e, clock, until + timedelta(seconds=900))
-    real_runs = [r for name in JITTER_DURATIONS for r in e.runs(name)]
-    sim = simulate(
-        jittered_fleet(),
-        T0,
-        (WINDOW + 900) / 86400,
-        SchedulerConfig(max_concurrent_jobs=2),
-        durations=JITTER_DURATIONS,
-        seed=7,
-    )
+    real_runs, sim = await run_both(e, clock, jittered_fleet(), JITTER_DURATIONS, 2, seed=7)
     assert records(sim.runs, until) == records(real_runs, until)
     # Jitter drawn identically: the same delays, to the millisecond.
     assert sorted(
@@ -248,19 +252,8 @@ async def test_catch_up_after_downtime_matches_the_real_scheduler(engine_factory
         e.rt.add_job(job)
     restart = T0 + DOWN
     clock.set(restart)
-    e.start()
-    await e.settle()
     until = restart + timedelta(seconds=WINDOW)
-    await drive(e, clock, until + timedelta(seconds=900))
-    real_runs = [r for name in CATCHUP_DURATIONS for r in e.runs(name)]
-    sim = simulate(
-        catchup_fleet(),
-        restart,
-        (WINDOW + 900) / 86400,
-        SchedulerConfig(max_concurrent_jobs=4),
-        durations=CATCHUP_DURATIONS,
-        down_since=T0,
-    )
+    real_runs, sim = await run_both(e, clock, catchup_fleet(), CATCHUP_DURATIONS, 4, down_since=T0)
     assert records(sim.runs, until) == records(real_runs, until)
     caught = {(r.job, r.trigger, r.status) for r in sim.runs if r.scheduled_for <= restart}
     assert caught == {

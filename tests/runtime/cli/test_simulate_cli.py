@@ -28,8 +28,8 @@ schedule gated {
 FROM = "2027-03-02T12:00:00Z"
 
 
-def simulate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "fleet.symbi").write_text(FLEET, encoding="utf-8")
+def simulate(tmp_path: Path, *args: str, text: str = FLEET) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "fleet.symbi").write_text(text, encoding="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "symbi_lang.cli.main", "simulate", "fleet.symbi", *args],
         cwd=tmp_path,
@@ -135,15 +135,7 @@ schedule hourly_all {
 
 
 def simulate_more(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "more.symbi").write_text(MORE, encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "symbi_lang.cli.main", "simulate", "more.symbi", *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return simulate(tmp_path, *args, text=MORE)
 
 
 def test_heartbeat_iterations_approvals_and_catch_up_after_downtime(tmp_path: Path) -> None:
