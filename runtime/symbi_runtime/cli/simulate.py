@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from symbi_lang.ir import JobDefinition
 from symbi_runtime.cli.common import environment, fail, load_cli_config
 from symbi_runtime.simulate import Simulation, SimulationTooLarge, simulate
 
@@ -230,15 +232,36 @@ def to_text(sim: Simulation) -> str:
     return out.getvalue()
 
 
-def to_svg(sim: Simulation) -> str:
+def simulation_files(
+    jobs: Sequence[JobDefinition], slugs: Mapping[str, str], start: datetime, days: float, config: Any
+) -> dict[str, str]:
+    """`symbi docs --with-simulate`: the fleet simulated once (schedules share the global slots), written
+    as `simulate/all.{json,svg}` and, per schedule, its own runs as `simulate/<slug>.{json,svg}`."""
+    from dataclasses import replace
+
+    sim = simulate(list(jobs), start, days, config)
+    out = {"simulate/all.json": json.dumps(to_json(sim), indent=2) + "\n", "simulate/all.svg": to_svg(sim)}
+    for job in jobs:
+        slug = slugs.get(job.name)
+        if slug is None:
+            continue
+        own = replace(sim, runs=tuple(r for r in sim.runs if r.job == job.name))
+        out[f"simulate/{slug}.json"] = json.dumps(to_json(own), indent=2) + "\n"
+        out[f"simulate/{slug}.svg"] = to_svg(own, job.name)
+    return out
+
+
+def to_svg(sim: Simulation, name: str | None = None) -> str:
     """The fires as a weekday × hour heat map in the style of `symbi docs`."""
     from symbi_lang.docs.generate import DocFormat, make_environment
     from symbi_lang.docs.heatmap import count_instants
     from symbi_lang.docs.svg import picture
 
     counts = count_instants((r.scheduled_for for r in sim.runs), "UTC", sim.start, sim.end)
-    env = make_environment(DocFormat.MD)
+    env = make_environment(DocFormat.HTML)  # SVG is XML: autoescaped, so a schedule name cannot break it
     title = f"simulated fires {sim.start:%Y-%m-%d} – {sim.end:%Y-%m-%d} (UTC)"
+    if name is not None:
+        title = f"{name}: {title}"
     return env.get_template("heatmap.svg.j2").render(pic=picture(counts, title), id="simulate") + "\n"
 
 
