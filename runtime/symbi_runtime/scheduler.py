@@ -284,7 +284,12 @@ class CronScheduler:
             if job is None:
                 continue
             start_at = run.scheduled_for + timedelta(seconds=run.jitter_seconds)
-            if run.status == RunStatus.PENDING and start_at < now - window:
+            # A backfilled run stands for a past fire on purpose: the catch-up window does not apply to it.
+            if (
+                run.status == RunStatus.PENDING
+                and run.trigger != Trigger.BACKFILL
+                and start_at < now - window
+            ):
                 self.store.park_run(
                     run.id,
                     RunStatus.MISSED,
