@@ -25,9 +25,10 @@ from datetime import UTC, datetime, timedelta
 
 from symbi_lang.ir import JobDefinition
 from symbi_runtime import policy, timing
+from symbi_runtime.backfill import Overlap
 from symbi_runtime.catchup import CatchupSettings, plan_due_fire
 from symbi_runtime.config import SchedulerConfig
-from symbi_runtime.store import RunStatus, Trigger
+from symbi_runtime.store import RunStatus, Store, Trigger
 
 #: A simulation records at most this many runs (memory grows with them); past it, shorten the window.
 MAX_RUNS = 1_000_000
@@ -50,6 +51,27 @@ class SimulatedRun:
     finished_at: datetime | None = None
     reason: str | None = None
     iterations: int | None = None  # heartbeat jobs: the iterations the run would take
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBackfill:
+    """A `pending` backfilled run a store holds: a scheduler started at the window's start picks it up."""
+
+    job: str
+    scheduled_for: datetime
+    overlap: Overlap = Overlap.QUEUE
+
+
+def pending_backfills(store: Store) -> list[PendingBackfill]:
+    """The pending backfilled runs of a store (`symbi simulate --db`; read only)."""
+    from symbi_runtime.backfill import overlap_of
+
+    runs = store.list_runs(status=RunStatus.PENDING, limit=MAX_RUNS)
+    return [
+        PendingBackfill(r.job_name, r.scheduled_for, overlap_of(r.detail))
+        for r in runs
+        if r.trigger == Trigger.BACKFILL
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +153,7 @@ def simulate(
     durations: Mapping[str, float] | None = None,
     iterations: Mapping[str, int] | None = None,
     down_since: datetime | None = None,
+    backfills: Sequence[PendingBackfill] = (),
     seed: int = 0,
     max_runs: int = MAX_RUNS,
 ) -> Simulation:
@@ -140,8 +163,9 @@ def simulate(
     iteration; default: the schedule's `max_runtime`, else 0); `iterations` maps a heartbeat schedule
     or agent name to the iterations a run takes (default its `max_iterations`). `down_since`: no
     scheduler ran from then until `start`, so the fires in between are caught up (or recorded missed)
-    at `start` by each schedule's catch-up policy, as a scheduler started at `start` would. `seed`
-    seeds the jitter draws (the scheduler's `rng`).
+    at `start` by each schedule's catch-up policy, as a scheduler started at `start` would.
+    `backfills`: pending backfilled runs in the store (`symbi simulate --db`), started at `start` by
+    their overlap choice. `seed` seeds the jitter draws (the scheduler's `rng`).
     """
     start = start.astimezone(UTC)
     end = start + timedelta(days=days)
@@ -223,12 +247,22 @@ def simulate(
             waiting.append(i)
 
     def ready(i: int, now: datetime) -> None:
-        """Jitter has passed: a catch-up run first takes one of its job's slots, then a global one."""
+        """Jitter has passed: a catch-up run (or a queued backfill) first takes one of its job's slots,
+        then a global one; a backfill with overlap `skip` is skipped when its job is busy."""
         run = runs[i]
-        if run["trigger"] != Trigger.CATCHUP:
+        name = str(run["job"])
+        overlap = run.get("overlap")
+        if overlap == Overlap.SKIP and in_flight[name] - 1 >= max(1, by_name[name].max_concurrent):
+            limit = by_name[name].max_concurrent
+            run["status"] = RunStatus.SKIPPED
+            run["reason"] = (
+                f"job already has runs in flight (max_concurrent = {limit}); backfill --overlap skip"
+            )
+            in_flight[name] -= 1  # never held a slot: nothing to release
+            return
+        if run["trigger"] != Trigger.CATCHUP and overlap != Overlap.QUEUE:
             acquire(i, now)
             return
-        name = str(run["job"])
         run["job_slot"] = True
         if job_free[name] > 0 and not job_waiting[name]:
             job_free[name] -= 1
@@ -304,7 +338,25 @@ def simulate(
                     push(ready, _READY, "ready", i)
 
     now = start
-    claim(now)  # fires already due at the start (a passed one-shot `at`)
+    # As the scheduler's start-up: pending backfilled runs are launched (and count in flight) before
+    # the first claim.
+    for backfill in sorted(backfills, key=lambda b: b.scheduled_for):
+        if backfill.job not in by_name:
+            continue
+        runs.append(
+            {
+                "job": backfill.job,
+                "scheduled_for": backfill.scheduled_for,
+                "trigger": str(Trigger.BACKFILL),
+                "status": str(RunStatus.PENDING),
+                "jitter": 0.0,
+                "reason": None,
+                "overlap": Overlap(backfill.overlap),
+            }
+        )
+        in_flight[backfill.job] += 1
+        push(now, _READY, "ready", len(runs) - 1)
+    claim(now)  # fires already due at the start (a passed one-shot `at`, catch-up after downtime)
     while True:
         upcoming = [t for t in next_fire.values() if t is not None]
         t_fire = min(upcoming) if upcoming else None

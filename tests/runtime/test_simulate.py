@@ -272,3 +272,62 @@ async def test_catch_up_after_downtime_matches_the_real_scheduler(engine_factory
     # 14:00, 14:20, 14:40, 15:00 (the one-hour window), one at a time: max_concurrent 1, 100 s each
     assert [r.scheduled_for for r in every] == [restart - timedelta(minutes=m) for m in (60, 40, 20, 0)]
     assert [r.started_at for r in every] == [restart + timedelta(seconds=s) for s in (0, 100, 200, 300)]
+
+
+BACKFILL_DURATIONS = {"queued": 600.0, "skipping": 600.0, "allowing": 600.0}
+
+
+def backfill_fleet() -> list[Any]:
+    return [make_job(name, cron="0 0 * * * *", agent_id="sleeper") for name in BACKFILL_DURATIONS]
+
+
+async def test_pending_backfills_in_a_store_match_the_real_scheduler(engine_factory: Any, clock: Any) -> None:
+    """Backfills written at 13:00 with no scheduler running, one per overlap choice; a scheduler starts."""
+    from symbi_runtime.backfill import Overlap, apply_backfill
+    from symbi_runtime.simulate import pending_backfills
+
+    e = engine_factory(max_concurrent_jobs=5, tick_interval_seconds=3600)
+
+    async def sleeper(call: Any) -> str:
+        await clock.sleep(BACKFILL_DURATIONS[call.job_name])
+        return "done"
+
+    e.rt.register_agent("sleeper", sleeper)
+    for job in backfill_fleet():
+        e.rt.add_job(job)
+    clock.set(T0 + timedelta(minutes=59))
+    for name, overlap in (("queued", Overlap.QUEUE), ("skipping", Overlap.SKIP), ("allowing", Overlap.ALLOW)):
+        record = e.store.get_job(name)
+        assert record is not None
+        apply_backfill(
+            e.store,
+            record,
+            T0 - timedelta(hours=3),
+            T0 - timedelta(hours=1),
+            now=clock.now(),
+            overlap=overlap,
+            dry_run=False,
+            actor="ops",
+        )
+    pending = pending_backfills(e.store)
+    assert len(pending) == 9
+    start = clock.now()
+    real_runs, sim = await run_both(e, clock, backfill_fleet(), BACKFILL_DURATIONS, 5, backfills=pending)
+    until = start + timedelta(seconds=WINDOW)
+    assert records(sim.runs, until) == records(real_runs, until)
+    by_job = {
+        name: sorted(
+            (r.scheduled_for.hour, r.status, r.started_at)
+            for r in sim.runs
+            if r.job == name and r.trigger == "backfill"
+        )
+        for name in BACKFILL_DURATIONS
+    }
+    assert [(h, st) for h, st, _ in by_job["queued"]] == [
+        (9, "succeeded"),
+        (10, "succeeded"),
+        (11, "succeeded"),
+    ]
+    assert [s for _, _, s in by_job["queued"]] == [start + timedelta(seconds=600 * k) for k in range(3)]
+    assert [st for _, st, _ in by_job["skipping"]] == ["skipped", "skipped", "succeeded"]
+    assert {s for _, _, s in by_job["allowing"]} == {start}  # all three at once, beside each other

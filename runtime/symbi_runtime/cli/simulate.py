@@ -1,8 +1,9 @@
 """`symbi simulate PATHS… [--from ISO] [--days N] [--format text|json|svg] [--duration NAME=SECONDS]
-[--iterations NAME=N] [--down-since ISO] [--seed N]`.
+[--iterations NAME=N] [--down-since ISO] [--db STORE] [--seed N]`.
 
-A pure function of the files, `symbi.toml` and `--from`: no database is opened and no agent runs (see
-`symbi_runtime/simulate.py`). Exit 0 after reporting, 1 when the files have errors, 2 on usage errors.
+A pure function of the files, `symbi.toml` and the options: no agent runs, and no database is opened
+unless `--db` asks for the pending backfills of a store (read only; see `symbi_runtime/simulate.py`).
+Exit 0 after reporting, 1 when the files have errors, 2 on usage errors (and a store that cannot be read).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import typer
 
 from symbi_lang.ir import JobDefinition
 from symbi_runtime.cli.common import environment, fail, load_cli_config
-from symbi_runtime.simulate import Simulation, SimulationTooLarge, simulate
+from symbi_runtime.simulate import PendingBackfill, Simulation, SimulationTooLarge, simulate
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -65,6 +66,14 @@ def simulate_command(
             "started at --from would do (ISO 8601; naive = UTC).",
         ),
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Also replay the pending backfills of this job store (a file or postgresql:// URL, "
+            "opened read only), started at --from. Default: no store is read.",
+        ),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="symbi.toml (default: ./symbi.toml).")
     ] = None,
@@ -108,6 +117,7 @@ def simulate_command(
     not_beating = sorted(set(counts) - beating)
     if not_beating:
         fail(COMMAND, f"--iterations {not_beating[0]}: not a heartbeat schedule (or its agent)")
+    backfills = _stored_backfills(db, config) if db is not None else []
     try:
         sim = simulate(
             jobs,
@@ -117,6 +127,7 @@ def simulate_command(
             durations=durations,
             iterations=counts,
             down_since=down_since,
+            backfills=backfills,
             seed=seed,
         )
     except SimulationTooLarge as e:
@@ -127,6 +138,15 @@ def simulate_command(
         sys.stdout.write(to_svg(sim))
     else:
         sys.stdout.write(to_text(sim))
+
+
+def _stored_backfills(db: str, config: Path | None) -> list[PendingBackfill]:
+    """The store's pending backfilled runs (read only); a store that cannot be read is exit 2."""
+    from symbi_runtime.cli import cron
+    from symbi_runtime.simulate import pending_backfills
+
+    with cron._errors(), cron._store(db, config, read_only=True) as store:
+        return pending_backfills(store)
 
 
 def _pairs(items: list[str], option: str, expected: str, kind: type[float] | type[int]) -> dict[str, float]:

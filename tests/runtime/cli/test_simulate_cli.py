@@ -192,3 +192,36 @@ def test_bad_iterations_and_down_since(tmp_path: Path) -> None:
     r = simulate_more(tmp_path, "--from", "2027-03-02T03:00:00Z", "--down-since", "2027-03-03T00:00:00Z")
     assert r.returncode == 2 and "--down-since 2027-03-03T00:00:00Z is after --from" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def symbi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "symbi_lang.cli.main", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_db_adds_the_pending_backfills_of_a_store_and_only_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "more.symbi").write_text(MORE, encoding="utf-8")
+    db = str(tmp_path / "state.db")
+    missing = simulate_more(tmp_path, "--from", "2027-03-02T03:00:00Z", "--db", db)
+    assert missing.returncode == 2 and "no job store at" in missing.stderr
+    added = symbi(tmp_path, "cron", "add", "more.symbi", "--db", db)
+    assert added.returncode == 0, added.stderr
+    window = ("--from", "2027-03-02T00:00:00Z", "--to", "2027-03-02T02:30:00Z")
+    done = symbi(
+        tmp_path, "cron", "backfill", "hourly_all", *window, "--now", "2027-03-02T03:00:00Z", "--db", db
+    )
+    assert done.returncode == 0, done.stderr
+
+    args = ("--from", "2027-03-02T03:00:00Z", "--days", "0.05", "--format", "json")
+    runs = json.loads(simulate_more(tmp_path, *args, "--db", db).stdout)["runs"]
+    backfilled = [(x["scheduled_for"][11:16], x["status"]) for x in runs if x["trigger"] == "backfill"]
+    assert backfilled == [("00:15", "succeeded"), ("01:15", "succeeded"), ("02:15", "succeeded")]
+    # Without --db nothing is read: the same files give no backfilled runs.
+    plain = json.loads(simulate_more(tmp_path, *args).stdout)["runs"]
+    assert [x for x in plain if x["trigger"] == "backfill"] == []
