@@ -37,18 +37,21 @@ class WorkspaceConfig:
                 continue
             try:
                 text = path.read_text(encoding="utf-8")
+                problem = None
             except (OSError, UnicodeDecodeError) as e:
-                text = f"\0{e}"  # unreadable: a stamp of its own, parsed (and logged) once
-            stamp = (str(path), text)
+                text, problem = "", f"cannot read it: {e}"
+            stamp = (str(path), text if problem is None else f"\0{problem}")
             if stamp != self._stamp:
-                self._stamp, self._settings = stamp, _parse(path, text)
+                self._stamp, self._settings = stamp, _parse(path, text, problem)
             return self._stamp, self._settings
         return None, CheckSettings()
 
 
-def _parse(path: Path, text: str) -> CheckSettings:
+def _parse(path: Path, text: str, problem: str | None) -> CheckSettings:
     try:
-        return check_settings(tomllib.loads(text))
+        if problem is None:
+            return check_settings(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, CheckConfigError) as e:
-        log.warning("%s: %s; the checks use their defaults", path, e)
-        return CheckSettings()
+        problem = str(e)
+    log.warning("%s: %s; the checks use their defaults", path, problem)
+    return CheckSettings()
