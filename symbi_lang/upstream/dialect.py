@@ -4,7 +4,7 @@ The rule (also in the README and in the SYM021 help):
 
 - `metadata`, `type`, `function`, `channel`, `memory`, `webhook` exist only upstream, and so does a
   named `policy NAME {` whose body is empty or starts with a rule (`allow:`, `deny:`, `require:`,
-  `audit:`); another top-level `policy` stays our unknown block (SYM101).
+  `audit:`) or `conditions:`; another top-level `policy` stays our unknown block (SYM101).
 - `agent NAME` is upstream when its header has parameters or a return type (`agent a(x: T) -> R {`) or
   its body has `with`, `function`, such a `policy NAME {`, `capabilities =` or capabilities written as
   bare names (`capabilities: [read, write]`).
@@ -38,6 +38,9 @@ _OURS_ONLY_KEYS = frozenset(SCHEDULE_FIELDS) - {"cron", "at", "timezone", "agent
 #: Keys of both dialects where a bare identifier value (`agent: reporter`) marks upstream's dialect.
 _BARE_WORD_KEYS = frozenset({"agent", "cron", "at", "timezone"})
 RULE_ACTIONS = ("allow", "deny", "require", "audit")
+#: First keys that mark a named top-level `policy` as upstream's: its rules, or the `conditions:` record
+#: upstream's guide writes first (not a rule upstream either: SYM024 says so, once).
+_RULE_STARTS = (*RULE_ACTIONS, "conditions")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = frozenset(_OPEN.values())
 
@@ -108,7 +111,7 @@ def _ast_rules(block: Block) -> bool:
     if block.label is None:
         return False
     first = block.body[0] if block.body else None
-    return first is None or (isinstance(first, Field) and first.name in RULE_ACTIONS)
+    return first is None or (isinstance(first, Field) and first.name in _RULE_STARTS)
 
 
 def _token_rules(tokens: list[Token], brace: int, stop: int) -> bool:
@@ -120,7 +123,7 @@ def _token_rules(tokens: list[Token], brace: int, stop: int) -> bool:
         return True
     return (
         first.type == "IDENT"
-        and first.text in RULE_ACTIONS
+        and first.text in _RULE_STARTS
         and brace + 2 < stop
         and tokens[brace + 2].is_op(":")
     )
