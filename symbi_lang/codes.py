@@ -493,12 +493,13 @@ UPSTREAM_DUPLICATE_KEY = _code(
     W,
     "`{key}` is given more than once: the last one is used, as upstream does",
 )
-ONE_SHOT_WITH_CRON = _code(
+ONE_SHOT_WITHOUT_CRON = _code(
     "SYM122",
-    "one-shot-with-cron",
+    "one-shot-without-cron",
     E,
-    "`one_shot = true` with `cron` has no equivalent in symbi (upstream runs the next cron fire once)",
-    "symbi runs a job once through `at`; a cron schedule always repeats.",
+    "`one_shot` applies only to a `cron` schedule: an `at` schedule always fires once",
+    "`one_shot: true` with `cron` fires once, at the first cron match after the job is loaded, then "
+    "completes. An `at` schedule fires once already, and `one_shot: false` cannot make it repeat.",
 )
 UPSTREAM_WRONG_TYPE = _code(
     "SYM123",

@@ -3,6 +3,8 @@
 Versioned JSON (`IR_VERSION`), described by `symbi_lang/job_ir.schema.json`. `${VAR}`
 references stay unresolved in every string: secrets are resolved only at execution time.
 Field names follow the HTTP API of the spec (`agent_id`, `cron_expr`); the rest keep the DSL names.
+`one_shot` (a cron job that fires once, at its first match after it is added) is an optional key, written
+only when true: IR without it reads as before, and every existing job's JSON stays byte-identical.
 """
 
 from __future__ import annotations
@@ -104,12 +106,17 @@ class AgentDefinition:
 
 @dataclass(frozen=True, slots=True)
 class JobDefinition:
-    """One schedule, lowered. Exactly one of `cron_expr` and `at` is set."""
+    """One schedule, lowered. Exactly one of `cron_expr` and `at` is set.
+
+    `one_shot` (only with `cron_expr`) makes the job fire once, at the first cron match after the store
+    adds it, then complete. The IR holds no instant for it: the store records the fire it chose.
+    """
 
     name: str
     agent_id: str
     cron_expr: str | None = None
     at: str | None = None
+    one_shot: bool = False
     timezone: str = "UTC"
     description: str | None = None
     input: str | None = None
@@ -207,6 +214,9 @@ def _job_to_dict(job: JobDefinition) -> dict[str, Any]:
             d[f.name] = None if v is None else _agent_to_dict(v)
         elif f.name == "source":
             d[f.name] = asdict(v)
+        elif f.name == "one_shot":
+            if v:  # optional key: absent means false, so IR written before it existed is unchanged
+                d[f.name] = True
         else:
             d[f.name] = _plain(v)
     return d
@@ -233,6 +243,11 @@ def _agent_from_dict(data: dict[str, Any]) -> AgentDefinition:
 def _job_from_dict(data: dict[str, Any]) -> JobDefinition:
     _check_keys("job", data, {f.name for f in fields(JobDefinition)})
     d = dict(data)
+    if "one_shot" in d:
+        if not isinstance(d["one_shot"], bool):
+            raise ValueError(f"job key one_shot must be true or false, got {d['one_shot']!r}")
+        if d["one_shot"] and d.get("cron_expr") is None:
+            raise ValueError("job key one_shot needs cron_expr (an `at` job always fires once)")
     for key in ("delivery", "email_recipients"):
         if d.get(key) is not None:
             d[key] = tuple(d[key])

@@ -115,6 +115,7 @@ def lower_schedule(block: Block, agents: dict[str, AgentDefinition]) -> JobDefin
         agent_id=agent_id,
         cron_expr=cron,
         at=at,
+        one_shot=cron is not None and _bool(e.get("one_shot"), False),
         timezone=_string(e.get("timezone")) or "UTC",
         description=_string(e.get("description")),
         input=_string(e.get("input")),

@@ -147,6 +147,16 @@ SCHEDULE_FIELDS = _table(
         format=Format.DATETIME,
     ),
     FieldSpec(
+        "one_shot",
+        (B,),
+        "`true`: fire once, at the first match of `cron` after the job is loaded (by `symbi up`, "
+        "`symbi cron add` or the HTTP API), then complete, whatever that run's outcome (succeeded, failed, "
+        "skipped, denied, timed out). Reloading the unchanged file never fires it again; changing `cron`, "
+        "`timezone` or `one_shot` schedules it anew. Only with `cron`: an `at` job always fires once.",
+        'one_shot: true  # with cron: "0 0 9 * * *", the next 09:00 only',
+        default="false",
+    ),
+    FieldSpec(
         "timezone",
         (S,),
         "The IANA time zone in which `cron` (and an `at` without offset) is read. Daylight-saving "

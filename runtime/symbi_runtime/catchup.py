@@ -66,7 +66,11 @@ def plan_due_fire(
     settings: CatchupSettings,
     rng: random.Random,
 ) -> FirePlan:
-    """Plan the due fire `due` (<= now) of `job`, which has `in_flight` runs pending or running."""
+    """Plan the due fire `due` (<= now) of `job`, which has `in_flight` runs pending or running.
+
+    A `one_shot` cron job is planned as the `at` job of `due`: it runs (or is caught up, or recorded
+    `missed`) once, and its plan has no next fire, so the claim completes it."""
+    job = timing.pinned_to(job, due)
     following = timing.next_fire_after(job, due)
     on_time = (following is None or following > now) and (now - due).total_seconds() <= settings.grace_seconds
     if on_time:

@@ -1,7 +1,10 @@
 """When a job fires: its first fire, the fire after a given one, and bounded counting of fires in a span.
 
 Cron jobs use `symbi_lang.cron.CronSpec` (parsed once per expression and zone); one-shot jobs fire at
-their `at` instant, once. Counting never enumerates more than `COUNT_CAP` fires: past that, the rest of
+their `at` instant, once. A `one_shot` cron job fires once too: at its first match after it is added
+(`first_fire`); the store keeps that instant as the job's next fire, and `pinned_to` turns the job into
+the `at` job of that instant when it comes due, so catch-up and completion are exactly an `at` job's.
+Counting never enumerates more than `COUNT_CAP` fires: past that, the rest of
 the span is extrapolated from the mean gap of the enumerated ones (exact for evenly spaced crons).
 """
 
@@ -65,17 +68,31 @@ def spec_for(job: JobDefinition) -> _Spec:
 
 
 def is_one_shot(job: JobDefinition) -> bool:
-    return job.cron_expr is None and job.at is not None
+    """Whether the job fires at most once: an `at` job, or a cron job marked `one_shot`."""
+    return (job.cron_expr is None and job.at is not None) or (job.one_shot and job.cron_expr is not None)
+
+
+def schedule_key(job: JobDefinition) -> tuple[str | None, str | None, str, bool]:
+    """What decides the job's fires: a stored job whose key changes gets its next fire recomputed."""
+    return (job.cron_expr, job.at, job.timezone, job.one_shot)
+
+
+def pinned_to(job: JobDefinition, fire: datetime) -> JobDefinition:
+    """A `one_shot` cron job as the `at` job of its chosen `fire` (other jobs unchanged)."""
+    if not (job.one_shot and job.cron_expr is not None):
+        return job
+    return job.with_changes(cron_expr=None, at=fire.astimezone(UTC).isoformat(), one_shot=False)
 
 
 def first_fire(job: JobDefinition, now: datetime) -> datetime | None:
     """The fire a newly added (or resumed, reset, rescheduled) job waits for.
 
-    A cron job's first fire strictly after `now`; a one-shot job's `at` even when already past, so the
-    scheduler can apply the catch-up window to it (run once, or record `missed`).
+    A cron job's first fire strictly after `now` (for a `one_shot` one, its only fire); an `at` job's
+    instant even when already past, so the scheduler can apply the catch-up window to it (run once, or
+    record `missed`).
     """
-    if is_one_shot(job):
-        return _at_spec(job.at or "", job.timezone or "UTC").next_after(datetime.min.replace(tzinfo=UTC))
+    if job.cron_expr is None and job.at is not None:
+        return _at_spec(job.at, job.timezone or "UTC").next_after(datetime.min.replace(tzinfo=UTC))
     return spec_for(job).next_after(now)
 
 

@@ -1,5 +1,6 @@
 """When does a schedule fire: exactly one of `cron`/`at`, a valid cron that can fire (and can fire
-inside `policy.allowed_hours`), an `at` that parses and is still ahead, a known time zone."""
+inside `policy.allowed_hours`), an `at` that parses and is still ahead, a known time zone, and
+`one_shot` only beside `cron`."""
 
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ def check_timing(module: Module, ctx: CheckContext) -> Iterator[Diagnostic]:
                 item.kind_span,
                 where=f"schedule `{block_name(item)}`" if block_name(item) else "schedule",
                 help='add `cron: "0 0 9 * * *"` (recurring, seconds first) or `at: "2026-12-01T09:00:00Z"`',
+            )
+        one_shot = item.field("one_shot")
+        if one_shot is not None and at is not None and cron is None:
+            yield codes.ONE_SHOT_WITHOUT_CRON.at(
+                one_shot.span,
+                help="remove `one_shot` (the `at` job fires once), or replace `at` with `cron` to fire once "
+                "at the expression's next match",
+                related=(Related(at.span, "`at` given here"),),
             )
         tz = "UTC"
         tz_field = item.field("timezone")

@@ -2,8 +2,8 @@
 
 Keys symbi maps (`cron`, `at`, `timezone`, `agent`, `deliver`) are checked further by the ordinary
 checks through the derived block (`symbi_lang.upstream.derive`); this module reports what the mapping
-cannot carry: unknown and duplicate keys, `one_shot` with `cron`, an unmappable `deliver`, an `audit`
-level symbi ignores, and `policy` ids (resolved across every checked file, and never enforced).
+cannot carry: unknown and duplicate keys, a `one_shot` that is not a boolean, an unmappable `deliver`, an
+`audit` level symbi ignores, and `policy` ids (resolved across every checked file, and never enforced).
 """
 
 from __future__ import annotations
@@ -68,17 +68,10 @@ def _entries(item: UpstreamItem) -> Iterator[Diagnostic]:
                 yield from _deliver(e)
             elif e.key == "audit":
                 yield from _audit(e)
-        elif e.key == "one_shot":
-            if not isinstance(e.value, BoolValue):
-                yield codes.UPSTREAM_WRONG_TYPE.at(
-                    e.value.span, key=e.key, expected="`true` or `false`", got=_describe(e.value)
-                )
-            elif e.value.value and "cron" in last:
-                yield codes.ONE_SHOT_WITH_CRON.at(
-                    e.span,
-                    help='to run once, replace `cron` with `at = "YYYY-MM-DDTHH:MM:SSZ"` (the time of the '
-                    "fire you want); to keep repeating, remove `one_shot`",
-                )
+        elif e.key == "one_shot" and not isinstance(e.value, BoolValue):
+            yield codes.UPSTREAM_WRONG_TYPE.at(
+                e.value.span, key=e.key, expected="`true` or `false`", got=_describe(e.value)
+            )
 
 
 def _unknown(e: UpstreamEntry) -> Diagnostic:

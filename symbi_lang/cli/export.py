@@ -76,6 +76,11 @@ def ics_text(jobs: object, start: datetime, end: datetime) -> str:
                 when = CronSpec.parse(job.cron_expr, zone)
             except CronError as e:
                 raise fail(f"schedule {job.name}: {e.message}", EXIT_PROBLEMS) from None
+            if job.one_shot:  # one event: the fire it takes if loaded at the calendar's start
+                first = when.next_after(start)
+                if first is None:
+                    continue
+                when = first.astimezone(UTC)
         elif job.at is not None:
             when = parse_at(job.at, zone).astimezone(UTC)
         else:

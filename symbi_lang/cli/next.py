@@ -146,15 +146,20 @@ def _file_entries(path: Path, n: int, start: datetime, tz: str | None, now: date
                 spec = CronSpec.parse(job.cron_expr, zone)
             except CronError as e:
                 raise fail(f"schedule {job.name}: {e.message}", EXIT_PROBLEMS) from None
-            times = spec.next_n(start, n)
+            # `one_shot`: the one fire it would take if loaded at `start` (the store fixes it when loading)
+            times = spec.next_n(start, 1 if job.one_shot else n)
+            described = spec.describe()
             entries.append(
                 {
                     "schedule": job.name,
                     "expression": job.cron_expr,
                     "timezone": zone,
                     "next": [_iso(t, zone) for t in times],
+                    **({"one_shot": True} if job.one_shot else {}),
                     **dst_marks(spec, zone, times, start),
-                    "_describe": spec.describe(),
+                    "_describe": f"once, at the first match after loading: {described}"
+                    if job.one_shot
+                    else described,
                 }
             )
         elif job.at is not None:

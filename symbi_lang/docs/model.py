@@ -256,7 +256,7 @@ def _badges(job: JobDefinition, has_future: bool) -> tuple[str, ...]:
     badges: list[str] = []
     if job.heartbeat is not None and job.heartbeat.enabled:
         badges.append("heartbeat")
-    if job.at is not None:
+    if job.at is not None or job.one_shot:
         badges.append("one-shot")
     if job.policy.require_approval:
         badges.append("approval")
@@ -297,6 +297,7 @@ def schedule_fields(job: JobDefinition) -> tuple[Field, ...]:
         Field("agent", job.agent_id, code=True),
         Field("cron", job.cron_expr, code=True) if job.cron_expr is not None else Field("cron", "not set"),
         Field("at", job.at, code=True) if job.at is not None else Field("at", "not set"),
+        Field("one_shot", "true" if job.one_shot else "false", code=True),
         Field("timezone", job.timezone, code=True),
         _text_field("description", job.description),
         _text_field("input", job.input),
@@ -403,10 +404,16 @@ def _schedule(job: JobDefinition, slug: str, counter: _FireCounter) -> tuple[Sch
         else:
             human = spec.describe()
             runs = counter.next_runs(spec)
-            counts = counter.cron_fires(spec, job.timezone)
-            counts_total = (
-                counts if job.timezone == TOTAL_TIMEZONE else counter.cron_fires(spec, TOTAL_TIMEZONE)
-            )
+            if job.one_shot:  # the one fire it takes if loaded now
+                human = f"once, at the first match after loading: {human}"
+                runs = runs[:1]
+                counts = count_instants(runs, job.timezone, now, end)
+                counts_total = count_instants(runs, TOTAL_TIMEZONE, now, end)
+            else:
+                counts = counter.cron_fires(spec, job.timezone)
+                counts_total = (
+                    counts if job.timezone == TOTAL_TIMEZONE else counter.cron_fires(spec, TOTAL_TIMEZONE)
+                )
     else:
         kind, expression = "at", job.at or ""
         try:

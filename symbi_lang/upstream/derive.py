@@ -1,9 +1,10 @@
 """Upstream schedules and agents as the blocks our checks and lowering read.
 
 An upstream `schedule NAME { … }` becomes the schedule block our dialect would write for it: `agent`
-(the schedule's name when absent, as upstream does), `cron`, `at`, `timezone`, and `deliver` mapped onto
-delivery channels. Keys with no effect in symbi (`policy`, `audit`, `one_shot`, unknown keys) are left
-out; the upstream checks say so. An upstream agent contributes its name and `capabilities`.
+(the schedule's name when absent, as upstream does), `cron`, `at`, `timezone`, `one_shot: true` beside
+`cron` (beside `at` it says what `at` does anyway), and `deliver` mapped onto delivery channels. Keys with
+no effect in symbi (`policy`, `audit`, unknown keys) are left out; the upstream checks say so. An upstream
+agent contributes its name and `capabilities`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from symbi_lang.ast import (
     Block,
+    BoolValue,
     ErrorValue,
     Field,
     IdentValue,
@@ -96,6 +98,14 @@ def derived_schedule(item: UpstreamItem) -> Block:
         entry = last.get(key)
         if entry is not None:
             body.append(Field(entry.span, key, entry.key_span, _scalar(entry.value)))
+    one_shot = last.get("one_shot")
+    if (
+        one_shot is not None
+        and "cron" in last
+        and isinstance(one_shot.value, BoolValue)
+        and one_shot.value.value
+    ):
+        body.append(Field(one_shot.span, "one_shot", one_shot.key_span, one_shot.value))
     deliver = last.get("deliver")
     text = None if deliver is None else scalar_text(deliver.value)
     mapped = None if text is None else map_deliver(text)

@@ -4,14 +4,16 @@ The rule (also in the README and in the SYM021 help):
 
 - `metadata`, `type`, `function`, `channel`, `memory`, `webhook` exist only upstream, and so does a
   named `policy NAME {` whose body is empty or starts with a rule (`allow:`, `deny:`, `require:`,
-  `audit:`); another top-level `policy` stays our unknown block (SYM101).
+  `audit:`) or `conditions:`; another top-level `policy` stays our unknown block (SYM101).
 - `agent NAME` is upstream when its header has parameters or a return type (`agent a(x: T) -> R {`) or
   its body has `with`, `function`, such a `policy NAME {`, `capabilities =` or capabilities written as
   bare names (`capabilities: [read, write]`).
-- `schedule NAME {` is upstream when it uses `=`, an upstream-only key (`one_shot`, `deliver`, `audit`,
-  a scalar `policy`) or, in a block with nothing only ours has (no `name:`, list, map or nested block),
-  a bare identifier as the value of `agent`, `cron`, `at` or `timezone` (`agent: reporter`). Otherwise
-  our rules apply unchanged.
+- `schedule NAME {` is upstream when it uses `=`, an upstream-only key (`deliver`, `audit`, a scalar
+  `policy`) or, in a block with nothing only ours has (no `name:`, list, map or nested block), a bare
+  identifier as the value of `agent`, `cron`, `at` or `timezone` (`agent: reporter`). `one_shot` is a
+  key of both dialects: it marks the block upstream only when the block has no `agent` (upstream then
+  runs the agent named like the schedule; ours requires `agent`), no key that only our dialect knows
+  (`description`, `input`, …) and nothing else only ours has. Otherwise our rules apply unchanged.
 
 Items are found on upstream tokens by bracket matching; a top-level keyword at column 1 inside an open
 item ends it (the item was never closed), as our parser does.
@@ -22,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symbi_lang.ast import Block, Field, IdentValue, ListValue, MapValue, Module, UpstreamItem
+from symbi_lang.schema import SCHEDULE_FIELDS
 from symbi_lang.upstream.lexer import Token
 
 #: Item kinds that only upstream has.
@@ -29,18 +32,24 @@ UPSTREAM_ONLY_KINDS = frozenset({"metadata", "type", "function", "channel", "mem
 #: Every top-level keyword of either dialect (a column-1 one inside an open item closes that item).
 TOP_LEVEL_WORDS = frozenset({"schedule", "agent", "policy", *UPSTREAM_ONLY_KINDS})
 #: Schedule keys that only upstream has (a scalar `policy` too).
-UPSTREAM_SCHEDULE_KEYS = frozenset({"one_shot", "deliver", "audit"})
+UPSTREAM_SCHEDULE_KEYS = frozenset({"deliver", "audit"})
+#: Schedule keys only our dialect knows (beside one, or `agent`, `one_shot` does not make a block upstream).
+_OURS_ONLY_KEYS = frozenset(SCHEDULE_FIELDS) - {"cron", "at", "timezone", "agent", "policy", "one_shot"}
 #: Keys of both dialects where a bare identifier value (`agent: reporter`) marks upstream's dialect.
 _BARE_WORD_KEYS = frozenset({"agent", "cron", "at", "timezone"})
 RULE_ACTIONS = ("allow", "deny", "require", "audit")
+#: First keys that mark a named top-level `policy` as upstream's: its rules, or the `conditions:` record
+#: upstream's guide writes first (not a rule upstream either: SYM024 says so, once).
+_RULE_STARTS = (*RULE_ACTIONS, "conditions")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = frozenset(_OPEN.values())
 
 DIALECT_RULE = (
     "a `schedule NAME {` is read in upstream Symbiont's dialect when it uses `=`, an upstream-only key "
-    "(`one_shot`, `deliver`, `audit`, a scalar `policy`) or, when nothing in it is ours only (`name:`, "
+    "(`deliver`, `audit`, a scalar `policy`) or, when nothing in it is ours only (`name:`, "
     "a list, a map, a nested block), a bare identifier as the value of `agent`, `cron`, `at` or "
-    "`timezone`; otherwise our rules apply"
+    "`timezone`, or `one_shot` in a block without `agent` and without keys only ours knows "
+    "(`description`, `input`, …); otherwise our rules apply"
 )
 
 
@@ -63,7 +72,7 @@ HINT_KINDS = frozenset({"policy", *UPSTREAM_ONLY_KINDS})
 def upstream_field_hint(name: str, value: object) -> bool:
     """Whether a field our parser just read may belong to an upstream item (cheap; run for every
     field named in `HINT_FIELDS`, so a file of our dialect pays one set lookup per field)."""
-    if name in UPSTREAM_SCHEDULE_KEYS:
+    if name in UPSTREAM_SCHEDULE_KEYS or name == "one_shot":
         return True
     if name == "policy":
         return not isinstance(value, (MapValue, ListValue))
@@ -102,7 +111,7 @@ def _ast_rules(block: Block) -> bool:
     if block.label is None:
         return False
     first = block.body[0] if block.body else None
-    return first is None or (isinstance(first, Field) and first.name in RULE_ACTIONS)
+    return first is None or (isinstance(first, Field) and first.name in _RULE_STARTS)
 
 
 def _token_rules(tokens: list[Token], brace: int, stop: int) -> bool:
@@ -114,14 +123,14 @@ def _token_rules(tokens: list[Token], brace: int, stop: int) -> bool:
         return True
     return (
         first.type == "IDENT"
-        and first.text in RULE_ACTIONS
+        and first.text in _RULE_STARTS
         and brace + 2 < stop
         and tokens[brace + 2].is_op(":")
     )
 
 
 def _ast_schedule_signal(block: Block) -> bool:
-    bare_word = ours = False
+    bare_word = ours = one_shot = seed_key = False
     for e in block.body:
         if not isinstance(e, Field):
             ours = True
@@ -132,9 +141,11 @@ def _ast_schedule_signal(block: Block) -> bool:
             return True
         if isinstance(e.value, IdentValue) and e.name in _BARE_WORD_KEYS:
             bare_word = True
+        one_shot = one_shot or e.name == "one_shot"
+        seed_key = seed_key or e.name in _OURS_ONLY_KEYS or e.name == "agent"
         if e.name == "name" or isinstance(e.value, (MapValue, ListValue)):
             ours = True
-    return bare_word and not ours
+    return not ours and (bare_word or (one_shot and not seed_key))
 
 
 def segments(tokens: list[Token], text: str) -> list[Segment]:
@@ -256,8 +267,8 @@ def _agent_body_signal(tokens: list[Token], brace: int, stop: int) -> bool:
 def _schedule_signal(tokens: list[Token], brace: int, stop: int) -> str:
     """Why this schedule body is upstream dialect ("" when it is ours)."""
     inner = _depth_one(tokens, brace, stop)
-    bare_word = ""
-    ours = False
+    bare_word = one_shot = ""
+    ours = seed_key = False
     for k, j in enumerate(inner):
         tok = tokens[j]
         if tok.type != "IDENT" or j + 2 >= stop:
@@ -278,9 +289,17 @@ def _schedule_signal(tokens: list[Token], brace: int, stop: int) -> str:
             return "it has a scalar `policy` (a policy id)"
         if value.type == "IDENT" and value.text not in ("true", "false") and tok.text in _BARE_WORD_KEYS:
             bare_word = bare_word or f"it has a bare identifier value (`{tok.text}: {value.text}`)"
+        if tok.text == "one_shot":
+            one_shot = _ONE_SHOT_REASON
+        seed_key = seed_key or tok.text in _OURS_ONLY_KEYS or tok.text == "agent"
         if tok.text == "name" or value.is_op("{") or value.is_op("["):
             ours = True
-    return "" if ours else bare_word
+    if ours:
+        return ""
+    return bare_word or ("" if seed_key else one_shot)
+
+
+_ONE_SHOT_REASON = "it has `one_shot` and no `agent` (upstream runs the agent named like the schedule)"
 
 
 def dialect_reason(item: UpstreamItem) -> str:
@@ -296,4 +315,6 @@ def dialect_reason(item: UpstreamItem) -> str:
     for e in item.entries:
         if isinstance(e.value, IdentValue) and e.key in _BARE_WORD_KEYS:
             return f"it has a bare identifier value (`{e.key}: {e.value.name}`)"
+    if item.last("one_shot") is not None and item.last("agent") is None:
+        return _ONE_SHOT_REASON
     return "it is written in upstream Symbiont's dialect"

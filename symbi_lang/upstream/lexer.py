@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_UNITS = "seconds|minutes|hours|days|weeks|months|years"
+_UNITS = "milliseconds|seconds|minutes|hours|days|weeks|months|years"
 _PATTERN = re.compile(
     rf"""
     (?P<WS>[ \t\f\r\n]+)
@@ -19,7 +19,7 @@ _PATTERN = re.compile(
     |(?P<TRIPLE>\"\"\"[\s\S]*?\"\"\")
     |(?P<STRING>"(?:[^"\\]|\\[\s\S])*")
     |(?P<UNTERMINATED>")
-    |(?P<VAULT>vault://[^\s,;)\]}}]*)
+    |(?P<VAULT>vault://[^\s,;()\[\]{{}}]*)
     |(?P<DURATION>[0-9][0-9_]*\.(?:{_UNITS})\b|[0-9][0-9_]*(?:\.[0-9]+)?(?:months|ms|s|m|h|d|w|y)\b)
     |(?P<NUMBER>[0-9][0-9_]*(?:\.[0-9]+)?)
     |(?P<IDENT>[A-Za-z_][A-Za-z0-9_]*)

@@ -1,8 +1,9 @@
 """`migrate_text(text) -> MigrateResult`: upstream schedule blocks rewritten into our dialect, proven.
 
 Each `schedule NAME { key = scalar … }` becomes `schedule { name: "NAME" … }` with the fields its derived
-block holds (`agent`, `cron`, `at`, `timezone`, `delivery` and the channel setting); what symbi does not
-act on (`policy` ids, `audit`, `one_shot`, unknown keys) stays as a comment saying so. Everything else in
+block holds (`agent`, `cron`, `at`, `timezone`, `one_shot`, `delivery` and the channel setting); what symbi
+does not act on (`policy` ids, `audit`, a `one_shot` beside `at` or `false`, unknown keys) stays as a comment
+saying so. Everything else in
 the file is left byte for byte. The rewrite is kept only when the file had no errors before, has none
 after, and lowers to the same Job IR (compared without source positions); otherwise it is refused.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from symbi_lang.ast import Field, ListValue, Module, StringValue, UpstreamItem, Value
+from symbi_lang.ast import BoolValue, Field, ListValue, Module, StringValue, UpstreamItem, Value
 from symbi_lang.upstream.derive import derived_schedule
 
 
@@ -61,7 +62,8 @@ def schedule_text(item: UpstreamItem, module: Module) -> str:
     lines = ["schedule {"]
     lines += ["    " + c.text.rstrip() for c in item.comments]
     lines.append(f"    name: {_quote(item.label or '')}")
-    for f in derived_schedule(item).fields:
+    derived = derived_schedule(item)
+    for f in derived.fields:
         lines.append(f"    {f.name}: {_value(f, module)}")
     last = {e.key: e for e in item.entries}
     for key, entry in last.items():
@@ -70,10 +72,10 @@ def schedule_text(item: UpstreamItem, module: Module) -> str:
             lines.append(f"    # upstream `{written}`: its rules are shown, not enforced by symbi")
         elif key == "audit":
             lines.append(f"    # upstream `{written}`: symbi's audit log records every scheduling decision")
-        elif key == "one_shot":
+        elif key == "one_shot" and not any(f.name == "one_shot" for f in derived.fields):
             meaning = "an `at` schedule runs once" if "true" in written else "repeating is the default"
             lines.append(f"    # upstream `{written}`: {meaning}")
-        elif key not in ("cron", "at", "timezone", "agent", "deliver"):
+        elif key not in ("cron", "at", "timezone", "agent", "deliver", "one_shot"):
             lines.append(f"    # upstream `{written}`: ignored by upstream and by symbi")
     lines.append("}")
     return "\n".join(lines)
@@ -93,6 +95,8 @@ def _scalar(value: Value, module: Module) -> str:
             return value.raw
     if isinstance(value, StringValue):
         return _quote(value.value)
+    if isinstance(value, BoolValue):
+        return "true" if value.value else "false"
     raise ValueError("only strings are migrated")  # the upstream checks reject the rest first
 
 

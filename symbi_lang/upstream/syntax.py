@@ -356,6 +356,7 @@ class ItemReader:
                 )
                 continue
             sep = self.separator(key.text, colon)
+            self.missing_value(key)
             value = self.value()
             entries.append(
                 UpstreamEntry(
@@ -567,6 +568,20 @@ class ItemReader:
         want = "`:`" if allowed == "colon" else "`=` or `:`"
         self.fail(tok, f"expected {want} after `{key}`, found {_show(tok)}")
         raise AssertionError  # unreachable
+
+    def missing_value(self, key: Token) -> None:
+        """A key whose value was left out (`version:` then the next key, or the block's end) is reported at
+        the key, not at the next line's token that would be read as its value."""
+        nxt = self.peek()
+        following = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else None
+        next_key = (
+            nxt.type == "IDENT"
+            and "\n" in self.text[key.end : nxt.start]
+            and following is not None
+            and (following.is_op(":") or following.is_op("="))
+        )
+        if next_key or nxt.is_op("}"):
+            self.fail(key, f"`{key.text}` has no value", help=f"give `{key.text}` a value, or remove it")
 
     # --- token helpers -------------------------------------------------------------------------------
     def peek(self) -> Token:

@@ -25,6 +25,7 @@ DURATIONS = {
     "burst_b": 100.0,
     "burst_c": 100.0,
     "long": 400.0,
+    "launch": 5.0,
 }
 
 
@@ -48,6 +49,8 @@ def fleet() -> list[Any]:
             agent_id="sleeper",
             policy=Policy(max_runtime="5m", max_runtime_seconds=300.0),
         ),
+        # `one_shot`: the first match (12:00:20) only, then completed (the expression matches 8 more).
+        make_job("launch", cron="20 */7 * * * *", agent_id="sleeper", one_shot=True),
     ]
 
 
@@ -109,6 +112,9 @@ async def test_simulation_matches_the_real_scheduler_on_a_fake_clock(engine_fact
     assert ("slow", "skipped") in statuses and ("slow", "succeeded") in statuses
     assert ("late_gate", "denied") in statuses and ("late_gate", "succeeded") in statuses
     assert ("long", "timed_out") in statuses
+    assert [(name, fire) for name, fire, _, _ in real if name == "launch"] == [
+        ("launch", T0 + timedelta(seconds=20))
+    ]
     queued = [
         s for name, fire, _, s in real if name.startswith("burst") and s - fire >= timedelta(seconds=60)
     ]

@@ -37,7 +37,8 @@ KEY_DOCS = {
     "agent": "The agent to run (a string or a name). When absent, the schedule's own name is the agent.",
     "policy": "One policy id naming a top-level `policy NAME { … }`. Its rules are shown, **not enforced** "
     "by symbi's scheduler.",
-    "one_shot": "`true`: run once. symbi expresses this with `at`; with `cron` it is an error (SYM122).",
+    "one_shot": "`true`: run once. With `cron`: the first match after the job is loaded, then the job "
+    "completes; with `at`: what `at` does anyway.",
     "deliver": "Where output goes: `slack://CHANNEL`, `webhook://URL`, `email://ADDRESS[,…]`, `stdout`, "
     "`log_file` (mapped onto symbi's delivery channels).",
     "audit": "`none`, `errors_only` or `all_operations`. symbi's audit log always records every "

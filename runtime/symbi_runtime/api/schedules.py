@@ -38,16 +38,14 @@ def _warnings_header(warnings: list[Any]) -> dict[str, str]:
 
 
 def _one_shot(state: ApiState, data: dict[str, Any]) -> dict[str, Any]:
-    """Upstream's `one_shot`: fire once, at the expression's next fire time (stored as `at`)."""
+    """Upstream's `one_shot`: the Job IR's `one_shot` flag, as a file's `one_shot: true` gives: the job
+    fires once, at the expression's first match after it is stored, then completes."""
     job, _ = state.checked(data)
-    fire = timing.first_fire(job, state.now())
-    if fire is None:
+    if timing.first_fire(job, state.now()) is None:
         raise ApiProblem(
             ErrorCode.INVALID_JOB, "cron_expression never fires again; a one-shot job needs a fire time"
         )
-    out = {k: v for k, v in data.items() if k != "cron_expr"}
-    out["at"] = fire.isoformat()
-    return out
+    return {**data, "one_shot": True}
 
 
 @route(
@@ -135,7 +133,10 @@ async def update_schedule(job_id: str, body: UpdateScheduleIn, request: Request)
             "cron_expr": changes.get("cron_expr") or record.definition.cron_expr,
             "timezone": changes.get("timezone", record.definition.timezone),
         }
-        changes = {"at": _one_shot(state, base)["at"], "timezone": base["timezone"]}
+        changes.update(cron_expr=base["cron_expr"], timezone=base["timezone"], one_shot=True)
+        _one_shot(state, base)  # refused when the expression never fires again
+    elif body.one_shot is False and record.definition.one_shot:
+        changes["one_shot"] = False
     elif body.one_shot is False and "cron_expr" not in changes and record.definition.cron_expr is None:
         raise ApiProblem(
             ErrorCode.VALIDATION_ERROR,
@@ -256,7 +257,11 @@ async def next_runs(
         nxt: datetime | None = record.next_fire_at
         while nxt is not None and len(fires) < count:
             fires.append(nxt.isoformat())
-            nxt = timing.next_fire_after(record.definition, nxt)
+            nxt = (
+                None
+                if timing.is_one_shot(record.definition)
+                else timing.next_fire_after(record.definition, nxt)
+            )
     return JSONResponse({"job_id": record.id, "next_runs": fires})
 
 

@@ -89,6 +89,7 @@ class ApiState:
             merged.pop("at", None)
         if changes.get("at") is not None:
             merged.pop("cron_expr", None)
+            merged.pop("one_shot", None)  # an `at` job fires once by itself
         job, warnings = self.checked(merged)
         return self.save(job, caller), warnings
 

@@ -98,7 +98,7 @@ def summary(job: JobRecord) -> dict[str, Any]:
 def detail(job: JobRecord) -> dict[str, Any]:
     return {
         **summary(job),
-        "one_shot": job.definition.at is not None,
+        "one_shot": job.definition.at is not None or job.definition.one_shot,
         "last_run": iso(job.last_run_at),
         "failure_count": job.consecutive_failures,
         "created_at": iso(job.created_at) or "",

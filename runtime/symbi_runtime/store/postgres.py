@@ -471,11 +471,7 @@ class PostgresStore:
         old = self._job_from_row(row)
         if row[2] == definition:
             return old, "unchanged"
-        rescheduled = (old.definition.cron_expr, old.definition.at, old.definition.timezone) != (
-            job.cron_expr,
-            job.at,
-            job.timezone,
-        )
+        rescheduled = timing.schedule_key(old.definition) != timing.schedule_key(job)
         next_fire, status = old.next_fire_at, old.status
         if rescheduled:
             next_fire = first

@@ -691,11 +691,7 @@ class SqliteStore:
             job_id = old.id
             if row[2] == definition:
                 return old, "unchanged"
-            rescheduled = (old.definition.cron_expr, old.definition.at, old.definition.timezone) != (
-                job.cron_expr,
-                job.at,
-                job.timezone,
-            )
+            rescheduled = timing.schedule_key(old.definition) != timing.schedule_key(job)
             next_fire = old.next_fire_at
             status = old.status
             if rescheduled:

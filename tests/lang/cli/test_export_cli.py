@@ -52,6 +52,14 @@ schedule once {
   at: "2027-03-30T10:00:00"
   timezone: "Asia/Tokyo"
 }
+
+# One fire: the first Monday 09:00 (Berlin) after the window starts, as if loaded then.
+schedule launch {
+  agent: "reporter"
+  cron: "0 0 9 * * MON"
+  timezone: "Europe/Berlin"
+  one_shot: true
+}
 """
 
 # Two weeks around Europe's spring-forward (2027-03-28) and after America's (2027-03-14).
@@ -133,6 +141,8 @@ def test_rrule_only_where_the_cron_maps_exactly(symbi: Symbi, tmp_path: Path) ->
     assert all("RRULE" not in e for e in by_name["either_day"])
     [once] = by_name["once"]
     assert when(once) == datetime(2027, 3, 30, 1, 0, tzinfo=UTC)
+    [launch] = by_name["launch"]  # `one_shot`: one event, no rule, although two Mondays are in the window
+    assert "RRULE" not in launch and when(launch) == datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
     # Every zone used has its VTIMEZONE, with the spring-forward change in it.
     zones: dict[str, Any] = {str(z["TZID"]): z for z in cal.walk("VTIMEZONE")}
     assert set(zones) == {"Europe/Berlin", "America/New_York", "UTC", "Asia/Tokyo"}

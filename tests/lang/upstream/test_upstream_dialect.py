@@ -6,6 +6,7 @@ The `.symbi` files beside this module are case files read by `tests/lang/checks/
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from symbi_lang.upstream.derive import Delivery, map_deliver
 from symbi_lang.upstream.migrate import migrate_text
 
 HERE = Path(__file__).parent
-CLEAN = ["items.symbi", "deliver.symbi"]
+CLEAN = ["items.symbi", "deliver.symbi", "one_shot.symbi"]
 
 
 def _text(name: str) -> str:
@@ -39,6 +40,10 @@ def _ir_without_source(data: Any) -> Any:
     [
         ('cron = "0 0 9 * * *"', True),
         ('cron: "0 0 9 * * *"\n  one_shot: true', True),
+        ('cron = "0 0 9 * * *"\n  agent = "a"\n  one_shot = true', True),
+        # `one_shot` is ours too: with `agent`, or a key only ours knows, the block stays ours
+        ('cron: "0 0 9 * * *"\n  agent: "a"\n  one_shot: true', False),
+        ('cron: "0 0 9 * * *"\n  one_shot: true\n  description: "d"', False),
         ('cron: "0 0 9 * * *"\n  deliver: "stdout"', True),
         ('cron: "0 0 9 * * *"\n  audit: "none"', True),
         ('cron: "0 0 9 * * *"\n  policy: "p"', True),
@@ -179,3 +184,73 @@ def test_migrate_refuses_a_file_with_errors() -> None:
     result = migrate_text(text, path="schedule_keys.symbi")
     assert not result.ok and result.output == text
     assert result.reason is not None and "error" in result.reason
+
+
+def test_one_shot_with_cron_lowers_to_the_ir_flag_and_validates() -> None:
+    import jsonschema
+
+    from symbi_lang.ir import JobSet, json_schema
+
+    jobset = analyze([Source("one_shot.symbi", _text("one_shot.symbi"))]).jobset()
+    jobs = {j.name: j for j in jobset.jobs}
+    launch = jobs["launch_announcement"]
+    assert (launch.one_shot, launch.cron_expr) == (True, "0 0 9 * * MON")
+    assert jobs["launcher"].one_shot and jobs["launcher"].agent_id == "launcher"
+    assert not jobs["weekly_digest"].one_shot
+    data = jobset.to_dict()
+    jsonschema.Draft202012Validator(json_schema()).validate(data)
+    written = {j["name"]: j for j in data["jobs"]}
+    assert written["launch_announcement"]["one_shot"] is True
+    assert "one_shot" not in written["weekly_digest"]  # absent means false: older IR reads unchanged
+    assert JobSet.from_dict(data) == jobset
+    # the IR holds no instant for the fire: compiling at another "now" gives the same IR
+    assert "2026" not in json.dumps(written["launch_announcement"])
+
+
+def test_the_ir_schema_refuses_one_shot_beside_at() -> None:
+    import jsonschema
+
+    from symbi_lang.ir import JobDefinition, json_schema
+
+    job = JobDefinition(name="x", agent_id="a", at="2030-01-01T00:00:00Z").to_dict()
+    validator = jsonschema.Draft202012Validator(json_schema())
+    doc = {"ir_version": "1", "jobs": [job], "agents": []}
+    validator.validate(doc)
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**doc, "jobs": [{**job, "one_shot": True}]})
+    with pytest.raises(ValueError, match="one_shot needs cron_expr"):
+        JobDefinition.from_dict({**job, "one_shot": True})
+    with pytest.raises(ValueError, match="true or false"):
+        JobDefinition.from_dict({**job, "cron_expr": "0 0 9 * * *", "at": None, "one_shot": "yes"})
+
+
+def test_migrate_writes_one_shot_beside_cron_and_a_note_beside_at() -> None:
+    text = (
+        "schedule launch {\n"
+        '    cron = "0 0 9 * * MON"\n'
+        "    one_shot = true\n"
+        "}\n"
+        "schedule later {\n"
+        '    at = "2030-01-01T09:00:00Z"\n'
+        "    agent = launch\n"
+        "    one_shot = true\n"
+        "}\n"
+    )
+    result = migrate_text(text, path="t.symbi")
+    assert result.ok and result.changed, result.reason
+    assert result.output == (
+        "schedule {\n"
+        '    name: "launch"\n'
+        '    agent: "launch"\n'
+        '    cron: "0 0 9 * * MON"\n'
+        "    one_shot: true\n"
+        "}\n"
+        "schedule {\n"
+        '    name: "later"\n'
+        '    agent: "launch"\n'
+        '    at: "2030-01-01T09:00:00Z"\n'
+        "    # upstream `one_shot = true`: an `at` schedule runs once\n"
+        "}\n"
+    )
+    jobs = {j.name: j for j in analyze([Source("t.symbi", result.output)]).jobset().jobs}
+    assert jobs["launch"].one_shot and not jobs["later"].one_shot

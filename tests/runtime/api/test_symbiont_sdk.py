@@ -83,7 +83,24 @@ async def test_one_shot_over_the_sdk_route(serve: ServeFactory) -> None:
         body = {"name": "once", "cron_expression": "0 0 9 * * *", "agent_name": "reporter", "one_shot": True}
         r = await s.client.post("/api/v1/schedules", json=body)
         assert r.status_code == 201, r.text
-        detail = (await s.client.get(f"/api/v1/schedules/{r.json()['job_id']}")).json()
+        job_id = r.json()["job_id"]
+        detail = (await s.client.get(f"/api/v1/schedules/{job_id}")).json()
         assert detail["one_shot"] is True and detail["next_run"].startswith("2026-11-21T09:00:00")
+        # stored as a file's `one_shot: true` is: the expression kept, the IR flag set, one fire ahead
+        assert detail["cron_expression"] == "0 0 9 * * *"
+        stored = s.rt.store.get_job(job_id)
+        assert stored is not None and stored.definition.one_shot and stored.definition.at is None
+        fires = (await s.client.get(f"/api/v1/schedules/{job_id}/next-runs?count=5")).json()["next_runs"]
+        assert len(fires) == 1 and fires[0].startswith("2026-11-21T09:00:00")
+        r = await s.client.put(f"/api/v1/schedules/{job_id}", json={"one_shot": False})
+        assert r.status_code == 200 and r.json()["one_shot"] is False, r.text
+        fires = (await s.client.get(f"/api/v1/schedules/{job_id}/next-runs?count=3")).json()["next_runs"]
+        assert len(fires) == 3
+        r = await s.client.put(
+            f"/api/v1/schedules/{job_id}", json={"one_shot": True, "timezone": "Asia/Tokyo"}
+        )
+        assert r.status_code == 200 and r.json()["one_shot"] is True, r.text
+        fires = (await s.client.get(f"/api/v1/schedules/{job_id}/next-runs?count=3")).json()["next_runs"]
+        assert len(fires) == 1 and fires[0].endswith("T00:00:00+00:00")  # 09:00 in Tokyo, once
         r = await s.client.post("/api/v1/schedules", json={**body, "name": "p", "policy_ids": ["strict"]})
         assert r.status_code == 400 and r.json()["details"][0]["field"] == "policy_ids"

@@ -1,0 +1,3 @@
+metadata {
+    version: "1.0"
+    // Missing closing brace
