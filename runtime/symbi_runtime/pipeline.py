@@ -540,6 +540,7 @@ class RunPipeline:
                 receipts=receipts,
                 run=run,
                 definition=job.definition,
+                finished_at=self.clock.now(),
             )
         )
         duration = (self.clock.now() - started).total_seconds()
@@ -577,6 +578,8 @@ class RunPipeline:
         ok: bool | None = None,
         dead_lettered: bool = False,
     ) -> None:
+        if not getattr(self.events, "listening", True):
+            return
         self.events.emit(
             RunEvent(
                 kind,

@@ -270,10 +270,12 @@ class Runtime:
                 timing.first_fire(job, now)
             except timing.ScheduleError as e:
                 raise LoadError(f"schedule {job.name!r}: {e}") from None
-        names = [j.name for j in jobset.jobs]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        seen: set[str] = set()
+        dupes: set[str] = set()
+        for job in jobset.jobs:
+            (dupes if job.name in seen else seen).add(job.name)
         if dupes:
-            raise LoadError(f"duplicate schedule name(s): {', '.join(dupes)}")
+            raise LoadError(f"duplicate schedule name(s): {', '.join(sorted(dupes))}")
         for agent in jobset.agents:
             self._agent_defs[agent.name] = agent
         results = self.store.upsert_jobs(list(jobset.jobs), now=now, actor=actor)

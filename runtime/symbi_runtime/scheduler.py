@@ -492,6 +492,8 @@ class CronScheduler:
                 logger.info("job %s: schedule exhausted; completed", job.name)
 
     def _emit(self, kind: RunEventKind, run: RunRecord, now: datetime) -> None:
+        if not getattr(self.events, "listening", True):
+            return
         self.events.emit(
             RunEvent(kind, run.job_name, run.id, now, str(run.status), trigger=run.trigger, error=run.error)
         )
@@ -542,7 +544,9 @@ class CronScheduler:
             logger.error("run task failed unexpectedly: %r", task.exception())
 
     async def _run_task(self, run: RunRecord, job: JobRecord, approved: bool, holds_slot: bool) -> None:
-        job_slot = self._job_slots.setdefault(job.id, _Slots(max(1, job.definition.max_concurrent)))
+        job_slot = self._job_slots.get(job.id)
+        if job_slot is None:
+            job_slot = self._job_slots[job.id] = _Slots(max(1, job.definition.max_concurrent))
         task = asyncio.current_task()
         got_job_slot = False
         try:
