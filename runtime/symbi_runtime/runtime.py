@@ -270,12 +270,9 @@ class Runtime:
                 timing.first_fire(job, now)
             except timing.ScheduleError as e:
                 raise LoadError(f"schedule {job.name!r}: {e}") from None
-        seen: set[str] = set()
-        dupes: set[str] = set()
-        for job in jobset.jobs:
-            (dupes if job.name in seen else seen).add(job.name)
+        dupes = duplicate_names(jobset.jobs)
         if dupes:
-            raise LoadError(f"duplicate schedule name(s): {', '.join(sorted(dupes))}")
+            raise LoadError(f"duplicate schedule name(s): {', '.join(dupes)}")
         for agent in jobset.agents:
             self._agent_defs[agent.name] = agent
         results = self.store.upsert_jobs(list(jobset.jobs), now=now, actor=actor)
@@ -523,11 +520,21 @@ def _schedule_name_at(d: Diagnostic, modules: Sequence[Module]) -> str | None:
     return None
 
 
+def duplicate_names(jobs: Iterable[JobDefinition]) -> list[str]:
+    """The names given to more than one job, sorted (one pass: loads hold 10,000 jobs)."""
+    seen: set[str] = set()
+    dupes: set[str] = set()
+    for job in jobs:
+        (dupes if job.name in seen else seen).add(job.name)
+    return sorted(dupes)
+
+
 def absolute_sources(jobset: JobSet) -> JobSet:
     """The jobset with every source file made absolute, so a stored job finds its `.symbi` file (handler
     modules and `command` working directory are relative to it) whatever directory the runtime runs in."""
 
     resolved: dict[str, str] = {}  # one file holds many jobs: resolve each path once
+    agents_done: dict[int, AgentDefinition] = {}  # a job's agent is often the jobset's own object
 
     def fix(src: SourceRef) -> SourceRef:
         if not src.file or src.file.startswith("<"):
@@ -535,14 +542,36 @@ def absolute_sources(jobset: JobSet) -> JobSet:
         absolute = resolved.get(src.file)
         if absolute is None:
             absolute = resolved[src.file] = str(Path(src.file).resolve())
-        return dataclasses.replace(src, file=absolute)
+        return src if absolute == src.file else SourceRef(absolute, src.line, src.column)
 
     def fix_agent(agent: AgentDefinition | None) -> AgentDefinition | None:
-        return None if agent is None else dataclasses.replace(agent, source=fix(agent.source))
+        if agent is None:
+            return None
+        done = agents_done.get(id(agent))
+        if done is None:
+            done = agents_done[id(agent)] = _with_field(agent, "source", fix(agent.source))
+        return done
 
-    jobs = tuple(dataclasses.replace(j, source=fix(j.source), agent=fix_agent(j.agent)) for j in jobset.jobs)
-    agents = tuple(dataclasses.replace(a, source=fix(a.source)) for a in jobset.agents)
+    agents = tuple(fix_agent(a) or a for a in jobset.agents)
+    jobs = tuple(
+        _with_field(_with_field(j, "source", fix(j.source)), "agent", fix_agent(j.agent)) for j in jobset.jobs
+    )
     return dataclasses.replace(jobset, jobs=jobs, agents=agents)
+
+
+_T = TypeVar("_T")
+
+
+def _with_field(obj: _T, name: str, value: object) -> _T:
+    """`dataclasses.replace(obj, name=value)` for the IR's frozen slotted dataclasses, without running
+    `__init__` over its forty fields again (loading 10,000 jobs did that 30,000 times): the other
+    fields are copied as they are, already validated. The object itself when nothing changes."""
+    if getattr(obj, name) is value:
+        return obj
+    copy = object.__new__(type(obj))
+    for field in dataclasses.fields(obj):  # type: ignore[arg-type]
+        object.__setattr__(copy, field.name, value if field.name == name else getattr(obj, field.name))
+    return copy
 
 
 def summarize_jobs(jobs: Iterable[LoadedJob]) -> list[str]:

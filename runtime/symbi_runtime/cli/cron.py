@@ -470,8 +470,9 @@ def add(
                 first_fire(job, now)
             except ScheduleError as e:
                 raise CliFailure(f"job {job.name!r}: {e}") from None
-        names = [j.name for j in jobs]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        from symbi_runtime.runtime import duplicate_names
+
+        dupes = duplicate_names(jobs)
         if dupes:
             raise CliFailure(f"duplicate schedule name(s): {', '.join(dupes)}; nothing added")
         with _store(db, config, create=True) as store:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 from symbi_runtime import timing
 from symbi_runtime.audit import scrub_details
 from symbi_runtime.store.errors import PermanentStoreError, StoreError, TransientStoreError
+from symbi_runtime.store.fingerprint import job_fingerprint
 from symbi_runtime.store.records import (
     FAILURE_STATUSES,
     FINAL_RUN_STATUSES,
@@ -49,7 +50,7 @@ from symbi_runtime.store.records import (
     Trigger,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -140,6 +141,9 @@ _MIGRATIONS: dict[int, list[str]] = {
     # The process that claimed or started a run ("host:pid:start-time"): at start-up only runs whose
     # owner is gone become `abandoned`, not those of a `symbi cron run` or another runtime still alive.
     2: ["ALTER TABLE runs ADD COLUMN owner TEXT"],
+    # The job's content fingerprint (store.fingerprint): reloading an unchanged job compares it instead
+    # of serialising the job. NULL for rows written before (compared by definition text, then filled).
+    3: ["ALTER TABLE jobs ADD COLUMN content_hash TEXT"],
 }
 
 _RUN_INSERT_COLUMNS = (
@@ -601,36 +605,55 @@ class SqliteStore:
     ) -> list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]]:
         """`upsert_job` for several jobs in ONE transaction: all are loaded, or none.
 
-        The stored definition text is the job's content: a job whose serialised IR equals it is unchanged
-        and costs no write (and no next-fire computation); rows are read in one query per 500 names and
-        new jobs inserted with one executemany."""
-        texts = [_json(job.to_dict()) for job in jobs]
+        A job whose fingerprint (`store.fingerprint`) equals its row's is unchanged: no write, no JSON, no
+        next-fire computation. Rows without a matching fingerprint are compared by their definition text;
+        an equal text is unchanged too (the row only gains the fingerprint). Rows are read in one query
+        per 500 names and new jobs inserted with one executemany."""
         with self._tx() as cur:
             existing = self._rows_by_name(cur, [job.name for job in jobs])
             results: list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]] = []
             inserts: list[tuple[Any, ...]] = []
+            fingerprinted: list[tuple[str, str]] = []
             seen: set[str] = set()
-            for job, text in zip(jobs, texts, strict=True):
+            for job in jobs:
+                fingerprint = job_fingerprint(job)
                 if job.name in seen:  # the same name twice in one call: apply in order, as one by one
                     self._insert_jobs(cur, inserts)
                     inserts = []
                     first = timing.first_fire(job, now)
-                    results.append(self._upsert(cur, job, text, first, now, actor))
+                    text = _json(job.to_dict())
+                    results.append(self._upsert(cur, job, text, fingerprint, first, now, actor))
                     continue
                 seen.add(job.name)
                 row = existing.get(job.name)
+                if row is not None and row[11] == fingerprint:
+                    self._definitions.setdefault((row[0], row[2]), job)  # the row's JSON is this job
+                    results.append((self._job_from_row(row), "unchanged"))
+                    continue
+                text = _json(job.to_dict())
                 if row is not None and row[2] == text:
-                    self._definitions.setdefault((row[0], text), job)  # the row's JSON is this job
+                    self._definitions.setdefault((row[0], text), job)
+                    fingerprinted.append((fingerprint, row[0]))
                     results.append((self._job_from_row(row), "unchanged"))
                     continue
                 first = timing.first_fire(job, now)
                 if row is not None:
-                    results.append(self._upsert(cur, job, text, first, now, actor, row=row))
+                    results.append(self._upsert(cur, job, text, fingerprint, first, now, actor, row=row))
                     continue
                 job_id = new_id()
                 status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
                 inserts.append(
-                    (job_id, job.name, job.agent_id, text, status, _opt_us(first), to_us(now), to_us(now))
+                    (
+                        job_id,
+                        job.name,
+                        job.agent_id,
+                        text,
+                        status,
+                        _opt_us(first),
+                        to_us(now),
+                        to_us(now),
+                        fingerprint,
+                    )
                 )
                 self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
                 self._definitions[(job_id, text)] = job
@@ -639,15 +662,20 @@ class SqliteStore:
                     (JobRecord(job_id, job.name, job, status, first, 0, 0, at, at, None, None), "created")
                 )
             self._insert_jobs(cur, inserts)
+            # Rows from before fingerprints (or copied without one): remembered now, not an edit.
+            cur.executemany("UPDATE jobs SET content_hash = ? WHERE id = ?", fingerprinted)
         return results
 
     def _rows_by_name(self, cur: sqlite3.Cursor, names: Sequence[str]) -> dict[str, Sequence[Any]]:
+        """Job rows by name, with `content_hash` as their 12th column."""
         rows: dict[str, Sequence[Any]] = {}
         unique = list(dict.fromkeys(names))
         for i in range(0, len(unique), 500):
             chunk = unique[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for row in cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name IN ({marks})", chunk):
+            for row in cur.execute(
+                f"SELECT {_JOB_COLUMNS}, content_hash FROM jobs WHERE name IN ({marks})", chunk
+            ):
                 rows[row[1]] = row
         return rows
 
@@ -656,7 +684,7 @@ class SqliteStore:
         if rows:
             cur.executemany(
                 "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
-                "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                "updated_at, content_hash) VALUES (?,?,?,?,?,?,?,?,?)",
                 rows,
             )
 
@@ -669,6 +697,7 @@ class SqliteStore:
         cur: sqlite3.Cursor,
         job: JobDefinition,
         definition: str,
+        fingerprint: str,
         first: datetime | None,
         now: datetime,
         actor: str,
@@ -680,10 +709,21 @@ class SqliteStore:
         if row is None:
             job_id = new_id()
             status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
-            cur.execute(
-                "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
-                "updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                (job_id, job.name, job.agent_id, definition, status, _opt_us(first), to_us(now), to_us(now)),
+            self._insert_jobs(
+                cur,
+                [
+                    (
+                        job_id,
+                        job.name,
+                        job.agent_id,
+                        definition,
+                        status,
+                        _opt_us(first),
+                        to_us(now),
+                        to_us(now),
+                        fingerprint,
+                    )
+                ],
             )
             self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
             self._definitions[(job_id, definition)] = job
@@ -708,8 +748,8 @@ class SqliteStore:
                     status = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
             cur.execute(
                 "UPDATE jobs SET agent_id = ?, definition = ?, status = ?, next_fire_at = ?, "
-                "updated_at = ? WHERE id = ?",
-                (job.agent_id, definition, status, _opt_us(next_fire), to_us(now), job_id),
+                "updated_at = ?, content_hash = ? WHERE id = ?",
+                (job.agent_id, definition, status, _opt_us(next_fire), to_us(now), fingerprint, job_id),
             )
             self._audit(
                 cur,
