@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 import os
 import random
@@ -335,9 +336,12 @@ class Runtime:
                     installed.append(sig)
                 except (NotImplementedError, RuntimeError):
                     pass
+        frozen = _freeze_start_up_heap()
         try:
             await scheduler.run()
         finally:
+            if frozen:
+                gc.unfreeze()
             for sig in installed:
                 loop.remove_signal_handler(sig)
             if pruner is not None:
@@ -518,6 +522,20 @@ def _schedule_name_at(d: Diagnostic, modules: Sequence[Module]) -> str | None:
                     return field.value.value
                 return block.label
     return None
+
+
+def _freeze_start_up_heap() -> bool:
+    """Move everything alive when the scheduler starts (the loaded job definitions, imported modules)
+    out of the cyclic garbage collector's reach until it stops (`gc.freeze`); True when done here.
+
+    Those objects live as long as the runtime; left in the oldest generation, every full collection
+    walks all of them again — with 10,000 jobs, a quarter of the CPU time of a burst of fires went to
+    that. Objects are still freed by reference counting; `gc.unfreeze()` gives them back on stop. A
+    process that froze its heap itself (gc.get_freeze_count() > 0) is left as it arranged it."""
+    if gc.get_freeze_count() > 0:
+        return False
+    gc.freeze()
+    return True
 
 
 def duplicate_names(jobs: Iterable[JobDefinition]) -> list[str]:
