@@ -89,3 +89,15 @@ def test_a_large_mixed_batch_keeps_every_claims_outcome(store: Store, backend: s
     assert sorted(recorded, key=str) == sorted(expected_events, key=str)
     if backend == "sqlite":  # written in claim order (PostgreSQL writes completions after the runs)
         assert recorded == expected_events
+
+
+def test_run_ids_are_distinct_version_4_uuids() -> None:
+    import uuid
+
+    from symbi_runtime.store import new_id
+
+    ids = [new_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

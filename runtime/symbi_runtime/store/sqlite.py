@@ -166,8 +166,13 @@ _RUN_COLUMNS = (
 
 
 def new_id() -> str:
-    """A random UUID: short prefixes of it (as the CLI shows them) stay unique."""
-    return str(uuid.uuid4())
+    """A random (version 4) UUID: short prefixes of it (as the CLI shows them) stay unique. Spelled out
+    from 16 random bytes: `str(uuid.uuid4())` costs three times as much, once per run claimed."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _process_start(pid: int) -> str | None:
@@ -967,12 +972,13 @@ class SqliteStore:
             )
         runs: dict[str, list[RunRecord]] = {}
         final: list[tuple[str, int, str]] = []
+        at = from_us(now_us)
         for run_id, job_id, new, name in planned:
             if run_id not in inserted:
                 continue  # this fire already has its run: one run per (job, nominal fire)
             if new.status in FINAL_RUN_STATUSES:
                 final.append((new.status, now_us, job_id))
-            runs.setdefault(job_id, []).append(self._inserted_run(run_id, job_id, name, new, now_us))
+            runs.setdefault(job_id, []).append(self._inserted_run(run_id, job_id, name, new, at))
         if final:
             cur.executemany("UPDATE jobs SET last_status = ?, last_run_at = ? WHERE id = ?", final)
         results: list[list[RunRecord]] = []
@@ -983,7 +989,7 @@ class SqliteStore:
                 continue
             claimed = runs.get(claim.job_id, [])
             for run in claimed:
-                self._audit_inserted(cur, run, now_us)
+                self._audit_inserted(cur, run, at, now_us)
             if claim.new_next is None:
                 self._audit(cur, "CronJobCompleted", now, "scheduler", claim.job_id, name, None, {})
             results.append(claimed)
@@ -1068,8 +1074,9 @@ class SqliteStore:
             cur.execute(
                 "UPDATE jobs SET last_status = ?, last_run_at = ? WHERE id = ?", (new.status, now_us, job_id)
             )
-        run = self._inserted_run(run_id, job_id, job_name, new, now_us)
-        self._audit_inserted(cur, run, now_us)
+        at = from_us(now_us)
+        run = self._inserted_run(run_id, job_id, job_name, new, at)
+        self._audit_inserted(cur, run, at, now_us)
         return run
 
     def _run_values(self, run_id: str, job_id: str, new: NewRun, now_us: int) -> tuple[Any, ...]:
@@ -1091,8 +1098,7 @@ class SqliteStore:
         )
 
     @staticmethod
-    def _inserted_run(run_id: str, job_id: str, job_name: str, new: NewRun, now_us: int) -> RunRecord:
-        at = from_us(now_us)
+    def _inserted_run(run_id: str, job_id: str, job_name: str, new: NewRun, at: datetime) -> RunRecord:
         return RunRecord(
             id=run_id,
             job_id=job_id,
@@ -1110,19 +1116,21 @@ class SqliteStore:
             detail=dict(new.detail or {}),
         )
 
-    def _audit_inserted(self, cur: sqlite3.Cursor, run: RunRecord, now_us: int) -> None:
+    def _audit_inserted(self, cur: sqlite3.Cursor, run: RunRecord, at: datetime, now_us: int) -> None:
         """The audit event of a run just inserted in the status it was claimed in."""
         event = RUN_EVENTS.get(run.status)
         if event is None:
             return
-        details: dict[str, Any] | str
-        if run.detail or run.error:
+        if run.detail or run.error or self._audit_rows is None:
             details = {"scheduled_for": run.scheduled_for.isoformat(), "trigger": run.trigger, **run.detail}
             if run.error:
                 details["reason"] = run.error
-        else:  # the per-fire common case, encoded by hand (ISO times and trigger names need no escaping)
-            details = f'{{"scheduled_for":"{run.scheduled_for.isoformat()}","trigger":"{run.trigger}"}}'
-        self._audit(cur, event, from_us(now_us), "scheduler", run.job_id, run.job_name, run.id, details)
+            self._audit(cur, event, at, "scheduler", run.job_id, run.job_name, run.id, details)
+            return
+        # The per-fire common case, encoded by hand (ISO times and trigger names need no escaping, and
+        # hold no credential to scrub).
+        text = f'{{"scheduled_for":"{run.scheduled_for.isoformat()}","trigger":"{run.trigger}"}}'
+        self._audit_rows.append((event, now_us, "scheduler", run.job_id, run.job_name, run.id, text))
 
     def insert_run(self, job_name_or_id: str, new: NewRun, *, now: datetime) -> RunRecord:
         """Insert one run outside a claim (manual runs); the job's next fire does not move."""
