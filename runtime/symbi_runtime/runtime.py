@@ -44,6 +44,7 @@ from symbi_runtime.clock import Clock, SystemClock
 from symbi_runtime.config import Config
 from symbi_runtime.delivery import DeliveryRouter
 from symbi_runtime.events import DEFAULT_QUEUE_SIZE, EventHub, Subscription
+from symbi_runtime.gcpause import no_cyclic_gc
 from symbi_runtime.metrics import Metrics
 from symbi_runtime.pipeline import NullMetrics, PolicyGate, RunPipeline, SessionWriteBehind
 from symbi_runtime.scheduler import CronScheduler
@@ -226,22 +227,23 @@ class Runtime:
             rendered = render(diagnostics, Format.TEXT, sources={s.path: s.text for s in sources})
             noun = "error" if len(errors) == 1 else "errors"
             raise LoadError(f"{len(errors)} {noun} in {shown}", diagnostics=diagnostics, rendered=rendered)
-        jobset = absolute_sources(analysis.jobset())
         from symbi_runtime.agent_bindings import unbound_agents
 
-        declared = {**self._agent_defs, **{a.name: a for a in jobset.agents}}
-        unbound = unbound_agents(jobset.jobs, declared, self.agents.registered())
-        missing = [u for u in unbound if not u.declared]
-        if missing and require_agents:  # nothing can register an agent in this process later
-            raise LoadError("; ".join(u.message() for u in missing) + "; nothing loaded")
-        self.unbound_agents = tuple(unbound)
-        loaded = self.load_jobset(jobset)
-        # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
-        self.load_warnings = tuple(diagnostics)
-        self._warn_about_orphans(
-            {str(Path(s.path).resolve()) for s in sources if not s.path.startswith("<")},
-            {j.name for j in jobset.jobs},
-        )
+        with no_cyclic_gc():  # the syntax trees, the IR and the rows all stay alive until the end
+            jobset = absolute_sources(analysis.jobset())
+            declared = {**self._agent_defs, **{a.name: a for a in jobset.agents}}
+            unbound = unbound_agents(jobset.jobs, declared, self.agents.registered())
+            missing = [u for u in unbound if not u.declared]
+            if missing and require_agents:  # nothing can register an agent in this process later
+                raise LoadError("; ".join(u.message() for u in missing) + "; nothing loaded")
+            self.unbound_agents = tuple(unbound)
+            loaded = self.load_jobset(jobset)
+            # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
+            self.load_warnings = tuple(diagnostics)
+            self._warn_about_orphans(
+                {str(Path(s.path).resolve()) for s in sources if not s.path.startswith("<")},
+                {j.name for j in jobset.jobs},
+            )
         return loaded
 
     def _warn_about_orphans(self, files: set[str], names: set[str]) -> None:
