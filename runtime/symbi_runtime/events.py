@@ -95,6 +95,8 @@ class EventSink(Protocol):
 
 
 class _NullEvents:
+    listening = False  # nobody subscribes here: emitters need not build events
+
     def emit(self, event: RunEvent) -> None:
         return None
 
@@ -183,6 +185,11 @@ class EventHub:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def listening(self) -> bool:
+        """Whether anyone subscribes: with nobody listening, emitters skip building the event."""
+        return bool(self._subscribers)
 
     def emit(self, event: RunEvent) -> None:
         for sub in tuple(self._subscribers):

@@ -13,12 +13,13 @@ import asyncio
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from symbi_lang.interpolation import UnresolvedVariable, resolve
-from symbi_lang.ir import AgentDefinition, JobDefinition
+from symbi_lang.ir import AgentDefinition, JobDefinition, SessionMode
 from symbi_runtime import audit, policy
 from symbi_runtime.agents.call import AgentCall, AgentError
 from symbi_runtime.agents.registry import AgentRegistry
@@ -26,7 +27,7 @@ from symbi_runtime.clock import Clock
 from symbi_runtime.config import Config
 from symbi_runtime.delivery import DeliveryMessage, DeliveryRouter
 from symbi_runtime.events import NULL_EVENTS, EventSink, RunEvent, RunEventKind
-from symbi_runtime.sessions import SessionManager
+from symbi_runtime.sessions import SessionManager, session_key
 from symbi_runtime.store import FinishResult, JobRecord, RunOutcome, RunRecord, RunStatus, Store
 
 logger = logging.getLogger("symbi_runtime.pipeline")
@@ -76,6 +77,11 @@ PolicyGate = Callable[
 ]
 
 
+# How long a session read by `SessionWriteBehind.prefetch` may be used instead of reading it again: the
+# runs it was read for start within the same few loop iterations; later ones read their own.
+PREFETCH_SECONDS = 1.0
+
+
 class SessionWriteBehind:
     """The store as `SessionManager` sees it: session saves wait in memory (reads see them) and are
     written in the transaction that records the run's outcome, instead of one transaction each; loads
@@ -91,6 +97,23 @@ class SessionWriteBehind:
         self._lock = threading.Lock()
         self._pending: dict[str, list[dict[str, Any]]] = {}
         self._loads: list[tuple[str, asyncio.Future[list[dict[str, Any]]]]] = []
+        # Sessions read by the tick that claimed their runs (`prefetch`): key -> (when read, messages).
+        self._prefetched: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+
+    def prefetch(self, keys: Sequence[str]) -> None:
+        """Read these sessions now, in one query, for runs about to start: their first step then finds
+        them here instead of suspending for a read of its own. An entry is used once, only within
+        `PREFETCH_SECONDS`, and dropped when this process saves or deletes that session."""
+        with self._lock:
+            wanted = [key for key in dict.fromkeys(keys) if key not in self._pending]
+        if not wanted:
+            return
+        found = self._store.load_sessions(wanted)
+        at = time.monotonic()
+        with self._lock:
+            for key in wanted:
+                if key not in self._pending:
+                    self._prefetched[key] = (at, found.get(key, []))
 
     def load_session(self, key: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -102,8 +125,11 @@ class SessionWriteBehind:
         for in this loop iteration are read together."""
         with self._lock:
             pending = self._pending.get(key)
+            prefetched = self._prefetched.pop(key, None)
         if pending is not None:
             return list(pending)
+        if prefetched is not None and time.monotonic() - prefetched[0] <= PREFETCH_SECONDS:
+            return list(prefetched[1])
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[dict[str, Any]]] = loop.create_future()
         if not self._loads:
@@ -140,15 +166,19 @@ class SessionWriteBehind:
     def save_session(self, key: str, messages: list[dict[str, Any]], *, now: datetime) -> None:
         with self._lock:
             self._pending[key] = list(messages)
+            self._prefetched.pop(key, None)
 
     def delete_session(self, key: str) -> None:
         with self._lock:
             self._pending.pop(key, None)
+            self._prefetched.pop(key, None)
         self._store.delete_session(key)
 
     def drain(self) -> dict[str, list[dict[str, Any]]]:
         with self._lock:
             pending, self._pending = self._pending, {}
+            for key in pending:
+                self._prefetched.pop(key, None)
         return pending
 
     def restore(self, pending: dict[str, list[dict[str, Any]]]) -> None:
@@ -303,12 +333,23 @@ class RunPipeline:
         self.env = env
         self._agent_definitions = agent_definitions or (lambda name: None)
         write_behind = getattr(sessions, "store", None)
+        self._write_behind = write_behind if isinstance(write_behind, SessionWriteBehind) else None
         self._finisher = _FinishBatcher(
-            store,
-            clock,
-            config.scheduler.default_max_retries,
-            write_behind if isinstance(write_behind, SessionWriteBehind) else None,
+            store, clock, config.scheduler.default_max_retries, self._write_behind
         )
+
+    def prefetch(self, jobs: Sequence[JobDefinition]) -> None:
+        """The scheduler claimed runs of `jobs` that start now: read the sessions they will need in one
+        query (best effort: a failed read leaves each run to read its own)."""
+        if self._write_behind is None:
+            return
+        keys = [session_key(j.name) for j in jobs if j.session_mode != SessionMode.FULLY_EPHEMERAL]
+        if not keys:
+            return
+        try:
+            self._write_behind.prefetch(keys)
+        except Exception as e:
+            logger.debug("sessions not read ahead (%s); each run reads its own", e)
 
     def unwritten_per_job(self) -> dict[str, int]:
         """Finished runs whose outcome waits in memory for the store, per job id."""
@@ -540,6 +581,7 @@ class RunPipeline:
                 receipts=receipts,
                 run=run,
                 definition=job.definition,
+                finished_at=self.clock.now(),
             )
         )
         duration = (self.clock.now() - started).total_seconds()
@@ -577,6 +619,8 @@ class RunPipeline:
         ok: bool | None = None,
         dead_lettered: bool = False,
     ) -> None:
+        if not getattr(self.events, "listening", True):
+            return
         self.events.emit(
             RunEvent(
                 kind,

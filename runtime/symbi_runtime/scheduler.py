@@ -462,6 +462,13 @@ class CronScheduler:
                         self._slots.release()
             raise
         by_id = {j.id: j for j in due}
+        self._prefetch(
+            [
+                by_id[claim.job_id]
+                for claim, inserted in zip(claims, results, strict=True)
+                if any(run.status == RunStatus.RUNNING for run in inserted)
+            ]
+        )
         for claim, plan, inserted in zip(claims, plans, results, strict=True):
             job = by_id[claim.job_id]
             wanted = {r.scheduled_for: r for r in claim.runs}
@@ -491,7 +498,15 @@ class CronScheduler:
             if claim.new_next is None and inserted:
                 logger.info("job %s: schedule exhausted; completed", job.name)
 
+    def _prefetch(self, jobs: list[JobRecord]) -> None:
+        """Let an executor that can (the pipeline) read ahead what the claimed runs will need."""
+        prefetch = getattr(self.executor, "prefetch", None)
+        if prefetch is not None and jobs:
+            prefetch([job.definition for job in jobs])
+
     def _emit(self, kind: RunEventKind, run: RunRecord, now: datetime) -> None:
+        if not getattr(self.events, "listening", True):
+            return
         self.events.emit(
             RunEvent(kind, run.job_name, run.id, now, str(run.status), trigger=run.trigger, error=run.error)
         )
@@ -542,7 +557,9 @@ class CronScheduler:
             logger.error("run task failed unexpectedly: %r", task.exception())
 
     async def _run_task(self, run: RunRecord, job: JobRecord, approved: bool, holds_slot: bool) -> None:
-        job_slot = self._job_slots.setdefault(job.id, _Slots(max(1, job.definition.max_concurrent)))
+        job_slot = self._job_slots.get(job.id)
+        if job_slot is None:
+            job_slot = self._job_slots[job.id] = _Slots(max(1, job.definition.max_concurrent))
         task = asyncio.current_task()
         got_job_slot = False
         try:

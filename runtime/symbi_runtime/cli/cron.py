@@ -470,11 +470,14 @@ def add(
                 first_fire(job, now)
             except ScheduleError as e:
                 raise CliFailure(f"job {job.name!r}: {e}") from None
-        names = [j.name for j in jobs]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        from symbi_runtime.runtime import duplicate_names
+
+        dupes = duplicate_names(jobs)
         if dupes:
             raise CliFailure(f"duplicate schedule name(s): {', '.join(dupes)}; nothing added")
-        with _store(db, config, create=True) as store:
+        from symbi_runtime.gcpause import no_cyclic_gc
+
+        with _store(db, config, create=True) as store, no_cyclic_gc():
             upserted = store.upsert_jobs(jobs, now=now, actor=_actor())  # one transaction: all or none
         results = [
             {
@@ -525,9 +528,11 @@ def _jobs_from_files(
         shown = ", ".join(str(f) for f in files)
         s = "s" if len(errors) != 1 else ""
         raise CliFailure(f"{shown}: {len(errors)} error{s}; nothing added")
+    from symbi_runtime.gcpause import no_cyclic_gc
     from symbi_runtime.runtime import absolute_sources
 
-    jobset = absolute_sources(analysis.jobset())
+    with no_cyclic_gc():  # the syntax trees and the IR stay alive until the jobs are stored
+        jobset = absolute_sources(analysis.jobset())
     jobs = list(jobset.jobs)
     from symbi_runtime.agent_bindings import unbound_agents
 

@@ -7,7 +7,7 @@ UNIQUE(job_id, scheduled_for, seq) makes a fire claimable once across every node
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # One advisory lock key for migrations: nodes starting together migrate one after the other.
 MIGRATION_LOCK = 0x53594D4249  # "SYMBI"
@@ -98,4 +98,7 @@ MIGRATIONS: dict[int, list[str]] = {
             stopped_at timestamptz
         )""",
     ],
+    # The job's content fingerprint (store.fingerprint): reloading an unchanged job compares it instead
+    # of serialising the job. NULL for rows written before (compared by definition text, then filled).
+    2: ["ALTER TABLE jobs ADD COLUMN content_hash text"],
 }

@@ -51,6 +51,7 @@ from symbi_lang.ir import JobDefinition
 from symbi_runtime import timing
 from symbi_runtime.audit import scrub_details
 from symbi_runtime.store.errors import PermanentStoreError, StoreError, TransientStoreError
+from symbi_runtime.store.fingerprint import job_fingerprint
 from symbi_runtime.store.location import StoreLocation, parse_location
 from symbi_runtime.store.pg_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION, UPSERT_LOCK
 from symbi_runtime.store.records import (
@@ -408,32 +409,56 @@ class PostgresStore:
     def upsert_jobs(
         self, jobs: Sequence[JobDefinition], *, now: datetime, actor: str = "system"
     ) -> list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]]:
-        prepared = [(job, _json(job.to_dict()), timing.first_fire(job, now)) for job in jobs]
+        """`upsert_job` for several jobs in one transaction. A job whose fingerprint (`store.fingerprint`)
+        equals its row's is unchanged without being serialised; other rows are compared by definition text
+        (equal: unchanged, and the row gains the fingerprint)."""
         with self._tx() as cur:
             # Nodes starting together load the same files: one load at a time, so two never both insert
             # a new name (the second sees the first's rows: "unchanged").
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (UPSERT_LOCK,))
             # Few round trips (a loaded machine pays for each): the existing rows in one read, the new
             # jobs in one INSERT of arrays; edits (rare in bulk) one UPDATE each.
-            names = [job.name for job, _, _ in prepared]
+            names = [job.name for job in jobs]
             existing: dict[str, Any] = {
                 row[1]: row
                 for row in cur.execute(
-                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ANY(%s) FOR UPDATE", (names,)
+                    f"SELECT {_JOB_COLUMNS}, content_hash FROM jobs WHERE name = ANY(%s) FOR UPDATE", (names,)
                 ).fetchall()
             }
             inserts: list[tuple[Any, ...]] = []
+            fingerprinted: list[tuple[str, str]] = []
             results: list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]] = []
             seen: set[str] = set()
-            for job, definition, first in prepared:
+            for job in jobs:
+                fingerprint = job_fingerprint(job)
                 row = existing.get(job.name)
                 if job.name in seen:
                     # The same name again in one load: applied in order, against what this load wrote.
                     self._insert_jobs(cur, inserts)
                     row = self._job_row(cur, job.name)
+                elif row is not None and row[11] == fingerprint:
+                    self._definitions.setdefault((row[0], row[2]), job)  # the row's JSON is this job
+                    results.append((self._job_from_row(row), "unchanged"))
+                    seen.add(job.name)
+                    continue
                 seen.add(job.name)
-                results.append(self._upsert(cur, row, job, definition, first, now, actor, inserts))
+                definition = _json(job.to_dict())
+                if row is not None and row[2] == definition:
+                    self._definitions.setdefault((row[0], definition), job)
+                    fingerprinted.append((fingerprint, row[0]))
+                    results.append((self._job_from_row(row), "unchanged"))
+                    continue
+                first = timing.first_fire(job, now)
+                results.append(
+                    self._upsert(cur, row, job, definition, fingerprint, first, now, actor, inserts)
+                )
             self._insert_jobs(cur, inserts)
+            if fingerprinted:  # rows from before fingerprints: remembered now, not an edit
+                cur.execute(
+                    "UPDATE jobs SET content_hash = f.hash "
+                    "FROM unnest(%s::text[], %s::text[]) AS f(hash, id) WHERE jobs.id = f.id",
+                    [list(column) for column in zip(*fingerprinted, strict=True)],
+                )
             self._notify = any(outcome != "unchanged" for _, outcome in results)
             return results
 
@@ -443,8 +468,9 @@ class PostgresStore:
         if inserts:
             cur.execute(
                 "INSERT INTO jobs (id, name, agent_id, definition, status, next_fire_at, created_at, "
-                "updated_at) SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])",
+                "updated_at, content_hash) SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], "
+                "%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], "
+                "%s::text[])",
                 [list(column) for column in zip(*inserts, strict=True)],
             )
             inserts.clear()
@@ -455,6 +481,7 @@ class PostgresStore:
         row: Sequence[Any] | None,
         job: JobDefinition,
         definition: str,
+        fingerprint: str,
         first: datetime | None,
         now: datetime,
         actor: str,
@@ -464,7 +491,7 @@ class PostgresStore:
         if row is None:
             job_id = new_id()
             status: str = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
-            inserts.append((job_id, job.name, job.agent_id, definition, status, first, now, now))
+            inserts.append((job_id, job.name, job.agent_id, definition, status, first, now, now, fingerprint))
             self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
             self._definitions[(job_id, definition)] = job
             return JobRecord(job_id, job.name, job, status, first, 0, 0, now, now, None, None), "created"
@@ -478,9 +505,9 @@ class PostgresStore:
             if status == JobStatus.COMPLETED or (status == JobStatus.ACTIVE and first is None):
                 status = JobStatus.ACTIVE if first is not None else JobStatus.COMPLETED
         cur.execute(
-            "UPDATE jobs SET agent_id = %s, definition = %s, status = %s, next_fire_at = %s, updated_at = %s "
-            "WHERE id = %s",
-            (job.agent_id, definition, status, next_fire, now, old.id),
+            "UPDATE jobs SET agent_id = %s, definition = %s, status = %s, next_fire_at = %s, "
+            "updated_at = %s, content_hash = %s WHERE id = %s",
+            (job.agent_id, definition, status, next_fire, now, fingerprint, old.id),
         )
         self._audit(
             cur,

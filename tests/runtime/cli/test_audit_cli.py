@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -144,7 +145,8 @@ def test_symbi_audit_as_a_process_finds_the_store_through_symbi_db(db: Path, tmp
         timeout=60,
         check=False,
         cwd=tmp_path,
-        env={"SYMBI_DB": str(db), "PATH": "/usr/bin:/bin"},
+        # PYTHONPATH kept: the process runs this checkout (its schema), not an installed copy.
+        env={"SYMBI_DB": str(db), "PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
     )
     assert result.returncode == 0, result.stderr
     [event] = json.loads(result.stdout)
