@@ -17,9 +17,9 @@ import math
 import re
 import textwrap
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from symbi_lang import codes
 from symbi_lang.ast import (
@@ -412,22 +412,24 @@ class _CleanParser:
 
 
 _local = threading.local()
+_T = TypeVar("_T")
+
+
+def _per_thread(name: str, make: Callable[[], _T]) -> _T:
+    """This thread's instance of a parser (their builders hold per-parse state)."""
+    value: _T | None = getattr(_local, name, None)
+    if value is None:
+        value = make()
+        setattr(_local, name, value)
+    return value
 
 
 def _clean_parser() -> _CleanParser:
-    parser: _CleanParser | None = getattr(_local, "clean", None)
-    if parser is None:
-        parser = _CleanParser()
-        _local.clean = parser
-    return parser
+    return _per_thread("clean", _CleanParser)
 
 
 def _engine() -> _Engine:
-    engine: _Engine | None = getattr(_local, "engine", None)
-    if engine is None:
-        engine = _Engine()
-        _local.engine = engine
-    return engine
+    return _per_thread("engine", _Engine)
 
 
 @dataclass(slots=True)
