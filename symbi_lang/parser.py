@@ -15,7 +15,6 @@ import copy
 import gc
 import math
 import re
-import textwrap
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -252,6 +251,8 @@ class _Builder:
         last_nl = content.rfind("\n")
         if last_nl != -1 and not content[last_nl + 1 :].strip():
             content = content[:last_nl]
+        import textwrap  # triple-quoted strings are rare; the import is not
+
         value = textwrap.dedent(content)
         return StringValue(span, value, raw, True, tok.start_pos + 3, value == raw[3:-3])
 
