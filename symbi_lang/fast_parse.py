@@ -123,15 +123,20 @@ def parse_clean(
             else:
                 children = []
             if spliced:
-                flat: list[Any] = []
-                for i, child in enumerate(children):
+                # A left-recursive list (`items: items item`) grows the inlined list it starts with,
+                # in place: copying it on every item would make long lists quadratic.
+                flat: list[Any] = children[0] if spliced[0] == 0 else []
+                for i in range(1 if spliced[0] == 0 else 0, len(children)):
                     if i in spliced:
-                        flat.extend(child)
+                        flat.extend(children[i])
                     else:
-                        flat.append(child)
+                        flat.append(children[i])
                 children = flat
             goto = actions[states[-1]][origin][1]
             states.append(goto)
-            values.append(_Inline(children) if callback is None else callback(children))
+            if callback is None:
+                values.append(children if type(children) is _Inline else _Inline(children))
+            else:
+                values.append(callback(list(children) if type(children) is _Inline else children))
             if kind == "$END" and goto == END_STATE:
                 return values[-1]
