@@ -74,7 +74,6 @@ def run_cancellable(coro: Coroutine[Any, Any, T]) -> T:
     asyncio is imported here: commands that only read the store (`cron list`) never need it."""
     import asyncio
 
-
     async def main() -> T:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()

@@ -59,7 +59,16 @@ def test_cron_list_imports_neither_the_scheduler_nor_http_nor_asyncio(tmp_path: 
 
 
 def test_cell_counts_match_rich() -> None:
-    samples = ["", "job_1", "0 30 2 * * * (America/New_York)", "tab\there", "naïve", "日本語", "e\u0301", "\x1b[0m"]
+    samples = [
+        "",
+        "job_1",
+        "0 30 2 * * * (America/New_York)",
+        "tab\there",
+        "naïve",
+        "日本語",
+        "e\u0301",
+        "\x1b[0m",
+    ]
     samples += [chr(c) for c in range(0x00, 0x250)]
     for text in samples:
         assert cell_len(text) == rich_cell_len(text), repr(text)
