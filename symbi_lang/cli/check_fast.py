@@ -11,7 +11,6 @@ pins that both paths agree.
 
 from __future__ import annotations
 
-import atexit
 import errno
 import gc
 import os
@@ -128,19 +127,4 @@ def run_without_typer(args: list[str]) -> None:
         if typer is not None and isinstance(e, typer.Exit):
             sys.exit(e.exit_code)
         raise
-    _exit(code)
-
-
-def _exit(code: int) -> None:
-    """End the process now that the report is written, as `sys.exit` would but without tearing down
-    every module and object, which takes longer than checking a small file (about 15 ms) and has no
-    effect anyone could see here: exit handlers still run and the streams are flushed. With another
-    thread alive (never on this path), exit the ordinary way."""
-    threading = sys.modules.get("threading")
-    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's own step of Py_Finalize
-    if run_exit_handlers is None or (threading is not None and threading.active_count() > 1):
-        sys.exit(code)
-    run_exit_handlers()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    sys.exit(code)

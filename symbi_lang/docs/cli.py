@@ -75,6 +75,9 @@ def docs_command(
     gc.collect()
     site = build_site(jobset, when, title=title)
     pages = site_pages(site, fmt, with_ics=with_ics)
+    # The IR and the site model live until the end: collections during the 10,000 page renders
+    # need not walk them every time (most of the renders' garbage is short-lived).
+    gc.freeze()
     if with_ics:
         for path, text in _calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when).items():
             pages[path] = functools.partial(str, text)

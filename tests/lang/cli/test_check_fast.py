@@ -156,10 +156,10 @@ def test_a_shell_completion_request_goes_to_typer(monkeypatch: pytest.MonkeyPatc
 
 
 def test_checking_a_clean_file_imports_neither_typer_nor_lark_nor_the_ir(workdir: Path) -> None:
-    probe = (  # an exit handler reports: the fast path ends the process once the report is written
-        "import atexit, sys\nfrom symbi_lang.cli.main import main\n"
-        "atexit.register(lambda: print('\\n'.join(sorted(sys.modules))))\n"
-        "main(['check', 'clean.symbi'])\n"
+    probe = (
+        "import sys\nfrom symbi_lang.cli.main import main\n"
+        "try:\n    main(['check', 'clean.symbi'])\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=workdir, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
