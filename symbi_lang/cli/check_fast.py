@@ -99,12 +99,14 @@ def run_without_typer(args: list[str]) -> None:
     parsed = parse_check_args(args)
     if parsed is None:
         return
+    gc_was_enabled = gc.isenabled()
     gc.disable()  # importing the checker allocates a lot and frees little: collections there are waste
     try:
         from symbi_lang.cli.check_run import check_files
     finally:
         gc.freeze()  # nor will what the imports built ever be garbage: later collections skip it
-        gc.enable()
+        if gc_was_enabled:
+            gc.enable()
 
     paths, options = parsed
     try:
