@@ -20,6 +20,7 @@ from symbi_lang.diagnostics import Diagnostic, sort_diagnostics
 from symbi_lang.span import Span
 from symbi_lsp.positions import UTF16, LineIndex
 from symbi_lsp.uris import path_to_uri, uri_to_path
+from symbi_lsp.workspace_config import WorkspaceConfig
 
 #: Directories never searched for workspace `.symbi` files.
 SKIP_DIRS = frozenset(
@@ -115,6 +116,7 @@ class Workspace:
         self._disk_paths: list[Path] | None = None
         self._analysis: WorkspaceAnalysis | None = None
         self._analysis_key: tuple[object, ...] | None = None
+        self._config = WorkspaceConfig()
         self.encoding = UTF16
 
     @property
@@ -184,11 +186,20 @@ class Workspace:
             documents[doc.path] = doc
         # Documents are immutable and the previous analysis keeps its own alive, so identities are a
         # safe key: a new version is a new object.
-        cache_key = tuple((p, id(d)) for p, d in documents.items())
+        # symbi.toml takes part too: a changed `[check] herd_threshold` re-checks everything.
+        config_stamp, settings = self._config.settings(self._folders)
+        cache_key = (config_stamp, *((p, id(d)) for p, d in documents.items()))
         if self._analysis is not None and cache_key == self._analysis_key:
             return self._analysis
         modules = [d.module for d in documents.values()]
-        ctx = CheckContext(env=dict(self._env), now=self._now() if self._now is not None else None)
+        ctx = CheckContext(
+            env=dict(self._env),
+            now=self._now() if self._now is not None else None,
+            herd_threshold=settings.herd_threshold,
+            default_jitter_seconds=settings.default_jitter_seconds,
+            slack_default_channel=settings.slack_default_channel
+            or bool(self._env.get("SYMBI_SLACK_DEFAULT_CHANNEL")),
+        )
         found: dict[str, list[Diagnostic]] = {p: list(d.syntax) for p, d in documents.items()}
         for diagnostic in check(modules, ctx):
             found.setdefault(diagnostic.span.path, []).append(diagnostic)

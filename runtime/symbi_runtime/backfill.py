@@ -13,9 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from symbi_lang.ir import JobDefinition
 from symbi_runtime import timing
+
+if TYPE_CHECKING:
+    from symbi_runtime.store import JobRecord, Store
+
+#: `list_runs` limit meaning "every run of the job" (a backfill compares against all of them).
+_ALL_RUNS = 1_000_000
 
 #: A backfill enumerates at most this many fires; a wider range is refused (narrow it, or run it twice).
 MAX_BACKFILL_FIRES = 10_000
@@ -30,7 +37,12 @@ class Overlap(StrEnum):
 
 
 class BackfillError(ValueError):
-    """A range that cannot be backfilled (reversed, in the future, too many fires)."""
+    """A range that cannot be backfilled (reversed, in the future, too many fires); `field` is the
+    bound to change (`from` or `to`)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +56,12 @@ class BackfillPlan:
 def plan_backfill(job: JobDefinition, start: datetime, end: datetime, now: datetime) -> BackfillPlan:
     """Every fire `f` of `job` with `start <= f <= end`; `end` may not be later than `now`."""
     if end < start:
-        raise BackfillError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+        raise BackfillError(f"--to {end.isoformat()} is before --from {start.isoformat()}", "to")
     if end > now:
         raise BackfillError(
-            f"--to {end.isoformat()} is in the future (now {now.isoformat()}): the scheduler runs those fires"
+            f"--to {end.isoformat()} is in the future (now {now.isoformat()}): "
+            "the scheduler runs those fires",
+            "to",
         )
     fires: list[datetime] = []
     f = timing.earliest_fire(job, start, end)
@@ -56,7 +70,8 @@ def plan_backfill(job: JobDefinition, start: datetime, end: datetime, now: datet
         if len(fires) > MAX_BACKFILL_FIRES:
             raise BackfillError(
                 f"more than {MAX_BACKFILL_FIRES} fires between {start.isoformat()} and {end.isoformat()}; "
-                "backfill a narrower range"
+                "backfill a narrower range",
+                "from",
             )
         f = timing.next_fire_after(job, f)
     return BackfillPlan(job.name, tuple(fires))
@@ -69,3 +84,99 @@ def overlap_of(detail: object) -> Overlap:
         return Overlap(str(value))
     except ValueError:
         return Overlap.QUEUE
+
+
+class BackfillAction(StrEnum):
+    """What a backfill did (or would do) for one fire."""
+
+    CREATED = "created"
+    WOULD_CREATE = "would create"
+    ALREADY_RECORDED = "already recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillRow:
+    """One fire of the range and what became of it."""
+
+    scheduled_for: datetime
+    action: BackfillAction
+    status: str | None
+    trigger: str | None
+    run_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scheduled_for": self.scheduled_for.isoformat(),
+            "action": self.action.value,
+            "status": self.status,
+            "trigger": self.trigger,
+            "run_id": self.run_id,
+        }
+
+
+def apply_backfill(
+    store: Store,
+    record: JobRecord,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    overlap: Overlap,
+    dry_run: bool,
+    actor: str,
+) -> tuple[BackfillRow, ...]:
+    """Write a `pending` backfill run per fire of the range that has none (nothing when `dry_run`).
+
+    The CLI and the HTTP API both call this; one `CronJobBackfilled` audit event (with `actor`) records
+    a backfill that wrote anything. Raises BackfillError for a range that cannot be backfilled.
+    """
+    from symbi_runtime.store import NewRun, RunStatus, StoreError, Trigger
+
+    plan = plan_backfill(record.definition, start, end, now)
+    existing = {
+        r.scheduled_for: r
+        for r in store.list_runs(job=record.id, limit=_ALL_RUNS)
+        if r.trigger != Trigger.MANUAL
+    }
+    rows: list[BackfillRow] = []
+    for fire in plan.fires:
+        had = existing.get(fire)
+        if had is not None:
+            rows.append(BackfillRow(fire, BackfillAction.ALREADY_RECORDED, had.status, had.trigger, had.id))
+            continue
+        if dry_run:
+            rows.append(BackfillRow(fire, BackfillAction.WOULD_CREATE, None, Trigger.BACKFILL, None))
+            continue
+        new = NewRun(
+            fire,
+            Trigger.BACKFILL,
+            RunStatus.PENDING,
+            input=record.definition.input,
+            detail={
+                "overlap": overlap.value,
+                "backfill_from": start.isoformat(),
+                "backfill_to": end.isoformat(),
+            },
+        )
+        try:
+            run = store.insert_run(record.id, new, now=now)
+        except StoreError:  # a scheduler or another backfill recorded this fire meanwhile
+            rows.append(BackfillRow(fire, BackfillAction.ALREADY_RECORDED, None, None, None))
+            continue
+        rows.append(BackfillRow(fire, BackfillAction.CREATED, run.status, run.trigger, run.id))
+    created = sum(1 for r in rows if r.action is BackfillAction.CREATED)
+    if created:
+        store.append_audit(
+            "CronJobBackfilled",
+            at=now,
+            actor=actor,
+            job_id=record.id,
+            details={
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "overlap": overlap.value,
+                "created": created,
+                "already_recorded": len(rows) - created,
+            },
+        )
+    return tuple(rows)

@@ -34,6 +34,19 @@ class CatchupSettings:
     # that on-time fire would be skipped (restarting would cost one on-time fire). 0: always catch up.
     skip_within_seconds: float = 60.0
 
+    @classmethod
+    def from_config(cls, config: Any) -> CatchupSettings:
+        """The settings a `[scheduler]` table (`SchedulerConfig`) gives: the scheduler and `symbi simulate`
+        build them here, so both apply the same window, grace and jitter bound."""
+        return cls(
+            window_seconds=config.catchup_window_seconds,
+            max_runs=config.catchup_max_runs,
+            grace_seconds=max(5.0, 3 * config.tick_interval_seconds),
+            max_jitter_seconds=config.max_jitter_seconds,
+            enabled=config.enable_missed_run_catchup,
+            skip_within_seconds=config.catchup_skip_within_seconds,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class FirePlan:

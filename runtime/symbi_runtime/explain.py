@@ -52,6 +52,17 @@ class Explanation:
     run: RunRecord | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def to_dict(self, run: dict[str, Any] | None) -> dict[str, Any]:
+        """The JSON form (CLI `--format json` and the HTTP API); `run` is the caller's form of the run."""
+        return {
+            "job": self.job,
+            "at": self.asked.isoformat(),
+            "fire": None if self.fire is None else self.fire.isoformat(),
+            "future": self.future,
+            "gates": [{"gate": g.name, "verdict": g.verdict.value, "detail": g.detail} for g in self.gates],
+            "run": run,
+        }
+
 
 def nearest_fire(job: JobRecord, at: datetime) -> datetime | None:
     """The fire due nearest `at` (the earlier one on a tie)."""
@@ -110,7 +121,7 @@ def _past(
     store: Store, job: JobRecord, fire: datetime, run: RunRecord | None, config: Config
 ) -> tuple[Gate, ...]:
     gates: list[Gate] = []
-    if job.created_at > fire:
+    if job.created_at > fire and run is None:  # a backfill may run fires from before the job existed
         gates.append(
             Gate("schedule", Verdict.STOPPED, f"the job was added later ({job.created_at.isoformat()})")
         )

@@ -163,14 +163,7 @@ class CronScheduler:
         self.clock = clock
         self.metrics: SchedulerMetrics = metrics or _NoMetrics()
         self.rng = rng or random.Random()
-        self.catchup = CatchupSettings(
-            window_seconds=config.catchup_window_seconds,
-            max_runs=config.catchup_max_runs,
-            grace_seconds=max(5.0, 3 * config.tick_interval_seconds),
-            max_jitter_seconds=config.max_jitter_seconds,
-            enabled=config.enable_missed_run_catchup,
-            skip_within_seconds=config.catchup_skip_within_seconds,
-        )
+        self.catchup = CatchupSettings.from_config(config)
         self._slots = _Slots(config.max_concurrent_jobs)
         self._starter = _StartBatcher(store, clock)
         self._job_slots: dict[str, _Slots] = {}
@@ -291,7 +284,12 @@ class CronScheduler:
             if job is None:
                 continue
             start_at = run.scheduled_for + timedelta(seconds=run.jitter_seconds)
-            if run.status == RunStatus.PENDING and start_at < now - window:
+            # A backfilled run stands for a past fire on purpose: the catch-up window does not apply to it.
+            if (
+                run.status == RunStatus.PENDING
+                and run.trigger != Trigger.BACKFILL
+                and start_at < now - window
+            ):
                 self.store.park_run(
                     run.id,
                     RunStatus.MISSED,
@@ -432,7 +430,9 @@ class CronScheduler:
         plans: list[FirePlan] = []
         # Runs of these jobs in flight anywhere (other runtimes, `symbi cron run`), not only here.
         elsewhere = self._in_flight_in_store(self.store.count_in_flight_many([j.id for j in due]))
-        for job in due:
+        # Fire time, then name: jitter is drawn in this order, so a seeded rng gives the same delays as
+        # `symbi simulate --seed` whatever order the store returned ties in.
+        for job in sorted(due, key=lambda j: (j.next_fire_at or now, j.name)):
             assert job.next_fire_at is not None
             try:
                 plan = plan_due_fire(

@@ -1,13 +1,16 @@
 """What would the scheduler do over a window, without a database or agents: `symbi simulate`.
 
 This is not a second scheduler. Each decision is the runtime's own function, called as the scheduler
-calls it: `timing.first_fire` / `plan_due_fire` (due fires, catch-up of a passed one-shot, jitter drawn by
-`jitter_for`, the `max_concurrent` skip), `policy.evaluate` at the moment a run starts (`allowed_hours`,
-environment, capabilities, approval), the global `max_concurrent_jobs` slots handed out first-come
-first-served like the scheduler's `_Slots`, and `max_runtime` cutting a run short (`timed_out`). Only the
-passage of time is simulated: an event queue stands in for the clock, and each agent "runs" for its
-expected duration. `tests/runtime/test_simulate.py` runs the real scheduler on a fake clock over the same
-window and checks both record the same fires, skips and denials.
+calls it: `timing.first_fire` / `plan_due_fire` (due fires, catch-up after downtime by each schedule's
+`catchup` policy and the window, jitter drawn by `jitter_for` from the same seeded generator in the same
+order, the `max_concurrent` skip), `policy.evaluate` at the moment a run starts (`allowed_hours`,
+environment, capabilities; a job needing approval is parked `awaiting_approval`, not run), catch-up runs
+queueing on the job's `max_concurrent` like the scheduler's per-job slots, the global
+`max_concurrent_jobs` slots handed out first-come first-served like its `_Slots`, heartbeat jobs running
+their expected iterations, and `max_runtime` cutting a run short (`timed_out`). Only the passage of time
+is simulated: an event queue stands in for the clock, and each agent "runs" for its expected duration.
+`tests/runtime/test_simulate.py` runs the real scheduler on a fake clock over the same windows and checks
+both record the same fires, skips, denials and start times.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from datetime import UTC, datetime, timedelta
 
 from symbi_lang.ir import JobDefinition
 from symbi_runtime import policy, timing
+from symbi_runtime.backfill import Overlap
 from symbi_runtime.catchup import CatchupSettings, plan_due_fire
 from symbi_runtime.config import SchedulerConfig
-from symbi_runtime.store import RunStatus, Trigger
+from symbi_runtime.store import RunStatus, Store, Trigger
 
 #: A simulation records at most this many runs (memory grows with them); past it, shorten the window.
 MAX_RUNS = 1_000_000
@@ -46,6 +50,28 @@ class SimulatedRun:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     reason: str | None = None
+    iterations: int | None = None  # heartbeat jobs: the iterations the run would take
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBackfill:
+    """A `pending` backfilled run a store holds: a scheduler started at the window's start picks it up."""
+
+    job: str
+    scheduled_for: datetime
+    overlap: Overlap = Overlap.QUEUE
+
+
+def pending_backfills(store: Store) -> list[PendingBackfill]:
+    """The pending backfilled runs of a store (`symbi simulate --db`; read only)."""
+    from symbi_runtime.backfill import overlap_of
+
+    runs = store.list_runs(status=RunStatus.PENDING, limit=MAX_RUNS)
+    return [
+        PendingBackfill(r.job_name, r.scheduled_for, overlap_of(r.detail))
+        for r in runs
+        if r.trigger == Trigger.BACKFILL
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,28 +151,39 @@ def simulate(
     config: SchedulerConfig,
     *,
     durations: Mapping[str, float] | None = None,
+    iterations: Mapping[str, int] | None = None,
+    down_since: datetime | None = None,
+    backfills: Sequence[PendingBackfill] = (),
     seed: int = 0,
     max_runs: int = MAX_RUNS,
 ) -> Simulation:
-    """Replay `jobs` from `start` for `days`; `durations` maps a schedule or agent name to seconds
-    (default: the schedule's `max_runtime`, else 0)."""
+    """Replay `jobs` from `start` for `days`.
+
+    `durations` maps a schedule or agent name to seconds a run takes (for a heartbeat job, one
+    iteration; default: the schedule's `max_runtime`, else 0); `iterations` maps a heartbeat schedule
+    or agent name to the iterations a run takes (default its `max_iterations`). `down_since`: no
+    scheduler ran from then until `start`, so the fires in between are caught up (or recorded missed)
+    at `start` by each schedule's catch-up policy, as a scheduler started at `start` would.
+    `backfills`: pending backfilled runs in the store (`symbi simulate --db`), started at `start` by
+    their overlap choice. `seed` seeds the jitter draws (the scheduler's `rng`).
+    """
     start = start.astimezone(UTC)
     end = start + timedelta(days=days)
+    if down_since is not None and down_since.astimezone(UTC) > start:
+        raise ValueError("down_since must not be later than the start of the window")
     rng = random.Random(seed)
-    settings = CatchupSettings(
-        window_seconds=config.catchup_window_seconds,
-        max_runs=config.catchup_max_runs,
-        grace_seconds=max(5.0, 3 * config.tick_interval_seconds),
-        max_jitter_seconds=config.max_jitter_seconds,
-        enabled=config.enable_missed_run_catchup,
-    )
+    settings = CatchupSettings.from_config(config)
     by_name = {j.name: j for j in jobs}
-    next_fire: dict[str, datetime | None] = {j.name: timing.first_fire(j, start) for j in jobs}
+    added = start if down_since is None else down_since.astimezone(UTC)
+    next_fire: dict[str, datetime | None] = {j.name: timing.first_fire(j, added) for j in jobs}
     in_flight: Counter[str] = Counter()
     failures: Counter[str] = Counter()
     dead: set[str] = set()
     free = max(1, config.max_concurrent_jobs)
     waiting: deque[int] = deque()
+    # Catch-up runs queue on their job's `max_concurrent` (the scheduler's per-job `_Slots`).
+    job_free: dict[str, int] = {j.name: max(1, j.max_concurrent) for j in jobs}
+    job_waiting: dict[str, deque[int]] = {j.name: deque() for j in jobs}
     runs: list[dict[str, object]] = []
     events: list[_Event] = []
     seq = itertools.count()
@@ -154,11 +191,20 @@ def simulate(
     def push(at: datetime, order: int, action: str, run: int) -> None:
         heapq.heappush(events, _Event(at, order, next(seq), action, run))
 
-    def duration_of(job: JobDefinition) -> float:
-        given = (durations or {}).get(job.name, (durations or {}).get(job.agent_id))
-        if given is not None:
-            return float(given)
-        return float(job.policy.max_runtime_seconds or 0.0)
+    def given(table: Mapping[str, float] | Mapping[str, int] | None, job: JobDefinition) -> float | None:
+        value = (table or {}).get(job.name, (table or {}).get(job.agent_id))
+        return None if value is None else float(value)
+
+    def planned(job: JobDefinition) -> tuple[float, int | None, float]:
+        """(seconds the run takes, heartbeat iterations or None, seconds per iteration)."""
+        each = given(durations, job)
+        if job.heartbeat is None or not job.heartbeat.enabled:
+            return (each if each is not None else float(job.policy.max_runtime_seconds or 0.0)), None, 0.0
+        limit = max(1, job.heartbeat.max_iterations)
+        n = min(limit, max(1, int(given(iterations, job) or limit)))
+        if each is None:  # no per-iteration figure: the whole run takes the default duration
+            return float(job.policy.max_runtime_seconds or 0.0), n, 0.0
+        return each * n, n, each
 
     def begin(i: int, now: datetime, *, claimed_running: bool = False) -> None:
         run = runs[i]
@@ -179,11 +225,14 @@ def simulate(
             run["finished_at"] = now
             push(now, _FINISH, "finish", i)
             return
-        took = duration_of(job)
+        took, n, each = planned(job)
+        run["iterations"] = n
         limit = job.policy.max_runtime_seconds
         if limit is not None and limit > 0 and took >= limit:
             run["status"], took = RunStatus.TIMED_OUT, limit
             run["reason"] = f"exceeded max_runtime ({job.policy.max_runtime or f'{limit:g}s'})"
+            if n is not None and each > 0:
+                run["iterations"] = min(n, int(limit // each))  # the iterations that ended in time
         else:
             run["status"] = RunStatus.SUCCEEDED
         run["finished_at"] = now + timedelta(seconds=took)
@@ -196,6 +245,30 @@ def simulate(
             begin(i, now)
         else:
             waiting.append(i)
+
+    def ready(i: int, now: datetime) -> None:
+        """Jitter has passed: a catch-up run (or a queued backfill) first takes one of its job's slots,
+        then a global one; a backfill with overlap `skip` is skipped when its job is busy."""
+        run = runs[i]
+        name = str(run["job"])
+        overlap = run.get("overlap")
+        if overlap == Overlap.SKIP and in_flight[name] - 1 >= max(1, by_name[name].max_concurrent):
+            limit = by_name[name].max_concurrent
+            run["status"] = RunStatus.SKIPPED
+            run["reason"] = (
+                f"job already has runs in flight (max_concurrent = {limit}); backfill --overlap skip"
+            )
+            in_flight[name] -= 1  # never held a slot: nothing to release
+            return
+        if run["trigger"] != Trigger.CATCHUP and overlap != Overlap.QUEUE:
+            acquire(i, now)
+            return
+        run["job_slot"] = True
+        if job_free[name] > 0 and not job_waiting[name]:
+            job_free[name] -= 1
+            acquire(i, now)
+        else:
+            job_waiting[name].append(i)
 
     def finish(i: int, now: datetime) -> None:
         """A run ends: the store's dead-letter rule (`max_retries` consecutive failures), then its slot."""
@@ -216,6 +289,11 @@ def simulate(
                         f"{run['reason']}; job moved to dead_letter after {failures[name]} failures"
                     )
         release(now)  # every run that reached `begin` held a global slot
+        if run.get("job_slot"):  # released after the global slot: the next waiter queues for one anew
+            if job_waiting[name]:
+                acquire(job_waiting[name].popleft(), now)
+            else:
+                job_free[name] += 1
 
     def release(now: datetime) -> None:
         nonlocal free
@@ -260,7 +338,25 @@ def simulate(
                     push(ready, _READY, "ready", i)
 
     now = start
-    claim(now)  # fires already due at the start (a passed one-shot `at`)
+    # As the scheduler's start-up: pending backfilled runs are launched (and count in flight) before
+    # the first claim.
+    for backfill in sorted(backfills, key=lambda b: b.scheduled_for):
+        if backfill.job not in by_name:
+            continue
+        runs.append(
+            {
+                "job": backfill.job,
+                "scheduled_for": backfill.scheduled_for,
+                "trigger": str(Trigger.BACKFILL),
+                "status": str(RunStatus.PENDING),
+                "jitter": 0.0,
+                "reason": None,
+                "overlap": Overlap(backfill.overlap),
+            }
+        )
+        in_flight[backfill.job] += 1
+        push(now, _READY, "ready", len(runs) - 1)
+    claim(now)  # fires already due at the start (a passed one-shot `at`, catch-up after downtime)
     while True:
         upcoming = [t for t in next_fire.values() if t is not None]
         t_fire = min(upcoming) if upcoming else None
@@ -278,7 +374,7 @@ def simulate(
             if ev.action == "finish":
                 finish(ev.run, now)
             else:
-                acquire(ev.run, now)
+                ready(ev.run, now)
     return Simulation(start, end, tuple(_frozen(r) for r in runs), max(1, config.max_concurrent_jobs))
 
 
@@ -298,4 +394,5 @@ def _frozen(run: Mapping[str, object]) -> SimulatedRun:
         started_at=started if isinstance(started, datetime) else None,
         finished_at=finished if isinstance(finished, datetime) else None,
         reason=str(run["reason"]) if run.get("reason") else None,
+        iterations=run["iterations"] if isinstance(run.get("iterations"), int) else None,  # type: ignore[arg-type]
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from symbi_lang.api import Analysis, CheckContext, Source, analyze, collect_sources
+from symbi_lang.check_config import CheckConfigError, CheckSettings, check_settings
 from symbi_lang.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -71,7 +72,7 @@ def build_context(
     `symbi.delivery` entry points."""
     path = config if config is not None else Path("symbi.toml")
     slack_default = bool(env.get("SYMBI_SLACK_DEFAULT_CHANNEL"))
-    herd, jitter = CheckContext().herd_threshold, CheckContext().default_jitter_seconds
+    settings = CheckSettings()
     if config is not None or path.exists():  # a ./symbi.toml that is a folder is an error too, not ignored
         if path.exists() and not path.is_file():
             raise fail(f"{path}: cannot read configuration: not a file")
@@ -83,38 +84,19 @@ def build_context(
             raise fail(f"--config {path}: no such file") from None
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise fail(f"{path}: cannot read configuration: {e}") from None
-        scheduler = data.get("scheduler", {})
-        delivery = scheduler.get("delivery", {}) if isinstance(scheduler, dict) else {}
-        if isinstance(delivery, dict) and delivery.get("slack_default_channel"):
-            slack_default = True
-        herd, jitter = _herd_settings(data, path)
+        try:
+            settings = check_settings(data)
+        except CheckConfigError as e:
+            raise fail(f"{path}: {e}") from None
     return CheckContext(
         env=env,
         strict=strict,
         custom_channels=InstalledChannels(),
-        slack_default_channel=slack_default,
-        herd_threshold=herd,
-        default_jitter_seconds=jitter,
+        slack_default_channel=slack_default or settings.slack_default_channel,
+        herd_threshold=settings.herd_threshold,
+        default_jitter_seconds=settings.default_jitter_seconds,
         now=now,
     )
-
-
-def _herd_settings(data: dict[str, object], path: Path) -> tuple[int, float]:
-    """`[check] herd_threshold` (schedules allowed on one second) and `[scheduler] max_jitter`."""
-    defaults = CheckContext()
-    table = data.get("check", {})
-    threshold: object = None
-    if isinstance(table, dict):
-        threshold = table.get("herd_threshold", defaults.herd_threshold)
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
-        raise fail(f"{path}: [check] herd_threshold must be a whole number >= 0 (0 turns the check off)")
-    scheduler = data.get("scheduler", {})
-    jitter: object = 0.0
-    if isinstance(scheduler, dict):
-        jitter = scheduler.get("max_jitter_seconds", scheduler.get("max_jitter", 0.0))
-    if isinstance(jitter, bool) or not isinstance(jitter, int | float) or jitter < 0:
-        jitter = 0.0  # the runtime reports a bad value when it loads the configuration
-    return threshold, float(jitter)
 
 
 class InstalledChannels(Set[str]):

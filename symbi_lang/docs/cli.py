@@ -49,6 +49,14 @@ def docs_command(
             "--with-ics", help="Also write calendar/<schedule>.ics and calendar/all.ics and link them."
         ),
     ] = False,
+    with_simulate: Annotated[
+        bool,
+        typer.Option(
+            "--with-simulate",
+            help="Also write simulate/<schedule>.svg and .json (symbi simulate over the heat maps' week, "
+            "with ./symbi.toml) and simulate/all.*, and link them.",
+        ),
+    ] = False,
 ) -> None:
     """Generate HTML or Markdown documentation of schedules."""
     when = parse_now(now)
@@ -74,13 +82,16 @@ def docs_command(
     del analysis, sources
     gc.collect()
     site = build_site(jobset, when, title=title)
-    pages = site_pages(site, fmt, with_ics=with_ics)
-    # The IR and the site model live until the end: collections during the 10,000 page renders
-    # need not walk them every time (most of the renders' garbage is short-lived).
-    gc.freeze()
+    pages = site_pages(site, fmt, with_ics=with_ics, with_simulate=with_simulate)
+    if with_simulate:
+        for path, text in _simulations(jobset.jobs, {s.name: s.slug for s in site.schedules}, when).items():
+            pages[path] = functools.partial(str, text)
     if with_ics:
         for path, text in _calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when).items():
             pages[path] = functools.partial(str, text)
+    # The IR and the site model live until the end: collections during the 10,000 page renders
+    # need not walk them every time (most of the renders' garbage is short-lived).
+    gc.freeze()
     try:
         result = write_site(pages, output)  # rendered and written one page at a time
     except (OSError, OutsideOutputError) as e:
@@ -112,6 +123,21 @@ def _calendars(jobs: Sequence[JobDefinition], slugs: dict[str, str], when: datet
         if job.name in slugs:
             out[f"calendar/{slugs[job.name]}.ics"] = ics_text([job], when, when + WINDOW)
     return out
+
+
+def _simulations(jobs: Sequence[JobDefinition], slugs: dict[str, str], when: datetime) -> dict[str, str]:
+    """`symbi simulate` over the heat maps' window, with the runtime's configuration (./symbi.toml)."""
+    from symbi_runtime.cli.common import load_cli_config
+    from symbi_runtime.cli.simulate import simulation_files
+    from symbi_runtime.simulate import SimulationTooLarge
+
+    from symbi_lang.docs.model import WINDOW
+
+    config = load_cli_config("docs", None)
+    try:
+        return simulation_files(jobs, slugs, when, WINDOW.total_seconds() / 86400, config.scheduler)
+    except SimulationTooLarge as e:
+        raise fail(f"--with-simulate: {e}") from None
 
 
 if __name__ == "__main__":

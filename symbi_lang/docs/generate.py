@@ -149,10 +149,16 @@ class StreamedPage:
 
 
 def site_pages(
-    site: Site, fmt: DocFormat, env: Environment | None = None, *, with_ics: bool = False
+    site: Site,
+    fmt: DocFormat,
+    env: Environment | None = None,
+    *,
+    with_ics: bool = False,
+    with_simulate: bool = False,
 ) -> dict[str, Callable[[], str]]:
     """Every output file of `site`: relative POSIX path → a function rendering its text; `with_ics` links
-    each schedule page to its calendar (`calendar/<slug>.ics`, written by `symbi docs --with-ics`).
+    each schedule page to its calendar (`calendar/<slug>.ics`, written by `symbi docs --with-ics`),
+    `with_simulate` to its simulated week (`simulate/<slug>.svg` and `.json`, `--with-simulate`).
 
     Pages are rendered only when asked for, so a writer can hold one page at a time (10,000 schedules
     make ~400 MB of HTML)."""
@@ -168,7 +174,7 @@ def site_pages(
         )
         for s in site.schedules:
             pages[f"schedules/{s.slug}.html"] = functools.partial(
-                _html_schedule, maps, schedule_page, site, s, _ics_link(s, with_ics)
+                _html_schedule, maps, schedule_page, site, s, _links(s, with_ics, with_simulate)
             )
         return pages
     # The SVG files are XML: render them with an autoescaping environment whatever the page format.
@@ -180,30 +186,49 @@ def site_pages(
     pages["heatmaps/total.svg"] = functools.partial(maps.svg, total_title, site, "total")
     for s in site.schedules:
         pages[f"schedules/{s.slug}.md"] = functools.partial(
-            _md_schedule, schedule_md, site, s, _ics_link(s, with_ics)
+            _md_schedule, schedule_md, site, s, _links(s, with_ics, with_simulate)
         )
         pages[f"heatmaps/{s.slug}.svg"] = functools.partial(maps.svg, s.name, s, f"heatmap-{s.slug}")
     return pages
 
 
-def _ics_link(s: ScheduleDoc, with_ics: bool) -> str | None:
-    return f"../calendar/{s.slug}.ics" if with_ics else None
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """Files beside the site a schedule page links to (None: not written this run)."""
+
+    ics: str | None = None
+    simulate_svg: str | None = None
+    simulate_json: str | None = None
 
 
-def _html_schedule(maps: _HeatMaps, template: Template, site: Site, s: ScheduleDoc, ics: str | None) -> str:
+def _links(s: ScheduleDoc, with_ics: bool, with_simulate: bool) -> PageLinks:
+    return PageLinks(
+        ics=f"../calendar/{s.slug}.ics" if with_ics else None,
+        simulate_svg=f"../simulate/{s.slug}.svg" if with_simulate else None,
+        simulate_json=f"../simulate/{s.slug}.json" if with_simulate else None,
+    )
+
+
+def _html_schedule(maps: _HeatMaps, template: Template, site: Site, s: ScheduleDoc, links: PageLinks) -> str:
     svg = Markup(maps.svg(s.name, s, f"heatmap-{s.slug}"))
-    return template.render(site=site, schedule=s, svg=svg, ics=ics)
+    return template.render(site=site, schedule=s, svg=svg, ics=links.ics, links=links)
 
 
-def _md_schedule(template: Template, site: Site, s: ScheduleDoc, ics: str | None) -> str:
-    return template.render(site=site, schedule=s, svg_alt=_alt(s.name, s), ics=ics)
+def _md_schedule(template: Template, site: Site, s: ScheduleDoc, links: PageLinks) -> str:
+    return template.render(site=site, schedule=s, svg_alt=_alt(s.name, s), ics=links.ics, links=links)
 
 
 def render_site(
-    site: Site, fmt: DocFormat, env: Environment | None = None, *, with_ics: bool = False
+    site: Site,
+    fmt: DocFormat,
+    env: Environment | None = None,
+    *,
+    with_ics: bool = False,
+    with_simulate: bool = False,
 ) -> dict[str, str]:
     """Every output file of `site`: relative POSIX path → text (all in memory; `site_pages` is lazy)."""
-    return {path: render() for path, render in site_pages(site, fmt, env, with_ics=with_ics).items()}
+    pages = site_pages(site, fmt, env, with_ics=with_ics, with_simulate=with_simulate)
+    return {path: render() for path, render in pages.items()}
 
 
 def _target(root: Path, relative: str) -> Path:

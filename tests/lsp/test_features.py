@@ -283,7 +283,8 @@ def test_completion_of_enum_values_quoted_or_inside_a_string(docs: Docs) -> None
     }
     channels = completions(doc, docs.analysis(), docs.offset(doc, '"s"', 1), {})
     assert {"stdout", "log_file", "webhook", "slack", "email"} <= _labels(channels)
-    assert all(i.insert_text == i.label for i in channels)
+    # inside the string: the word itself, unquoted (as an edit of what was typed)
+    assert all(isinstance(i.text_edit, types.TextEdit) and i.text_edit.new_text == i.label for i in channels)
 
 
 def test_completion_of_booleans_and_heartbeat_map_keys(docs: Docs) -> None:

@@ -1,5 +1,6 @@
 """Words offered for a field's value beyond the schema's enums: time zones, cron presets with their
-reading, and the runtime environment names the workspace already uses (`allowed_environments`)."""
+reading, delivery channels (built-in and installed as `symbi.delivery` entry points), and the runtime
+environment names the workspace already uses (`allowed_environments`)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def value_word_items(
         return zone_items(typed, range_)
     if container == ("schedule",) and name == "cron":
         return [_word(p, _reading(p), range_) for p in CRON_PRESETS]
+    if container == ("schedule",) and name == "delivery":
+        return [_word(c, detail, range_) for c, detail in delivery_channels()]
     if container == ("schedule", "policy") and name == "allowed_environments":
         return [_word(e, "runtime environment", range_) for e in known_environments(analysis, env)]
     return None
@@ -63,6 +66,20 @@ def known_environments(analysis: WorkspaceAnalysis, env: Mapping[str, str]) -> l
                     v.value for v in entry.value.items if isinstance(v, StringValue) and "${" not in v.value
                 )
     return sorted(found)
+
+
+def delivery_channels() -> list[tuple[str, str]]:
+    """(name, what it is) for the built-in channels, then those installed packages register."""
+    from importlib.metadata import entry_points
+
+    from symbi_lang.schema import DELIVERY_CHANNELS
+
+    found = [(c, "built-in delivery channel") for c in DELIVERY_CHANNELS]
+    installed = sorted(
+        (ep.name, ep.value) for ep in entry_points(group="symbi.delivery") if ep.name not in DELIVERY_CHANNELS
+    )
+    found += [(name, f"installed delivery channel ({value})") for name, value in installed]
+    return found
 
 
 def _reading(expression: str) -> str:

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from symbi_runtime.api import health_routes, schedules, seed_routes
+from symbi_runtime.api import fleet_routes, health_routes, schedules, seed_routes
 from symbi_runtime.api.door import BodyGuard
 from symbi_runtime.api.errors import DESCRIPTIONS, STATUS, ApiProblem, ErrorCode, error_body
 from symbi_runtime.api.service import ApiState
@@ -26,7 +26,7 @@ from symbi_runtime.store import PermanentStoreError, TransientStoreError
 logger = logging.getLogger("symbi_runtime.api")
 
 API_PREFIX = "/api/v1"
-ROUTERS = (seed_routes.router, schedules.router, health_routes.router)
+ROUTERS = (seed_routes.router, schedules.router, health_routes.router, fleet_routes.router)
 DOCUMENT_RESOURCE = "openapi.json"
 TITLE = "symbi scheduler API"
 ERRORS_INTRO = 'Errors are `{"error", "code", "details"}`. Error codes:'

@@ -60,51 +60,22 @@ def backfill_command(
     config: ConfigOption = None,
 ) -> None:
     """Run every fire of a job between --from and --to that has no run yet (trigger `backfill`)."""
-    from symbi_runtime.backfill import BackfillError, plan_backfill
+    from symbi_runtime.backfill import BackfillAction, BackfillError, apply_backfill
     from symbi_runtime.cli import cron
     from symbi_runtime.cli.output import OutputFormat, render, to_json
-    from symbi_runtime.store import NewRun, RunStatus, StoreError, Trigger
 
     check_format(fmt)
     start, end = parse_instant(start_text, "--from"), parse_instant(end_text, "--to")
     now = parse_instant(now_text, "--now") if now_text else datetime.now(UTC)
-    rows: list[dict[str, Any]] = []
     with cron._errors(), cron._store(db, config) as store:
         record = cron._require_job(store, job)
         try:
-            plan = plan_backfill(record.definition, start, end, now)
+            done = apply_backfill(
+                store, record, start, end, now=now, overlap=overlap, dry_run=dry_run, actor=cron._actor()
+            )
         except BackfillError as e:
             raise cron.CliFailure(str(e)) from None
-        existing = {
-            r.scheduled_for: r
-            for r in store.list_runs(job=record.id, limit=cron.ALL_RUNS)
-            if r.trigger != Trigger.MANUAL
-        }
-        for fire in plan.fires:
-            had = existing.get(fire)
-            if had is not None:
-                rows.append(_row(fire, "already recorded", had.status, had.trigger, had.id))
-                continue
-            if dry_run:
-                rows.append(_row(fire, "would create", None, Trigger.BACKFILL, None))
-                continue
-            new = NewRun(
-                fire,
-                Trigger.BACKFILL,
-                RunStatus.PENDING,
-                input=record.definition.input,
-                detail={
-                    "overlap": overlap.value,
-                    "backfill_from": start.isoformat(),
-                    "backfill_to": end.isoformat(),
-                },
-            )
-            try:
-                run = store.insert_run(record.id, new, now=now)
-            except StoreError:  # a scheduler or another backfill recorded this fire meanwhile
-                rows.append(_row(fire, "already recorded", None, None, None))
-                continue
-            rows.append(_row(fire, "created", run.status, run.trigger, run.id))
+    rows = [r.to_dict() for r in done]
     if fmt == "json":
         cron._print(
             to_json({"job": record.name, "dry_run": dry_run, "overlap": overlap.value, "fires": rows})
@@ -112,24 +83,12 @@ def backfill_command(
         return
     columns = _columns()
     cron._print(render(rows, columns, OutputFormat.TABLE, empty="no fires in that range"))
-    created = sum(1 for r in rows if r["action"] in ("created", "would create"))
+    created = sum(1 for r in done if r.action in (BackfillAction.CREATED, BackfillAction.WOULD_CREATE))
     verb = "would create" if dry_run else "created"
     typer.echo(
         f"{verb} {created} backfill run(s) for {record.name}; {len(rows) - created} already recorded",
         err=True,
     )
-
-
-def _row(
-    fire: datetime, action: str, status: str | None, trigger: str | None, run_id: str | None
-) -> dict[str, Any]:
-    return {
-        "scheduled_for": fire.isoformat(),
-        "action": action,
-        "status": status,
-        "trigger": trigger,
-        "run_id": run_id,
-    }
 
 
 def _columns() -> Any:

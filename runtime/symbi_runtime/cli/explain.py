@@ -6,7 +6,7 @@ Read-only. Exit 0 when explained, 1 for an unknown job, 2 for usage errors.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -45,14 +45,7 @@ def explain_command(
         record = cron._require_job(store, job)
         result = explain(store, record, at, now, cfg)
         run_doc = cron.run_json(result.run) if result.run is not None else None
-    doc: dict[str, Any] = {
-        "job": result.job,
-        "at": at.isoformat(),
-        "fire": None if result.fire is None else result.fire.isoformat(),
-        "future": result.future,
-        "gates": [{"gate": g.name, "verdict": g.verdict.value, "detail": g.detail} for g in result.gates],
-        "run": run_doc,
-    }
+    doc = result.to_dict(run_doc)
     if fmt == "json":
         cron._print(to_json(doc))
         return

@@ -677,7 +677,8 @@ class PostgresStore:
                     new.error,
                     _json(detail) if detail else None,
                     secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
-                    self._run_owner,
+                    # A pending backfilled run belongs to no node: whichever scheduler ticks first starts it.
+                    None if new.trigger == Trigger.BACKFILL and new.status == "pending" else self._run_owner,
                     self.epoch,
                 )
             )

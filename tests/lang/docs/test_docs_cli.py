@@ -157,6 +157,39 @@ def test_with_ics_writes_a_calendar_per_schedule_and_links_it(tmp_path: Path) ->
     )
 
 
+def test_with_simulate_writes_each_schedules_simulated_week_and_links_it(tmp_path: Path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "symbi.toml").write_text("[scheduler]\nmax_concurrent_jobs = 3\n", encoding="utf-8")
+    for fmt in ("html", "md"):
+        out = tmp_path / f"site-{fmt}"
+        args = ("docs", str(FIXTURES), "-o", str(out), "--format", fmt, "--now", NOW_ISO, "--with-simulate")
+        r = run_symbi(*args, cwd=tmp_path)
+        assert r.code == 0, r.err
+        whole = json.loads((out / "simulate" / "all.json").read_text(encoding="utf-8"))
+        assert whole["from"][:19] == NOW_ISO[:19]  # the heat maps' window, from --now
+        assert whole["max_concurrent_jobs"] == 3  # ./symbi.toml, as `symbi simulate` reads it
+        pages = sorted((out / "schedules").glob(f"*.{fmt}"))
+        assert pages
+        runs = 0
+        for page in pages:
+            text = page.read_text(encoding="utf-8")
+            assert f"../simulate/{page.stem}.svg" in text and f"../simulate/{page.stem}.json" in text
+            own = json.loads((out / "simulate" / f"{page.stem}.json").read_text(encoding="utf-8"))
+            assert len({run["schedule"] for run in own["runs"]}) <= 1  # only this schedule's runs
+            runs += len(own["runs"])
+            assert ET.fromstring(
+                (out / "simulate" / f"{page.stem}.svg").read_text(encoding="utf-8")
+            ).tag.endswith("svg")
+        assert runs == len(whole["runs"]) > 0  # one fleet simulation, split by schedule
+    plain = run_symbi("docs", str(FIXTURES), "-o", str(tmp_path / "plain"), "--now", NOW_ISO, cwd=tmp_path)
+    assert plain.code == 0 and not (tmp_path / "plain" / "simulate").exists()
+    assert "simulate/" not in "".join(
+        p.read_text(encoding="utf-8") for p in (tmp_path / "plain").rglob("*.html")
+    )
+
+
 def _one_schedule(name: str) -> str:
     agent = 'agent a {\n  command: ["true"]\n}\n'
     return f'schedule {name} {{\n  agent: "a"\n  cron: "0 0 9 * * *"\n}}\n\n' + agent

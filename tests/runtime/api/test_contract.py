@@ -234,7 +234,6 @@ async def test_limit_and_count_are_honoured(serve: ServeFactory) -> None:
         assert r.status_code == 400 and r.json()["details"][0]["field"] == "count"
 
 
-
 def test_every_store_reports_the_longest_run_for_scheduler_health(store: Any) -> None:
     stats = store.run_stats()
     assert stats["total"] == 0 and stats["longest_execution_time_ms"] is None

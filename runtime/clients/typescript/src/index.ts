@@ -43,6 +43,10 @@ export type ServiceHealth = Ok<Op<"/api/v1/health", "get">>;
 export type NextRuns = Ok<Op<"/api/v1/schedules/{job_id}/next-runs", "get">>;
 export type Deleted = Ok<Op<"/api/v1/schedule/{job_id}", "delete">>;
 export type ErrorCode = Schemas["ErrorCode"];
+/** What a backfill did (or, with `dry_run`, would do) for each fire of the range. */
+export type BackfillResult = Ok<Op<"/api/v1/schedule/{job_id}/backfill", "post">>;
+/** Why the fire nearest an instant ran or didn't: its gates in pipeline order. */
+export type Explanation = Ok<Op<"/api/v1/schedule/{job_id}/explain", "get">>;
 
 export type CreateJobInput = Camelized<BodyOf<Op<"/api/v1/schedule", "post">>>;
 export type UpdateJobInput = Camelized<BodyOf<Op<"/api/v1/schedule/{job_id}", "put">>>;
@@ -51,6 +55,8 @@ export type DecisionInput = Camelized<BodyOf<Op<"/api/v1/runs/{run_id}/approve",
 export type ListFilter = Camelized<QueryOf<Op<"/api/v1/schedule", "get">>>;
 export type HistoryFilter = Camelized<QueryOf<Op<"/api/v1/schedule/{job_id}/history", "get">>>;
 export type AuditFilter = Camelized<QueryOf<Op<"/api/v1/audit", "get">>>;
+export type BackfillInput = Camelized<BodyOf<Op<"/api/v1/schedule/{job_id}/backfill", "post">>>;
+export type ExplainFilter = Camelized<QueryOf<Op<"/api/v1/schedule/{job_id}/explain", "get">>>;
 
 export interface ClientOptions {
   /** Where `symbi up --api` listens, e.g. `http://localhost:8080` (without `/api/v1`). */
@@ -159,6 +165,20 @@ export class ScheduleApi {
   /** One run by id. */
   getRun(runId: string, options: CallOptions = {}): Promise<Run> {
     return this.http.request("GET", `${PREFIX}/runs/${id(runId)}`, options);
+  }
+
+  /** Create a `backfill` run for every fire between `from` and `to` that has none (`{ from, to, overlap, dryRun }`;
+   * instants with a UTC offset). Fires that already ran are reported, never run twice. Needs the `write` scope. */
+  backfill(jobId: string, range: BackfillInput, options: CallOptions = {}): Promise<BackfillResult> {
+    return this.http.request("POST", `${PREFIX}/schedule/${id(jobId)}/backfill`, { body: toSnakeCase(range), ...options });
+  }
+
+  /** Every gate, in pipeline order, for the fire nearest `at` (default: the server's now). */
+  explain(jobId: string, filter: ExplainFilter = {}, options: CallOptions = {}): Promise<Explanation> {
+    return this.http.request("GET", `${PREFIX}/schedule/${id(jobId)}/explain`, {
+      query: toSnakeCase(filter) as Record<string, string>,
+      ...options,
+    });
   }
 
   /** Scheduler health and run metrics (as the spec's `client.schedule.health()`). */

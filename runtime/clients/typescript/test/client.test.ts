@@ -147,6 +147,64 @@ describe("the rest of the API", () => {
   });
 });
 
+describe("backfill and explain", () => {
+  it("backfills past fires once, the server runs them, and explain reads them back", async () => {
+    await client.schedule.create({ name: "hourly-backfill", agentId: "backup-agent", cronExpr: "0 0 * * * *", input: "old data" });
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const range = { from: iso(hour - 3 * 3_600_000), to: iso(hour - 3_600_000) };
+    const expected = [3, 2, 1].map((h) => iso(hour - h * 3_600_000).slice(0, 19));
+
+    const dry = await client.schedule.backfill("hourly-backfill", { ...range, dryRun: true });
+    assert.equal(dry.dry_run, true);
+    assert.deepEqual(
+      dry.fires.map((f) => [f.scheduled_for.slice(0, 19), f.action]),
+      expected.map((t) => [t, "would create"]),
+    );
+    assert.equal((await client.schedule.getHistory("hourly-backfill")).length, 0);
+
+    const done = await client.schedule.backfill("hourly-backfill", range);
+    assert.equal(done.created, 3);
+    assert.ok(done.fires.every((f) => f.trigger === "backfill" && f.status === "pending"));
+
+    // The running server picks them up and runs each one.
+    const deadline = Date.now() + 30_000;
+    let history = await client.schedule.getHistory("hourly-backfill");
+    while (history.filter((r) => r.status === "succeeded").length < 3 && Date.now() < deadline) {
+      await new Promise((ok) => setTimeout(ok, 100));
+      history = await client.schedule.getHistory("hourly-backfill");
+    }
+    assert.deepEqual(
+      history.map((r) => [r.trigger, r.status, r.output?.trim()]),
+      [0, 1, 2].map(() => ["backfill", "succeeded", "backed up: old data"]),
+    );
+
+    const again = await client.schedule.backfill("hourly-backfill", range);
+    assert.equal(again.created, 0);
+    assert.deepEqual(new Set(again.fires.map((f) => f.action)), new Set(["already recorded"]));
+
+    const why = await client.schedule.explain("hourly-backfill", { at: expected[1] + "Z" });
+    assert.equal(why.future, false);
+    assert.equal(why.fire?.slice(0, 19), expected[1]);
+    assert.equal(why.run?.trigger, "backfill");
+    assert.equal(why.run?.status, "succeeded");
+    assert.ok(why.gates.some((g) => g.gate === "execution" && g.verdict === "passed"));
+
+    const viewer = new SymbiontClient({ baseUrl: server.baseUrl, apiKey: READ_TOKEN });
+    assert.equal((await rejects(viewer.schedule.backfill("hourly-backfill", range))).status, 403);
+    assert.equal((await viewer.schedule.explain("hourly-backfill")).job, "hourly-backfill");
+
+    const reversed = await rejects(client.schedule.backfill("hourly-backfill", { from: range.to, to: range.from }));
+    assert.equal(reversed.status, 400);
+    assert.equal(reversed.code, "VALIDATION_ERROR");
+    assert.deepEqual(
+      (reversed.details as Array<{ field: string }>).map((d) => d.field),
+      ["to"],
+    );
+    await client.schedule.delete("hourly-backfill");
+  });
+});
+
 describe("errors", () => {
   it("401: no or a wrong token, and the token never appears in the message", async () => {
     const wrong = new SymbiontClient({ baseUrl: server.baseUrl, apiKey: "not-the-token-but-long-enough" });
