@@ -8,14 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from symbi_lang import codes
 from symbi_lang.ast import Module
 from symbi_lang.checks import CheckContext, run_checks
 from symbi_lang.diagnostics import Diagnostic, sort_diagnostics
-from symbi_lang.ir import JobSet
 from symbi_lang.parser import ParseResult, parse
 from symbi_lang.span import Position, Span
+
+if TYPE_CHECKING:  # the IR (and json) only when something is lowered: `symbi check` never is
+    from symbi_lang.ir import JobSet
 
 __all__ = [
     "Analysis",

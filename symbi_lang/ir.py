@@ -9,6 +9,7 @@ only when true: IR without it reads as before, and every existing job's JSON sta
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
@@ -222,14 +223,20 @@ def _job_to_dict(job: JobDefinition) -> dict[str, Any]:
     return d
 
 
-def _check_keys(kind: str, data: dict[str, Any], allowed: set[str]) -> None:
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    """The keys `from_dict` accepts for `cls` (computed once: reading many stored jobs calls it per job)."""
+    return frozenset(f.name for f in fields(cls))
+
+
+def _check_keys(kind: str, data: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
         raise ValueError(f"unknown {kind} key(s): {', '.join(sorted(unknown))}")
 
 
 def _agent_from_dict(data: dict[str, Any]) -> AgentDefinition:
-    _check_keys("agent", data, {f.name for f in fields(AgentDefinition)})
+    _check_keys("agent", data, _field_names(AgentDefinition))
     d = dict(data)
     if d.get("capabilities") is not None:
         d["capabilities"] = tuple(d["capabilities"])
@@ -241,7 +248,7 @@ def _agent_from_dict(data: dict[str, Any]) -> AgentDefinition:
 
 
 def _job_from_dict(data: dict[str, Any]) -> JobDefinition:
-    _check_keys("job", data, {f.name for f in fields(JobDefinition)})
+    _check_keys("job", data, _field_names(JobDefinition))
     d = dict(data)
     if "one_shot" in d:
         if not isinstance(d["one_shot"], bool):
@@ -259,7 +266,7 @@ def _job_from_dict(data: dict[str, Any]) -> JobDefinition:
         d["catchup"] = Catchup(d["catchup"])
     if d.get("policy") is not None:
         p = dict(d["policy"])
-        _check_keys("policy", p, {f.name for f in fields(Policy)})
+        _check_keys("policy", p, _field_names(Policy))
         if p.get("allowed_hours") is not None:
             p["allowed_hours"] = AllowedHours(**p["allowed_hours"])
         for key in ("require_capabilities", "allowed_environments"):
@@ -268,7 +275,7 @@ def _job_from_dict(data: dict[str, Any]) -> JobDefinition:
         d["policy"] = Policy(**p)
     if d.get("heartbeat") is not None:
         h = dict(d["heartbeat"])
-        _check_keys("heartbeat", h, {f.name for f in fields(Heartbeat)})
+        _check_keys("heartbeat", h, _field_names(Heartbeat))
         if "context_mode" in h:
             h["context_mode"] = SessionMode(h["context_mode"])
         d["heartbeat"] = Heartbeat(**h)

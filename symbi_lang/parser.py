@@ -15,11 +15,10 @@ import copy
 import gc
 import math
 import re
-import textwrap
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from symbi_lang import codes
 from symbi_lang.ast import (
@@ -84,7 +83,8 @@ class ParseResult:
 
 def parse(text: str, *, path: str = "<input>") -> ParseResult:
     """Parse a whole `.symbi` text. Never raises for bad input: problems come back as diagnostics."""
-    return _engine().parse(text, path)
+    clean = _clean_parser().parse(text, path)
+    return clean if clean is not None else _engine().parse(text, path)
 
 
 # --- the AST builder ---------------------------------------------------------------------------------
@@ -251,6 +251,8 @@ class _Builder:
         last_nl = content.rfind("\n")
         if last_nl != -1 and not content[last_nl + 1 :].strip():
             content = content[:last_nl]
+        import textwrap  # triple-quoted strings are rare; the import is not
+
         value = textwrap.dedent(content)
         return StringValue(span, value, raw, True, tok.start_pos + 3, value == raw[3:-3])
 
@@ -358,31 +360,77 @@ class _Engine:
         return result.module, result.diagnostics
 
 
+#: The grammar's rules and the builder methods that build their nodes.
+_RULE_METHODS = {
+    "start": "start",
+    "block": "block",
+    "field": "field",
+    "scalar": "scalar",
+    "list": "list_",
+    "map": "map_",
+    "map_entry": "map_entry",
+}
+
+
+def _rule_callbacks(builder: _Builder) -> dict[str, Any]:
+    return {rule: getattr(builder, method) for rule, method in _RULE_METHODS.items()}
+
+
 def _callbacks(builder: _Builder) -> Any:
     """A Lark transformer whose rule methods are the builder's."""
     from lark import Transformer
 
-    class _T(Transformer[Any, Any]):
-        start = staticmethod(builder.start)
-        block = staticmethod(builder.block)
-        field = staticmethod(builder.field)
-        scalar = staticmethod(builder.scalar)
-        list = staticmethod(builder.list_)
-        map = staticmethod(builder.map_)
-        map_entry = staticmethod(builder.map_entry)
+    return type("_T", (Transformer,), {k: staticmethod(v) for k, v in _rule_callbacks(builder).items()})()
 
-    return _T()
+
+class _CleanParser:
+    """The Lark-free parse of a file without syntax errors or upstream items (symbi_lang.fast_parse);
+    one per thread, like the engine. Anything else returns None and goes to the engine."""
+
+    def __init__(self) -> None:
+        self.builder = _Builder()
+        self.callbacks = _rule_callbacks(self.builder)
+
+    def parse(self, text: str, path: str) -> ParseResult | None:
+        from symbi_lang.fast_parse import parse_clean
+
+        builder = self.builder
+        builder.reset(path)
+        comments: list[Any] = []
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # as in the engine: tree building turns superlinear under the cyclic GC
+        try:
+            items = parse_clean(text, self.callbacks, comments.append)
+            if items is None or builder.nested_top_level:
+                return None
+            module = Module(path, items, tuple(Comment(builder._tok_span(c), str(c)) for c in comments), text)
+            if builder.upstream_hint and needs_upstream(module):
+                return None
+            return ParseResult(module, list(builder.diagnostics))
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
 
 _local = threading.local()
+_T = TypeVar("_T")
+
+
+def _per_thread(name: str, make: Callable[[], _T]) -> _T:
+    """This thread's instance of a parser (their builders hold per-parse state)."""
+    value: _T | None = getattr(_local, name, None)
+    if value is None:
+        value = make()
+        setattr(_local, name, value)
+    return value
+
+
+def _clean_parser() -> _CleanParser:
+    return _per_thread("clean", _CleanParser)
 
 
 def _engine() -> _Engine:
-    engine: _Engine | None = getattr(_local, "engine", None)
-    if engine is None:
-        engine = _Engine()
-        _local.engine = engine
-    return engine
+    return _per_thread("engine", _Engine)
 
 
 @dataclass(slots=True)

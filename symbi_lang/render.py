@@ -6,7 +6,6 @@ exclusive end, counted in Unicode code points (SARIF says so with `columnKind`).
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -38,6 +37,8 @@ def render(
 ) -> str:
     """Render `diagnostics` in `fmt`. `sources` maps a path to its text (for source lines in text)."""
     fmt = Format(fmt)
+    if fmt in (Format.JSON, Format.SARIF):
+        import json  # only for these formats: the text report is the usual one
     if fmt is Format.JSON:
         return json.dumps(to_json(diagnostics), indent=2, ensure_ascii=False) + "\n"
     if fmt is Format.GITHUB:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from symbi_lang.ast import (
@@ -43,6 +42,8 @@ def insertion_at(span: Span) -> Span:
 def suggest(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
     """The closest of `choices` to `word`, if any is close enough to be a likely typo."""
     pool = list(choices)
+    import difflib  # only when a name is unknown
+
     found = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
     if not found:
         lowered = {c.lower(): c for c in pool}

@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-
-import typer
+from typing import TYPE_CHECKING
 
 from symbi_lang import codes
 from symbi_lang.api import Source
 from symbi_lang.diagnostics import Diagnostic
 from symbi_lang.span import Position, Span
+
+if TYPE_CHECKING:
+    import typer
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -61,7 +63,10 @@ NOW_HELP = (
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    """Print `symbi: error: message` on stderr and return the Exit to raise."""
+    """Print `symbi: error: message` on stderr and return the Exit to raise. typer is imported here,
+    not at the top: `symbi check` reaches this module without it (symbi_lang.cli.check_fast)."""
+    import typer
+
     typer.echo(f"symbi: error: {message}", err=True)
     return typer.Exit(code)
 

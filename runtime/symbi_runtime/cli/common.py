@@ -7,7 +7,6 @@ never a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -71,7 +70,9 @@ class Terminated(Exception):
 
 def run_cancellable(coro: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run(coro)`, with SIGTERM cancelling it like Ctrl-C does: the run pipeline then records
-    the run as cancelled and kills a command agent's process group instead of orphaning it."""
+    the run as cancelled and kills a command agent's process group instead of orphaning it.
+    asyncio is imported here: commands that only read the store (`cron list`) never need it."""
+    import asyncio
 
     async def main() -> T:
         loop = asyncio.get_running_loop()

@@ -74,6 +74,10 @@ def width() -> int:
 
 
 def cell_len(text: str) -> int:
+    """Terminal cells `text` takes (rich's count). Printable ASCII, almost every cell of a table, is one
+    cell a character: counted without importing rich."""
+    if text.isascii() and text.isprintable():
+        return len(text)
     from rich.cells import cell_len as rich_cell_len
 
     return rich_cell_len(text)

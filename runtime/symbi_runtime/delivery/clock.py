@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -26,4 +25,6 @@ class SystemClock:
         return datetime.now(UTC)
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio  # here, not at the top: every CLI command loads this module via the configuration
+
         await asyncio.sleep(seconds)
