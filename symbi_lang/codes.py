@@ -261,7 +261,8 @@ THUNDERING_HERD = _code(
     W,
     "{count} schedules fire in the same second, {when} UTC: {names}",
     "Over the coming week, more schedules than `[check] herd_threshold` (symbi.toml, default 20) start "
-    "on one UTC instant after each zone is applied; jittered schedules count by their jitter window.",
+    "on one UTC instant after each zone is applied; jittered schedules count by their jitter window, and a "
+    "`one_shot` cron once, at its first match.",
 )
 
 # --- SYM3xx: delivery -----------------------------------------------------------------------------

@@ -9,6 +9,9 @@ change are the day's times of day shifted by one offset (a list addition, not a 
 clock change fall back to `CronSpec.next_after`, which owns the DST rules. The worst instant is found by
 sweeping the instants where the load changes, never a per-second array.
 
+A `one_shot` cron fires once, at its first match after it is loaded: it counts as an `at` at its first
+match after now, never as a recurring schedule.
+
 A jittered schedule starts anywhere in [fire, fire + jitter) (the runtime bounds the jitter below the gap
 to the next fire), so it adds 1/jitter of a fire to each second of that window: its expected load.
 """
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from symbi_lang import codes
-from symbi_lang.ast import Block, Module, NumberValue, StringValue
+from symbi_lang.ast import Block, BoolValue, Module, NumberValue, StringValue
 from symbi_lang.attime import AtError, parse_at
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import indent_of, insertion_at
@@ -63,10 +66,10 @@ def check_herd(modules: Sequence[Module], ctx: CheckContext) -> Iterator[Diagnos
     threshold = ctx.herd_threshold
     if threshold <= 0:
         return
-    groups = _schedules(modules, ctx.default_jitter_seconds)
+    now = (ctx.now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    groups = _schedules(modules, ctx.default_jitter_seconds, now)
     if sum(len(m) for m in groups.values()) <= threshold:
         return
-    now = (ctx.now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     start = int(now.timestamp())
     candidates = _candidate_keys(groups, threshold, start)
     if not candidates.keys:
@@ -120,13 +123,13 @@ def fires_between(spec: CronSpec, start: int, end: int, keep: frozenset[int] | N
 # --- gathering ------------------------------------------------------------------------------------
 
 
-def _schedules(modules: Sequence[Module], default_jitter: float) -> dict[_Key, list[_Member]]:
+def _schedules(modules: Sequence[Module], default_jitter: float, now: datetime) -> dict[_Key, list[_Member]]:
     groups: dict[_Key, list[_Member]] = defaultdict(list)
     for module in modules:
         for item in module.items:
             if item.kind != "schedule":
                 continue
-            key = _key_of(item, default_jitter)
+            key = _key_of(item, default_jitter, now)
             if key is None:
                 continue
             when = item.field("cron") or item.field("at")
@@ -135,9 +138,9 @@ def _schedules(modules: Sequence[Module], default_jitter: float) -> dict[_Key, l
     return groups
 
 
-def _key_of(item: Block, default_jitter: float) -> _Key | None:
+def _key_of(item: Block, default_jitter: float, now: datetime) -> _Key | None:
     """The schedule's key, or None when its timing is unknown until run time or invalid (other checks
-    report that)."""
+    report that). A one-shot cron is keyed by its single fire: its first match after `now`."""
     tz_field = item.field("timezone")
     tz = "UTC"
     if tz_field is not None:
@@ -152,9 +155,13 @@ def _key_of(item: Block, default_jitter: float) -> _Key | None:
         if not isinstance(cron.value, StringValue) or "${" in cron.value.value:
             return None
         try:
-            CronSpec.parse(cron.value.value, tz)
+            spec = CronSpec.parse(cron.value.value, tz)
         except (CronError, ValueError):
             return None
+        one_shot = item.field("one_shot")
+        if one_shot is not None and isinstance(one_shot.value, BoolValue) and one_shot.value.value:
+            first = spec.next_after(now)
+            return None if first is None else _Key(None, first.astimezone(UTC), tz, jitter)
         return _Key(cron.value.value, None, tz, jitter)
     if at is not None and cron is None:
         if not isinstance(at.value, StringValue) or "${" in at.value.value:

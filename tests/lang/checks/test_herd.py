@@ -191,3 +191,18 @@ def test_fires_between_on_dst_days(zone: str, when: datetime) -> None:
             walked.append(int(t.timestamp()))
             t = spec.next_after(t)
         assert fires_between(spec, s, s + 3 * 86400) == walked
+
+
+def test_a_one_shot_cron_counts_once_at_its_first_match_after_now() -> None:
+    # NOW is Wed 2027-03-24 12:00 UTC. Ten one-shot daily 09:00 crons fire once, Thu 09:00; ten recurring
+    # Friday 09:00 crons never meet them. Counted as recurring, the one-shots would make 20 on Friday.
+    once = [(f"once_{i}", "0 0 9 * * *", "UTC") for i in range(10)]
+    friday = [(f"friday_{i}", "0 0 9 * * FRI", "UTC") for i in range(10)]
+    text = schedules(once, "\n  one_shot: true") + "\n" + schedules(friday, agent=False)
+    assert herd(text, threshold=15) == []
+    # Without `one_shot` they meet on Friday 09:00: the same text with recurring crons warns.
+    assert len(herd(schedules(once) + "\n" + schedules(friday, agent=False), threshold=15)) == 1
+    # One-shots that do coincide are still a herd, reported at their single fire.
+    found = herd(schedules([(f"once_{i}", "0 0 9 * * *", "UTC") for i in range(21)], "\n  one_shot: true"))
+    assert len(found) == 1
+    assert found[0].message.startswith("21 schedules fire in the same second, Thu 2027-03-25 09:00:00 UTC")
