@@ -6,6 +6,10 @@ the store refuses the duplicate and the backfill reports it as already recorded.
 `pending` with trigger `backfill` and the overlap choice in their detail; a running scheduler picks them
 up on its next tick (`symbi up` started later does so at start-up) and runs them through the full
 pipeline, so policy denials, delivery receipts and audit events are recorded as for any run.
+
+A `one_shot` cron job fires once, at the instant the store pinned when it was added (its first match
+then), so its fires are the pinned instants — its runs' fires and the next fire it waits for — never the
+expression's other matches (`pinned_fires`; `symbi cron explain` uses the same).
 """
 
 from __future__ import annotations
@@ -53,8 +57,34 @@ class BackfillPlan:
     fires: tuple[datetime, ...]
 
 
-def plan_backfill(job: JobDefinition, start: datetime, end: datetime, now: datetime) -> BackfillPlan:
-    """Every fire `f` of `job` with `start <= f <= end`; `end` may not be later than `now`."""
+def pinned_fires(store: Store, record: JobRecord) -> tuple[datetime, ...] | None:
+    """A `one_shot` cron job's fires, oldest first: the instants the store pinned for it (the fires of
+    its scheduled, caught-up, missed or backfilled runs, and the next fire it waits for). None for any
+    other job: its fires are its schedule's."""
+    from symbi_runtime.store import Trigger
+
+    d = record.definition
+    if not (d.one_shot and d.cron_expr is not None):
+        return None
+    fires = {
+        r.scheduled_for
+        for r in store.list_runs(job=record.id, limit=_ALL_RUNS)
+        if r.trigger != Trigger.MANUAL
+    }
+    if record.next_fire_at is not None:
+        fires.add(record.next_fire_at)
+    return tuple(sorted(fires))
+
+
+def plan_backfill(
+    job: JobDefinition,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    pinned: tuple[datetime, ...] | None = None,
+) -> BackfillPlan:
+    """Every fire `f` of `job` with `start <= f <= end`; `end` may not be later than `now`. `pinned`:
+    the job's fires when they are not its schedule's (`pinned_fires`)."""
     if end < start:
         raise BackfillError(f"--to {end.isoformat()} is before --from {start.isoformat()}", "to")
     if end > now:
@@ -63,6 +93,8 @@ def plan_backfill(job: JobDefinition, start: datetime, end: datetime, now: datet
             "the scheduler runs those fires",
             "to",
         )
+    if pinned is not None:
+        return BackfillPlan(job.name, tuple(f for f in pinned if start <= f <= end))
     fires: list[datetime] = []
     f = timing.earliest_fire(job, start, end)
     while f is not None and f <= end:
@@ -132,7 +164,7 @@ def apply_backfill(
     """
     from symbi_runtime.store import NewRun, RunStatus, StoreError, Trigger
 
-    plan = plan_backfill(record.definition, start, end, now)
+    plan = plan_backfill(record.definition, start, end, now, pinned_fires(store, record))
     existing = {
         r.scheduled_for: r
         for r in store.list_runs(job=record.id, limit=_ALL_RUNS)

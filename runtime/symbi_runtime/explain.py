@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from symbi_runtime import policy, timing
+from symbi_runtime.backfill import pinned_fires
 from symbi_runtime.catchup import jitter_for
 from symbi_runtime.config import Config
 from symbi_runtime.store import JobRecord, RunRecord, RunStatus, Store, Trigger
@@ -64,11 +65,15 @@ class Explanation:
         }
 
 
-def nearest_fire(job: JobRecord, at: datetime) -> datetime | None:
-    """The fire due nearest `at` (the earlier one on a tie)."""
-    before = timing.latest_fires(job.definition, at - timedelta(days=400), at, 1)
-    after = timing.next_fire_after(job.definition, at)
-    prev = before[-1] if before else None
+def nearest_fire(job: JobRecord, at: datetime, pinned: tuple[datetime, ...] | None = None) -> datetime | None:
+    """The fire due nearest `at` (the earlier one on a tie); `pinned`: a one-shot cron's fires."""
+    if pinned is not None:
+        prev = max((f for f in pinned if f <= at), default=None)
+        after = min((f for f in pinned if f > at), default=None)
+    else:
+        before = timing.latest_fires(job.definition, at - timedelta(days=400), at, 1)
+        after = timing.next_fire_after(job.definition, at)
+        prev = before[-1] if before else None
     if prev is None:
         return after
     if after is None:
@@ -78,7 +83,7 @@ def nearest_fire(job: JobRecord, at: datetime) -> datetime | None:
 
 def explain(store: Store, job: JobRecord, at: datetime, now: datetime, config: Config) -> Explanation:
     """Explain the fire of `job` nearest `at`; `now` decides whether it is past or future."""
-    fire = nearest_fire(job, at)
+    fire = nearest_fire(job, at, pinned_fires(store, job))
     if fire is None:
         gate = Gate("schedule", Verdict.STOPPED, "the schedule has no fire near that time (exhausted)")
         return Explanation(job.name, at, None, at > now, (gate,))
@@ -247,7 +252,7 @@ def _future(store: Store, job: JobRecord, fire: datetime, now: datetime, config:
         return tuple(gates)
     gates.append(Gate("paused", Verdict.PASSED, "the job is active"))
     gates.append(Gate("catch-up", Verdict.PASSED, "claimed on time if a scheduler is running then"))
-    following = timing.next_fire_after(job.definition, fire)
+    following = timing.next_fire_after(timing.pinned_to(job.definition, fire), fire)
     bound = jitter_for(job.definition, fire, following, config.scheduler.max_jitter_seconds, _Upper())
     gates.append(Gate("jitter", Verdict.NOTE, f"a delay drawn in [0, {bound:g}s)"))
     in_flight = store.count_in_flight(job.id)

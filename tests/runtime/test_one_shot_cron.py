@@ -172,3 +172,36 @@ async def test_pause_before_the_fire_then_resume_waits_for_the_next_match(engine
     await e.wait(lambda: [r.status for r in e.runs("launch")] == ["succeeded"])
     await e.advance(900)
     assert len(e.runs("launch")) == 1 and e.store.get_job("launch").status == "completed"
+
+
+async def test_backfill_and_explain_walk_the_pinned_fire_not_the_expression(engine_factory) -> None:
+    from symbi_runtime.backfill import BackfillAction, Overlap, apply_backfill
+    from symbi_runtime.config import Config
+    from symbi_runtime.explain import explain
+
+    e = engine_factory()
+    _loaded(e, _file())  # pinned to T0+5min; the expression matches every 5 minutes
+    pinned = T0 + timedelta(minutes=5)
+    now = T0 + timedelta(hours=1)
+    record = e.store.get_job("launch")
+    # Nobody ran it (no scheduler): a backfill of the hour would create its one fire, not twelve.
+    rows = apply_backfill(
+        e.store, record, T0, now, now=now, overlap=Overlap.QUEUE, dry_run=True, actor="test"
+    )
+    assert [(r.scheduled_for, r.action) for r in rows] == [(pinned, BackfillAction.WOULD_CREATE)]
+    # Explain at a later match of the expression points at the pinned fire, the only one there is.
+    why = explain(e.store, record, T0 + timedelta(minutes=30), now, Config())
+    assert why.fire == pinned
+
+    e.start()
+    await e.advance(300)
+    await e.wait(lambda: [r.status for r in e.runs("launch")] == ["succeeded"])
+    record = e.store.get_job("launch")
+    assert record.next_fire_at is None
+    rows = apply_backfill(
+        e.store, record, T0, now, now=now, overlap=Overlap.QUEUE, dry_run=False, actor="test"
+    )
+    assert [(r.scheduled_for, r.action) for r in rows] == [(pinned, BackfillAction.ALREADY_RECORDED)]
+    assert len(e.runs("launch")) == 1
+    why = explain(e.store, record, T0 + timedelta(minutes=45), now, Config())
+    assert why.fire == pinned and why.run is not None and why.run.status == "succeeded"
