@@ -38,7 +38,7 @@ from symbi_lang.ast import (
 )
 from symbi_lang.diagnostics import Diagnostic, Fix, TextEdit
 from symbi_lang.span import Position, Span
-from symbi_lang.upstream.dialect import HINT_FIELDS, HINT_KINDS, needs_upstream, upstream_field_hint
+from symbi_lang.upstream.hints import HINT_FIELDS, HINT_KINDS, needs_upstream, upstream_field_hint
 
 #: Items that only make sense at the top level; one of these at column 1 inside a block means the
 #: block above was never closed.
@@ -321,7 +321,7 @@ class _Engine:
                 fast = self._fast(text, path)
                 hint = self.builder.upstream_hint
             else:
-                fast, hint = known.result, known.upstream_hint
+                fast, hint = known
             if fast is not None and not (hint and needs_upstream(fast.module)):
                 return fast
             # Upstream Symbiont items (or a syntax error): find the upstream items, let our parser read
@@ -389,14 +389,12 @@ def _callbacks(builder: _Builder) -> Any:
     return type("_T", (Transformer,), {k: staticmethod(v) for k, v in _rule_callbacks(builder).items()})()
 
 
-@dataclass(frozen=True, slots=True)
-class _KnownFast:
-    """What Lark's own parse loop (`_Engine._fast`) returns for a text the clean parser has read, so
-    the engine need not run it again: None for a syntax error or a top-level item inside an open one
-    (the builder sees the same callbacks either way), else the module, which holds upstream items."""
-
-    result: ParseResult | None
-    upstream_hint: bool
+#: What Lark's own parse loop (`_Engine._fast`) returns for a text the clean parser has read, so the
+#: engine need not run it again: (None, _) for a syntax error or a top-level item inside an open one (the
+#: builder sees the same callbacks either way), else (the module, which holds upstream items, True); the
+#: second member is the builder's `upstream_hint`. A tuple, not a dataclass: this module is on the path
+#: of every `symbi check`, and each dataclass costs start-up time to create.
+_KnownFast = tuple[ParseResult | None, bool]
 
 
 class _CleanParser:
@@ -423,12 +421,12 @@ class _CleanParser:
             if items is GiveUp.UNSURE:
                 return None
             if items is GiveUp.SYNTAX_ERROR or builder.nested_top_level:
-                self.known = _KnownFast(None, builder.upstream_hint)
+                self.known = (None, builder.upstream_hint)
                 return None
             module = Module(path, items, tuple(Comment(builder._tok_span(c), str(c)) for c in comments), text)
             result = ParseResult(module, list(builder.diagnostics))
             if builder.upstream_hint and needs_upstream(module):
-                self.known = _KnownFast(result, True)
+                self.known = (result, True)
                 return None
             return result
         finally:
