@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symbi_lang.ast import IdentValue, UpstreamItem
+from symbi_lang.ast import IdentValue
 from symbi_lang.upstream.hints import (
     _BARE_WORD_KEYS,
     _OURS_ONLY_KEYS,
@@ -37,6 +37,7 @@ from symbi_lang.upstream.hints import (
     upstream_field_hint,
 )
 from symbi_lang.upstream.lexer import Token
+from symbi_lang.upstream.nodes import UpstreamItem
 
 __all__ = [
     "DIALECT_RULE",
