@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve()
 STAGES = ("parse", "parse with an error", "check", "lower")
@@ -38,6 +39,7 @@ def worker(schedules: int, runs: int) -> None:
     sys.path.insert(0, str(HERE.parent))
     from bench_lang_stages import make_text
 
+    import symbi_lang
     from symbi_lang.checks import CheckContext, run_checks
     from symbi_lang.lower import lower_modules
     from symbi_lang.parser import parse
@@ -58,6 +60,7 @@ def worker(schedules: int, runs: int) -> None:
         return min(times)
 
     out = {
+        "package": str(Path(symbi_lang.__file__).parent.parent),
         "mb": len(text.encode()) / 1e6,
         "parse": best(lambda: parse(text, path="bench.symbi")),
         "parse with an error": best(lambda: parse(broken, path="bench.symbi")),
@@ -67,14 +70,16 @@ def worker(schedules: int, runs: int) -> None:
     print(json.dumps(out))
 
 
-def run_tree(tree: Path, schedules: int, runs: int) -> dict[str, float]:
+def run_tree(tree: Path, schedules: int, runs: int) -> dict[str, Any]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (tree, tree / "runtime", tree / "lsp"))
     argv = [sys.executable, str(HERE), "--worker", "--schedules", str(schedules), "--runs", str(runs)]
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, cwd=tree)
     if proc.returncode != 0:
         sys.exit(f"worker in {tree} failed:\n{proc.stderr}")
-    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    if Path(result["package"]) != tree:
+        sys.exit(f"the worker for {tree} imported symbi_lang from {result['package']}")
     return result
 
 
@@ -95,7 +100,7 @@ def main() -> None:
     if args.before is None or not (args.before / "symbi_lang").is_dir():
         sys.exit("--before must name a checkout of symbi (a folder with symbi_lang/)")
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
     for i in range(args.rounds):
         for name, tree in trees.items():
             results[name].append(run_tree(tree, args.schedules, args.runs))
