@@ -14,7 +14,6 @@ and `L-2`, and gives up on dates more than about 50 years ahead; it also costs â
 
 from __future__ import annotations
 
-import calendar
 import functools
 import itertools
 import re
@@ -546,6 +545,18 @@ def validate(expression: str, timezone: str = "UTC") -> list[CronError]:
 # Calendar helpers
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _monthrange(year: int, month: int) -> tuple[int, int]:
+    """`calendar.monthrange` (Monday-based weekday of the 1st, number of days), without importing
+    `calendar` (and `locale`) on `symbi check`'s start-up path. Years beyond `date`'s range map onto
+    the 400-year Gregorian cycle, as `calendar.weekday` maps them."""
+    first = date(year if 1 <= year <= 9999 else 2000 + year % 400, month, 1).weekday()
+    leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return first, _MONTH_DAYS[month] + leap
+
+
 def _sunday_based(d: date) -> int:
     return (d.weekday() + 1) % 7
 
@@ -563,7 +574,7 @@ def _nearest_weekday(year: int, month: int, day: int, length: int) -> int | None
 
 
 def _matching_days(rules: _DayRules, year: int, month: int) -> tuple[int, ...]:
-    first_wd, length = calendar.monthrange(year, month)
+    first_wd, length = _monthrange(year, month)
     first_wd = (first_wd + 1) % 7
     dom_days = {d for d in rules.dom if d <= length}
     dom_days |= {length - off for off in rules.dom_last if length - off >= 1}
@@ -870,7 +881,7 @@ def _parse_cached(expression: str, timezone: str) -> CronSpec:
 
 
 def _month_max_length(month: int) -> int:
-    return 29 if month == 2 else calendar.monthrange(2001, month)[1]
+    return 29 if month == 2 else _MONTH_DAYS[month]
 
 
 def _days_possible(rules: _DayRules, months: frozenset[int]) -> bool:
@@ -896,7 +907,7 @@ def never_fires(spec: CronSpec, now: datetime) -> CronError | None:
     dom_start = c.spans["day_of_month"][0]
     month_end = c.spans["month"][1]
     if not _days_possible(c.days, c.months):
-        months = [calendar.month_name[m] for m in sorted(c.months)]
+        months = [_month_name(m) for m in sorted(c.months)]
         days = [str(d) for d in sorted(c.days.dom | c.days.dom_nearest_weekday)]
         days += [f"L-{off}" for off in sorted(c.days.dom_last)]
         return CronError(
@@ -1056,6 +1067,8 @@ def _day_name(v: int) -> str:
 
 
 def _month_name(v: int) -> str:
+    import calendar  # its month names follow the locale, as they always have here; rare, so imported late
+
     return calendar.month_name[v]
 
 

@@ -13,12 +13,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any
 
 from symbi_lang.parse_tables import ACTIONS, END_STATE, IGNORE, KEYWORDS, RULES, START_STATE, TERMINALS
 
 _SCANNER = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in TERMINALS))
 _IGNORED = frozenset(IGNORE)
+
+
+class GiveUp(Enum):
+    """Why `parse_clean` returned no value: whether Lark's parse of the same text is known to fail.
+
+    A character no terminal matches, or a token no action accepts, is a syntax error for Lark too:
+    its contextual lexer tries a subset of the same patterns in the same order, and the one overlap
+    that subset could resolve differently (a map key `""` where `\"\"\"` starts) is itself followed
+    by a `"` where only `:` may stand. The parser then need not run Lark's loop only to see it fail.
+    """
+
+    SYNTAX_ERROR = "syntax error"  # Lark raises UnexpectedInput on this text
+    UNSURE = "unsure"  # ask Lark
 
 
 class Token(str):
@@ -66,9 +80,9 @@ def parse_clean(
     text: str,
     callbacks: Mapping[str, Callable[[list[Any]], Any]],
     comment: Callable[[Token], object],
-) -> Any | None:
+) -> Any:
     """The start rule's value for `text`, built by `callbacks` (rule name → function of the children
-    list), with every comment token passed to `comment`; None when Lark's own parse is needed."""
+    list), with every comment token passed to `comment`; a `GiveUp` when Lark's own parse is needed."""
     plan = _rule_plan(callbacks)
     actions = ACTIONS
     keywords = KEYWORDS
@@ -81,7 +95,7 @@ def parse_clean(
         if pos < end:
             m = match(text, pos)
             if m is None:
-                return None
+                return GiveUp.SYNTAX_ERROR
             kind: str = m.lastgroup  # type: ignore[assignment]
             value = m.group()
             column = pos - line_start + 1
@@ -107,11 +121,11 @@ def parse_clean(
         while True:  # reduce as far as this token allows, then shift it
             action = actions[states[-1]].get(kind)
             if action is None:
-                return None
+                return GiveUp.SYNTAX_ERROR
             shift, arg = action
             if shift:
                 if tok is None:
-                    return None  # Lark never shifts the end of input; it would fail an assertion
+                    return GiveUp.UNSURE  # Lark never shifts the end of input; it would fail an assertion
                 states.append(arg)
                 values.append(tok)
                 break

@@ -53,11 +53,11 @@ from symbi_lang.ast import (
     Module,
     NumberValue,
     StringValue,
-    UpstreamItem,
     Value,
 )
 from symbi_lang.diagnostics import sort_diagnostics
 from symbi_lang.span import line_start_offsets
+from symbi_lang.upstream.nodes import UpstreamItem
 
 __all__ = ["INDENT", "LINE_WIDTH", "FormatResult", "format_module", "format_text", "structure"]
 

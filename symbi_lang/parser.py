@@ -38,7 +38,7 @@ from symbi_lang.ast import (
 )
 from symbi_lang.diagnostics import Diagnostic, Fix, TextEdit
 from symbi_lang.span import Position, Span
-from symbi_lang.upstream.dialect import HINT_FIELDS, HINT_KINDS, needs_upstream, upstream_field_hint
+from symbi_lang.upstream.hints import HINT_FIELDS, HINT_KINDS, needs_upstream, upstream_field_hint
 
 #: Items that only make sense at the top level; one of these at column 1 inside a block means the
 #: block above was never closed.
@@ -83,8 +83,9 @@ class ParseResult:
 
 def parse(text: str, *, path: str = "<input>") -> ParseResult:
     """Parse a whole `.symbi` text. Never raises for bad input: problems come back as diagnostics."""
-    clean = _clean_parser().parse(text, path)
-    return clean if clean is not None else _engine().parse(text, path)
+    clean_parser = _clean_parser()
+    clean = clean_parser.parse(text, path)
+    return clean if clean is not None else _engine().parse(text, path, clean_parser.known)
 
 
 # --- the AST builder ---------------------------------------------------------------------------------
@@ -311,12 +312,17 @@ class _Engine:
         conf.callbacks = {}  # the recovery lexer sees comments as tokens; no collecting callback
         self.full_lexer = BasicLexer(conf)
 
-    def parse(self, text: str, path: str) -> ParseResult:
+    def parse(self, text: str, path: str, known: _KnownFast | None = None) -> ParseResult:
+        """`known`: what `_fast` would return, when the clean parser already found out."""
         gc_was_enabled = gc.isenabled()
         gc.disable()  # tree-building parses turn superlinear under the cyclic GC (DESIGN §6)
         try:
-            fast = self._fast(text, path)
-            if fast is not None and not (self.builder.upstream_hint and needs_upstream(fast.module)):
+            if known is None:
+                fast = self._fast(text, path)
+                hint = self.builder.upstream_hint
+            else:
+                fast, hint = known
+            if fast is not None and not (hint and needs_upstream(fast.module)):
                 return fast
             # Upstream Symbiont items (or a syntax error): find the upstream items, let our parser read
             # the rest with those blanked out. Imported here: a clean file of our dialect never needs it.
@@ -383,30 +389,46 @@ def _callbacks(builder: _Builder) -> Any:
     return type("_T", (Transformer,), {k: staticmethod(v) for k, v in _rule_callbacks(builder).items()})()
 
 
+#: What Lark's own parse loop (`_Engine._fast`) returns for a text the clean parser has read, so the
+#: engine need not run it again: (None, _) for a syntax error or a top-level item inside an open one (the
+#: builder sees the same callbacks either way), else (the module, which holds upstream items, True); the
+#: second member is the builder's `upstream_hint`. A tuple, not a dataclass: this module is on the path
+#: of every `symbi check`, and each dataclass costs start-up time to create.
+_KnownFast = tuple[ParseResult | None, bool]
+
+
 class _CleanParser:
     """The Lark-free parse of a file without syntax errors or upstream items (symbi_lang.fast_parse);
-    one per thread, like the engine. Anything else returns None and goes to the engine."""
+    one per thread, like the engine. Anything else returns None and goes to the engine, with what
+    Lark's own loop would return when that is known (`known`, set by every parse)."""
 
     def __init__(self) -> None:
         self.builder = _Builder()
         self.callbacks = _rule_callbacks(self.builder)
+        self.known: _KnownFast | None = None
 
     def parse(self, text: str, path: str) -> ParseResult | None:
-        from symbi_lang.fast_parse import parse_clean
+        from symbi_lang.fast_parse import GiveUp, parse_clean
 
         builder = self.builder
         builder.reset(path)
+        self.known = None
         comments: list[Any] = []
         gc_was_enabled = gc.isenabled()
         gc.disable()  # as in the engine: tree building turns superlinear under the cyclic GC
         try:
             items = parse_clean(text, self.callbacks, comments.append)
-            if items is None or builder.nested_top_level:
+            if items is GiveUp.UNSURE:
+                return None
+            if items is GiveUp.SYNTAX_ERROR or builder.nested_top_level:
+                self.known = (None, builder.upstream_hint)
                 return None
             module = Module(path, items, tuple(Comment(builder._tok_span(c), str(c)) for c in comments), text)
+            result = ParseResult(module, list(builder.diagnostics))
             if builder.upstream_hint and needs_upstream(module):
+                self.known = (result, True)
                 return None
-            return ParseResult(module, list(builder.diagnostics))
+            return result
         finally:
             if gc_was_enabled:
                 gc.enable()

@@ -24,7 +24,6 @@ from symbi_lang.checks.policy import check_policy
 from symbi_lang.checks.references import check_agent_references, check_unique_names
 from symbi_lang.checks.secrets import check_secrets
 from symbi_lang.checks.timing import check_timing
-from symbi_lang.checks.upstream import check_upstream_policy_refs, check_upstream_schedules
 from symbi_lang.checks.values import check_values
 from symbi_lang.diagnostics import Diagnostic
 
@@ -32,6 +31,26 @@ __all__ = ["CHECKS", "PROJECT_CHECKS", "CheckContext", "run_checks"]
 
 ModuleCheck = Callable[[Module, CheckContext], Iterable[Diagnostic]]
 ProjectCheck = Callable[[Sequence[Module], CheckContext], Iterable[Diagnostic]]
+
+
+def check_upstream_schedules(module: Module, ctx: CheckContext) -> Iterable[Diagnostic]:
+    """`checks.upstream`'s check, imported only for a module that holds upstream items: a file of our
+    dialect, the usual case, never loads the upstream dialect's modules."""
+    if not module.upstream:
+        return ()
+    from symbi_lang.checks import upstream
+
+    return upstream.check_upstream_schedules(module, ctx)
+
+
+def check_upstream_policy_refs(modules: Sequence[Module], ctx: CheckContext) -> Iterable[Diagnostic]:
+    """`checks.upstream`'s cross-file check, imported only when some module holds upstream items."""
+    if not any(m.upstream for m in modules):
+        return ()
+    from symbi_lang.checks import upstream
+
+    return upstream.check_upstream_policy_refs(modules, ctx)
+
 
 CHECKS: tuple[ModuleCheck, ...] = (
     check_fields,

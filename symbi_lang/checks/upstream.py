@@ -11,16 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from symbi_lang import codes
-from symbi_lang.ast import (
-    BoolValue,
-    IdentValue,
-    Module,
-    Opaque,
-    StringValue,
-    UpstreamEntry,
-    UpstreamItem,
-    Value,
-)
+from symbi_lang.ast import BoolValue, IdentValue, Module, StringValue, Value
 from symbi_lang.checks.context import CheckContext
 from symbi_lang.checks.support import suggest
 from symbi_lang.diagnostics import Diagnostic, Related
@@ -28,6 +19,7 @@ from symbi_lang.schema import SCHEDULE_FIELDS
 from symbi_lang.span import Span
 from symbi_lang.upstream.derive import AUDIT_LEVELS, SCHEDULE_KEYS, map_deliver, scalar_text
 from symbi_lang.upstream.dialect import DIALECT_RULE, dialect_reason
+from symbi_lang.upstream.nodes import Opaque, UpstreamEntry, UpstreamItem
 
 
 def upstream_schedules(module: Module) -> Iterator[UpstreamItem]:

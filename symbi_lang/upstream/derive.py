@@ -11,20 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symbi_lang.ast import (
-    Block,
-    BoolValue,
-    ErrorValue,
-    Field,
-    IdentValue,
-    ListValue,
-    Opaque,
-    StringValue,
-    UpstreamEntry,
-    UpstreamItem,
-    Value,
-)
+from symbi_lang.ast import Block, BoolValue, ErrorValue, Field, IdentValue, ListValue, StringValue, Value
 from symbi_lang.span import Span
+from symbi_lang.upstream.nodes import Opaque, UpstreamEntry, UpstreamItem
 
 #: The schedule keys upstream knows.
 SCHEDULE_KEYS = ("cron", "at", "timezone", "agent", "policy", "one_shot", "deliver", "audit")

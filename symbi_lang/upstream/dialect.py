@@ -23,24 +23,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symbi_lang.ast import Block, Field, IdentValue, ListValue, MapValue, Module, UpstreamItem
-from symbi_lang.schema import SCHEDULE_FIELDS
+from symbi_lang.ast import IdentValue
+from symbi_lang.upstream.hints import (
+    _BARE_WORD_KEYS,
+    _OURS_ONLY_KEYS,
+    _RULE_STARTS,
+    HINT_FIELDS,
+    HINT_KINDS,
+    RULE_ACTIONS,
+    UPSTREAM_ONLY_KINDS,
+    UPSTREAM_SCHEDULE_KEYS,
+    needs_upstream,
+    upstream_field_hint,
+)
 from symbi_lang.upstream.lexer import Token
+from symbi_lang.upstream.nodes import UpstreamItem
 
-#: Item kinds that only upstream has.
-UPSTREAM_ONLY_KINDS = frozenset({"metadata", "type", "function", "channel", "memory", "webhook"})
+__all__ = [
+    "DIALECT_RULE",
+    "HINT_FIELDS",
+    "HINT_KINDS",
+    "RULE_ACTIONS",
+    "TOP_LEVEL_WORDS",
+    "UPSTREAM_ONLY_KINDS",
+    "UPSTREAM_SCHEDULE_KEYS",
+    "Segment",
+    "dialect_reason",
+    "needs_upstream",
+    "segments",
+    "upstream_field_hint",
+]
+
 #: Every top-level keyword of either dialect (a column-1 one inside an open item closes that item).
 TOP_LEVEL_WORDS = frozenset({"schedule", "agent", "policy", *UPSTREAM_ONLY_KINDS})
-#: Schedule keys that only upstream has (a scalar `policy` too).
-UPSTREAM_SCHEDULE_KEYS = frozenset({"deliver", "audit"})
-#: Schedule keys only our dialect knows (beside one, or `agent`, `one_shot` does not make a block upstream).
-_OURS_ONLY_KEYS = frozenset(SCHEDULE_FIELDS) - {"cron", "at", "timezone", "agent", "policy", "one_shot"}
-#: Keys of both dialects where a bare identifier value (`agent: reporter`) marks upstream's dialect.
-_BARE_WORD_KEYS = frozenset({"agent", "cron", "at", "timezone"})
-RULE_ACTIONS = ("allow", "deny", "require", "audit")
-#: First keys that mark a named top-level `policy` as upstream's: its rules, or the `conditions:` record
-#: upstream's guide writes first (not a rule upstream either: SYM024 says so, once).
-_RULE_STARTS = (*RULE_ACTIONS, "conditions")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = frozenset(_OPEN.values())
 
@@ -64,56 +79,6 @@ class Segment:
     reason: str = ""
 
 
-#: Field names and block kinds that make our parser ask `needs_upstream` about a cleanly parsed file.
-HINT_FIELDS = frozenset({"one_shot", "deliver", "audit", "policy", "capabilities", *_BARE_WORD_KEYS})
-HINT_KINDS = frozenset({"policy", *UPSTREAM_ONLY_KINDS})
-
-
-def upstream_field_hint(name: str, value: object) -> bool:
-    """Whether a field our parser just read may belong to an upstream item (cheap; run for every
-    field named in `HINT_FIELDS`, so a file of our dialect pays one set lookup per field)."""
-    if name in UPSTREAM_SCHEDULE_KEYS or name == "one_shot":
-        return True
-    if name == "policy":
-        return not isinstance(value, (MapValue, ListValue))
-    if name == "capabilities":
-        return isinstance(value, ListValue) and bool(value.items) and isinstance(value.items[0], IdentValue)
-    return isinstance(value, IdentValue)
-
-
-def needs_upstream(module: Module) -> bool:
-    """Whether a module our parser read cleanly holds an item that the upstream parser must read."""
-    for item in module.items:
-        kind = item.kind
-        if kind in UPSTREAM_ONLY_KINDS or (kind == "policy" and _ast_rules(item)):
-            return True
-        if kind == "schedule" and item.label is not None and _ast_schedule_signal(item):
-            return True
-        if kind == "agent" and (
-            any(b.kind == "policy" and _ast_rules(b) for b in item.blocks) or _bare_caps(item)
-        ):
-            return True
-    return False
-
-
-def _bare_caps(agent: Block) -> bool:
-    caps = agent.field("capabilities")
-    return (
-        caps is not None
-        and isinstance(caps.value, ListValue)
-        and bool(caps.value.items)
-        and isinstance(caps.value.items[0], IdentValue)
-    )
-
-
-def _ast_rules(block: Block) -> bool:
-    """A named `policy` block that holds upstream rules (or nothing)."""
-    if block.label is None:
-        return False
-    first = block.body[0] if block.body else None
-    return first is None or (isinstance(first, Field) and first.name in _RULE_STARTS)
-
-
 def _token_rules(tokens: list[Token], brace: int, stop: int) -> bool:
     """`{` at `brace` opens an empty body or one that starts with a rule."""
     if brace + 1 >= stop or not tokens[brace].is_op("{"):
@@ -127,25 +92,6 @@ def _token_rules(tokens: list[Token], brace: int, stop: int) -> bool:
         and brace + 2 < stop
         and tokens[brace + 2].is_op(":")
     )
-
-
-def _ast_schedule_signal(block: Block) -> bool:
-    bare_word = ours = one_shot = seed_key = False
-    for e in block.body:
-        if not isinstance(e, Field):
-            ours = True
-            continue
-        if e.name in UPSTREAM_SCHEDULE_KEYS:
-            return True
-        if e.name == "policy" and not isinstance(e.value, (MapValue, ListValue)):
-            return True
-        if isinstance(e.value, IdentValue) and e.name in _BARE_WORD_KEYS:
-            bare_word = True
-        one_shot = one_shot or e.name == "one_shot"
-        seed_key = seed_key or e.name in _OURS_ONLY_KEYS or e.name == "agent"
-        if e.name == "name" or isinstance(e.value, (MapValue, ListValue)):
-            ours = True
-    return not ours and (bare_word or (one_shot and not seed_key))
 
 
 def segments(tokens: list[Token], text: str) -> list[Segment]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from symbi_lang.ast import BoolValue, Field, ListValue, Module, StringValue, UpstreamItem, Value
+from symbi_lang.ast import BoolValue, Field, ListValue, Module, StringValue, Value
 from symbi_lang.upstream.derive import derived_schedule
+from symbi_lang.upstream.nodes import UpstreamItem
 
 
 @dataclass(frozen=True, slots=True)

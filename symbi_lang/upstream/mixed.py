@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from symbi_lang.ast import Block, Module, UpstreamItem
+from symbi_lang.ast import Block, Module
 from symbi_lang.diagnostics import Diagnostic
 from symbi_lang.span import line_start_offsets
 from symbi_lang.upstream.derive import derived_agent, derived_schedule
 from symbi_lang.upstream.dialect import segments
 from symbi_lang.upstream.lexer import tokenize
+from symbi_lang.upstream.nodes import UpstreamItem
 from symbi_lang.upstream.syntax import ItemReader
 
 _NOT_NEWLINE = re.compile(r"[^\r\n]")

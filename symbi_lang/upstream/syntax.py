@@ -17,18 +17,14 @@ from symbi_lang.ast import (
     MapEntry,
     MapValue,
     NumberValue,
-    Opaque,
-    Param,
-    PolicyRule,
     StringValue,
-    UpstreamEntry,
-    UpstreamItem,
     Value,
 )
 from symbi_lang.diagnostics import Diagnostic
 from symbi_lang.span import Span, span_of
 from symbi_lang.upstream.dialect import DIALECT_RULE, RULE_ACTIONS
 from symbi_lang.upstream.lexer import Token
+from symbi_lang.upstream.nodes import Opaque, Param, PolicyRule, UpstreamEntry, UpstreamItem
 
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}

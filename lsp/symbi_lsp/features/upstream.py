@@ -12,8 +12,8 @@ import re
 
 from lsprotocol import types
 
-from symbi_lang.ast import UpstreamEntry, UpstreamItem
 from symbi_lang.upstream.derive import SCHEDULE_KEYS, scalar_text
+from symbi_lang.upstream.nodes import UpstreamEntry, UpstreamItem
 from symbi_lsp.documents import ParsedDocument, WorkspaceAnalysis
 
 _KIND = {
