@@ -470,7 +470,7 @@ def add(
                 first_fire(job, now)
             except ScheduleError as e:
                 raise CliFailure(f"job {job.name!r}: {e}") from None
-        from symbi_runtime.runtime import duplicate_names
+        from symbi_runtime.loading import duplicate_names
 
         dupes = duplicate_names(jobs)
         if dupes:
@@ -511,7 +511,7 @@ def _jobs_from_files(
 ) -> list[JobDefinition]:
     """The jobs of `files`, checked as the runtime would load them (refusing files with errors)."""
     from symbi_lang.api import analyze_paths
-    from symbi_runtime.runtime import check_context_for, tolerate_passed_times
+    from symbi_runtime.loading import check_context_for, tolerate_passed_times
 
     analysis = analyze_paths(list(files), check_context_for(cfg, os.environ))
     diagnostics = tolerate_passed_times(analysis.diagnostics, analysis.modules, stored.__contains__)
@@ -529,7 +529,7 @@ def _jobs_from_files(
         s = "s" if len(errors) != 1 else ""
         raise CliFailure(f"{shown}: {len(errors)} error{s}; nothing added")
     from symbi_runtime.gcpause import no_cyclic_gc
-    from symbi_runtime.runtime import absolute_sources
+    from symbi_runtime.loading import absolute_sources
 
     with no_cyclic_gc():  # the syntax trees and the IR stay alive until the jobs are stored
         jobset = absolute_sources(analysis.jobset())
@@ -555,7 +555,7 @@ def _jobs_from_json(text: str, cfg: Config, stored: frozenset[str] = frozenset()
     """Jobs given as JSON (a Job IR object, a list of them, or a JobSet), checked as `symbi check`
     checks the equivalent file (symbi_lang.json_jobs): same codes and messages, nothing added on error."""
     from symbi_lang.json_jobs import check_json_job
-    from symbi_runtime.runtime import check_context_for, tolerate_passed_times
+    from symbi_runtime.loading import check_context_for, tolerate_passed_times
 
     try:
         data = json.loads(text)
