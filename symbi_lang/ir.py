@@ -201,9 +201,12 @@ def _plain(value: Any) -> Any:
 
 def _strings(value: Any) -> Any:
     """A tuple of plain strings as a list (anything else as the generic `_plain` would write it)."""
-    if type(value) is tuple and all(type(v) is str for v in value):
-        return list(value)
-    return _plain(value)
+    if type(value) is not tuple:
+        return _plain(value)
+    for v in value:
+        if type(v) is not str:
+            return _plain(value)
+    return list(value)
 
 
 def _source_to_dict(source: SourceRef) -> dict[str, Any]:
