@@ -308,6 +308,14 @@ def _agent_from_dict(data: dict[str, Any]) -> AgentDefinition:
 
 
 def _job_from_dict(data: dict[str, Any]) -> JobDefinition:
+    if type(data) is dict and data.keys() in (_ALL_JOB_KEYS, _JOB_KEYS_WITHOUT_ONE_SHOT):
+        one_shot = data.get("one_shot", False)
+        if one_shot is False or (one_shot is True and data["cron_expr"] is not None):
+            return _stored_job_from_dict(data, one_shot)
+    return _any_job_from_dict(data)
+
+
+def _any_job_from_dict(data: dict[str, Any]) -> JobDefinition:
     _check_keys("job", data, _field_names(JobDefinition))
     d = dict(data)
     if "one_shot" in d:
@@ -319,28 +327,89 @@ def _job_from_dict(data: dict[str, Any]) -> JobDefinition:
         if d.get(key) is not None:
             d[key] = tuple(d[key])
     if d.get("webhook_headers") is not None:
-        d["webhook_headers"] = tuple((str(k), str(v)) for k, v in dict(d["webhook_headers"]).items())
+        d["webhook_headers"] = _headers(d["webhook_headers"])
     if "session_mode" in d:
-        d["session_mode"] = SessionMode(d["session_mode"])
+        d["session_mode"] = _session_mode(d["session_mode"])
     if "catchup" in d:
-        d["catchup"] = Catchup(d["catchup"])
+        d["catchup"] = _catchup(d["catchup"])
     if d.get("policy") is not None:
-        p = dict(d["policy"])
-        _check_keys("policy", p, _field_names(Policy))
-        if p.get("allowed_hours") is not None:
-            p["allowed_hours"] = AllowedHours(**p["allowed_hours"])
-        for key in ("require_capabilities", "allowed_environments"):
-            if p.get(key) is not None:
-                p[key] = tuple(p[key])
-        d["policy"] = Policy(**p)
+        d["policy"] = _policy_from_dict(d["policy"])
     if d.get("heartbeat") is not None:
-        h = dict(d["heartbeat"])
-        _check_keys("heartbeat", h, _field_names(Heartbeat))
-        if "context_mode" in h:
-            h["context_mode"] = SessionMode(h["context_mode"])
-        d["heartbeat"] = Heartbeat(**h)
+        d["heartbeat"] = _heartbeat_from_dict(d["heartbeat"])
     if d.get("agent") is not None:
         d["agent"] = _agent_from_dict(d["agent"])
     if d.get("source") is not None:
         d["source"] = SourceRef(**d["source"])
     return JobDefinition(**d)
+
+
+# Reading stored jobs (every key present, as `to_dict` writes them) skips the copy and the key checks of
+# the general reader: `symbi cron list` and a scheduler's start read thousands. Same conversions, so the
+# same IR and the same errors; tests/lang/test_ir_serialisation.py compares the two readers.
+_ALL_JOB_KEYS = frozenset(f.name for f in fields(JobDefinition))
+_JOB_KEYS_WITHOUT_ONE_SHOT = _ALL_JOB_KEYS - {"one_shot"}
+_SESSION_MODES = {m.value: m for m in SessionMode}
+_CATCHUPS = {c.value: c for c in Catchup}
+
+
+def _stored_job_from_dict(d: dict[str, Any], one_shot: bool) -> JobDefinition:
+    policy, heartbeat, agent, source = d["policy"], d["heartbeat"], d["agent"], d["source"]
+    delivery, headers, recipients = d["delivery"], d["webhook_headers"], d["email_recipients"]
+    return JobDefinition(
+        name=d["name"],
+        agent_id=d["agent_id"],
+        cron_expr=d["cron_expr"],
+        at=d["at"],
+        one_shot=one_shot,
+        timezone=d["timezone"],
+        description=d["description"],
+        input=d["input"],
+        session_mode=_session_mode(d["session_mode"]),
+        delivery=None if delivery is None else tuple(delivery),  # type: ignore[arg-type]
+        webhook_url=d["webhook_url"],
+        webhook_headers=None if headers is None else _headers(headers),  # type: ignore[arg-type]
+        slack_channel=d["slack_channel"],
+        email_recipients=None if recipients is None else tuple(recipients),  # type: ignore[arg-type]
+        max_concurrent=d["max_concurrent"],
+        max_retries=d["max_retries"],
+        jitter=d["jitter"],
+        catchup=_catchup(d["catchup"]),
+        agent_pin_jwt=d["agent_pin_jwt"],
+        policy=None if policy is None else _policy_from_dict(policy),  # type: ignore[arg-type]
+        heartbeat=None if heartbeat is None else _heartbeat_from_dict(heartbeat),
+        agent=None if agent is None else _agent_from_dict(agent),
+        source=None if source is None else SourceRef(**source),  # type: ignore[arg-type]
+    )
+
+
+def _session_mode(value: Any) -> SessionMode:
+    mode = _SESSION_MODES.get(value) if type(value) is str else None
+    return SessionMode(value) if mode is None else mode
+
+
+def _catchup(value: Any) -> Catchup:
+    catchup = _CATCHUPS.get(value) if type(value) is str else None
+    return Catchup(value) if catchup is None else catchup
+
+
+def _headers(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in dict(value).items())
+
+
+def _policy_from_dict(data: Any) -> Policy:
+    p = dict(data)
+    _check_keys("policy", p, _field_names(Policy))
+    if p.get("allowed_hours") is not None:
+        p["allowed_hours"] = AllowedHours(**p["allowed_hours"])
+    for key in ("require_capabilities", "allowed_environments"):
+        if p.get(key) is not None:
+            p[key] = tuple(p[key])
+    return Policy(**p)
+
+
+def _heartbeat_from_dict(data: Any) -> Heartbeat:
+    h = dict(data)
+    _check_keys("heartbeat", h, _field_names(Heartbeat))
+    if "context_mode" in h:
+        h["context_mode"] = _session_mode(h["context_mode"])
+    return Heartbeat(**h)

@@ -13,6 +13,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ from symbi_lang.ir import (
     Policy,
     SessionMode,
     SourceRef,
+    _any_job_from_dict,
     _plain,  # unchanged by the fast writers: the oracle may share it
 )
 
@@ -189,3 +191,71 @@ def test_every_field_has_a_key() -> None:
     assert list(d["heartbeat"]) == [f.name for f in fields(Heartbeat)]
     assert list(d["agent"]) == [f.name for f in fields(AgentDefinition)]
     assert list(d["source"]) == [f.name for f in fields(SourceRef)]
+
+
+# --- the two readers: stored jobs (every key) and anything else ------------------------------------
+
+
+def outcome(read: Any, data: dict[str, Any]) -> Any:
+    try:
+        return ("ok", read(data))
+    except Exception as e:  # the error a damaged row would be shown with: type and text
+        return ("error", type(e).__name__, str(e))
+
+
+@settings(max_examples=200, deadline=None)
+@given(job_definitions())
+def test_the_stored_job_reader_reads_as_the_general_one(job: JobDefinition) -> None:
+    data = json.loads(json.dumps(job.to_dict()))
+    assert outcome(JobDefinition.from_dict, data) == outcome(_any_job_from_dict, data) == ("ok", job)
+
+
+ODD_VALUES: list[tuple[str, Any]] = [
+    ("session_mode", "bad"),
+    ("session_mode", ["x"]),
+    ("catchup", 3),
+    ("catchup", "all"),
+    ("one_shot", "yes"),
+    ("one_shot", 1),
+    ("one_shot", True),
+    ("cron_expr", None),
+    ("delivery", None),
+    ("delivery", "ab"),
+    ("webhook_headers", None),
+    ("webhook_headers", [["a", "b"]]),
+    ("webhook_headers", 5),
+    ("email_recipients", None),
+    ("policy", None),
+    ("policy", {"approver": "x"}),
+    ("policy", {"bogus": 1}),
+    ("policy", 3),
+    ("heartbeat", {"context_mode": "nope"}),
+    ("heartbeat", {"enabled": False}),
+    ("agent", {"name": "a", "bogus": 1}),
+    ("agent", {"name": "a", "command": ["x"]}),
+    ("source", None),
+    ("source", {"file": "f"}),
+    ("source", {"line": "x", "bogus": 1}),
+    ("name", None),
+    ("max_concurrent", "2"),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), ODD_VALUES, ids=lambda v: repr(v)[:30])
+def test_odd_stored_values_read_or_fail_as_with_the_general_reader(key: str, value: Any) -> None:
+    base = JobDefinition(name="n", agent_id="a", cron_expr="* * * * * *").to_dict()
+    for data in ({**base, key: value}, {k: v for k, v in {**base, key: value}.items() if k != "one_shot"}):
+        assert outcome(JobDefinition.from_dict, data) == outcome(_any_job_from_dict, data)
+
+
+def test_missing_and_unknown_keys_fail_as_before() -> None:
+    base = JobDefinition(name="n", agent_id="a", cron_expr="* * * * * *").to_dict()
+    missing = {k: v for k, v in base.items() if k != "timezone"}
+    assert outcome(JobDefinition.from_dict, missing) == (
+        "ok",
+        JobDefinition(name="n", agent_id="a", cron_expr="* * * * * *"),
+    )
+    unknown = outcome(JobDefinition.from_dict, {**base, "bogus": 1})
+    assert unknown == ("error", "ValueError", "unknown job key(s): bogus")
+    no_name = outcome(JobDefinition.from_dict, {k: v for k, v in base.items() if k != "name"})
+    assert no_name[:2] == ("error", "TypeError")
