@@ -216,6 +216,19 @@ class Runtime:
         *,
         require_agents: bool = False,
     ) -> list[LoadedJob]:
+        # The syntax trees, the IR and the rows all stay alive until the end: cyclic collections in
+        # between (checking included) only walk them again.
+        with no_cyclic_gc():
+            return self._load_checked(sources, problems, shown, require_agents=require_agents)
+
+    def _load_checked(
+        self,
+        sources: Sequence[Any],
+        problems: Sequence[Diagnostic],
+        shown: str,
+        *,
+        require_agents: bool,
+    ) -> list[LoadedJob]:
         from symbi_lang.api import analyze
         from symbi_lang.render import Format, render
 
@@ -232,21 +245,20 @@ class Runtime:
             raise LoadError(f"{len(errors)} {noun} in {shown}", diagnostics=diagnostics, rendered=rendered)
         from symbi_runtime.agent_bindings import unbound_agents
 
-        with no_cyclic_gc():  # the syntax trees, the IR and the rows all stay alive until the end
-            jobset = absolute_sources(analysis.jobset())
-            declared = {**self._agent_defs, **{a.name: a for a in jobset.agents}}
-            unbound = unbound_agents(jobset.jobs, declared, self.agents.registered())
-            missing = [u for u in unbound if not u.declared]
-            if missing and require_agents:  # nothing can register an agent in this process later
-                raise LoadError("; ".join(u.message() for u in missing) + "; nothing loaded")
-            self.unbound_agents = tuple(unbound)
-            loaded = self.load_jobset(jobset)
-            # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
-            self.load_warnings = tuple(diagnostics)
-            self._warn_about_orphans(
-                {str(Path(s.path).resolve()) for s in sources if not s.path.startswith("<")},
-                {j.name for j in jobset.jobs},
-            )
+        jobset = absolute_sources(analysis.jobset())
+        declared = {**self._agent_defs, **{a.name: a for a in jobset.agents}}
+        unbound = unbound_agents(jobset.jobs, declared, self.agents.registered())
+        missing = [u for u in unbound if not u.declared]
+        if missing and require_agents:  # nothing can register an agent in this process later
+            raise LoadError("; ".join(u.message() for u in missing) + "; nothing loaded")
+        self.unbound_agents = tuple(unbound)
+        loaded = self.load_jobset(jobset)
+        # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
+        self.load_warnings = tuple(diagnostics)
+        self._warn_about_orphans(
+            {str(Path(s.path).resolve()) for s in sources if not s.path.startswith("<")},
+            {j.name for j in jobset.jobs},
+        )
         return loaded
 
     def _warn_about_orphans(self, files: set[str], names: set[str]) -> None:
