@@ -88,15 +88,24 @@ def list_text(
     db: str | None = None,
     config: Path | None = None,
 ) -> str:
-    """What `symbi cron list` prints for these options; raises where the typer command reports."""
-    from symbi_runtime.cli.job_store import environment, open_command_store
+    """What `symbi cron list` prints for these options (an SQLite store); raises where the typer command
+    reports, and for a PostgreSQL store."""
+    from symbi_runtime.cli.job_store import command_location, environment, open_store_at
     from symbi_runtime.cli.job_view import jobs_text
 
-    store = open_command_store(db, config, environment(), read_only=True)
+    location = command_location(db, config, environment())
+    if location.is_postgres:
+        # Not tried twice: an unreachable server would make the typer command wait for it again.
+        raise _LeftToTyper("a PostgreSQL store")
+    store = open_store_at(location, read_only=True)
     try:
         return jobs_text(store, status, agent, fmt, wide=wide)
     finally:
         store.close()
+
+
+class _LeftToTyper(Exception):
+    """A command line this module could read but leaves to the typer command."""
 
 
 def run_without_typer(args: list[str]) -> None:

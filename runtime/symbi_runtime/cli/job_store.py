@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from symbi_runtime.store import Store
+    from symbi_runtime.store import Store, StoreLocation
 
 
 def open_command_store(
@@ -29,10 +29,21 @@ def open_command_store(
 
     Raises ConfigError for a bad configuration, StoreLocationError and PermanentStoreError for a store
     that cannot be opened or does not exist."""
-    from symbi_runtime.config import load_config
-    from symbi_runtime.store import PermanentStoreError, open_store, resolve_location
+    return open_store_at(command_location(db, config, env), create=create, read_only=read_only)
 
-    location = resolve_location(db, load_config(config, env), env)
+
+def command_location(db: str | None, config: Path | None, env: Mapping[str, str]) -> StoreLocation:
+    """Where the command's store is (the configuration is read, and must be valid, even with `--db`)."""
+    from symbi_runtime.config import load_config
+    from symbi_runtime.store import resolve_location
+
+    return resolve_location(db, load_config(config, env), env)
+
+
+def open_store_at(location: StoreLocation, *, create: bool = False, read_only: bool = False) -> Store:
+    """Open the store at `location`; a missing SQLite file is an error unless `create`."""
+    from symbi_runtime.store import PermanentStoreError, open_store
+
     if not location.is_postgres:
         path = location.path
         if path.exists() and path.is_dir():

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import typer.main
 from symbi_runtime.cli import cron
-from symbi_runtime.cli.cron_list_fast import _STATUSES, OPTIONS, parse_list_args
+from symbi_runtime.cli.cron_list_fast import _STATUSES, OPTIONS, _LeftToTyper, list_text, parse_list_args
 from symbi_runtime.cli.output import OutputFormat
 
 JOBS = """\
@@ -228,3 +228,9 @@ def test_listing_imports_neither_typer_nor_the_ir_checker(workdir: Path) -> None
     heavy = ("typer", "click", "rich", "lark", "httpx", "asyncio", "symbi_lsp")
     assert sorted(m for m in loaded if m.split(".")[0] in heavy) == []
     assert "symbi_lang.checks" not in loaded and "symbi_runtime.cli.cron" not in loaded
+
+
+def test_a_postgresql_store_is_left_to_the_typer_command_untried() -> None:
+    # Port 1 on loopback: were it tried, the connection would be refused (a StoreError, not this).
+    with pytest.raises(_LeftToTyper):
+        list_text(db="postgresql://nobody@127.0.0.1:1/none", config=None)
