@@ -20,7 +20,6 @@ jobs of every loaded file are upserted in one transaction.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gc
 import logging
 import os
@@ -33,11 +32,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TextIO, TypeVar
 
-from symbi_lang import codes
-from symbi_lang.ast import Module, StringValue
 from symbi_lang.checks import CheckContext
-from symbi_lang.diagnostics import Diagnostic, Severity
-from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet, SourceRef
+from symbi_lang.diagnostics import Diagnostic
+from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet
 from symbi_runtime import policy, timing
 from symbi_runtime.agents.registry import AgentRegistry
 from symbi_runtime.clock import Clock, SystemClock
@@ -45,6 +42,12 @@ from symbi_runtime.config import Config
 from symbi_runtime.delivery import DeliveryRouter
 from symbi_runtime.events import DEFAULT_QUEUE_SIZE, EventHub, Subscription
 from symbi_runtime.gcpause import no_cyclic_gc
+from symbi_runtime.loading import (
+    absolute_sources,
+    check_context_for,
+    duplicate_names,
+    tolerate_passed_times,
+)
 from symbi_runtime.metrics import Metrics
 from symbi_runtime.pipeline import NullMetrics, PolicyGate, RunPipeline, SessionWriteBehind
 from symbi_runtime.scheduler import CronScheduler
@@ -213,6 +216,19 @@ class Runtime:
         *,
         require_agents: bool = False,
     ) -> list[LoadedJob]:
+        # The syntax trees, the IR and the rows all stay alive until the end: cyclic collections in
+        # between (checking included) only walk them again.
+        with no_cyclic_gc():
+            return self._load_checked(sources, problems, shown, require_agents=require_agents)
+
+    def _load_checked(
+        self,
+        sources: Sequence[Any],
+        problems: Sequence[Diagnostic],
+        shown: str,
+        *,
+        require_agents: bool,
+    ) -> list[LoadedJob]:
         from symbi_lang.api import analyze
         from symbi_lang.render import Format, render
 
@@ -229,21 +245,20 @@ class Runtime:
             raise LoadError(f"{len(errors)} {noun} in {shown}", diagnostics=diagnostics, rendered=rendered)
         from symbi_runtime.agent_bindings import unbound_agents
 
-        with no_cyclic_gc():  # the syntax trees, the IR and the rows all stay alive until the end
-            jobset = absolute_sources(analysis.jobset())
-            declared = {**self._agent_defs, **{a.name: a for a in jobset.agents}}
-            unbound = unbound_agents(jobset.jobs, declared, self.agents.registered())
-            missing = [u for u in unbound if not u.declared]
-            if missing and require_agents:  # nothing can register an agent in this process later
-                raise LoadError("; ".join(u.message() for u in missing) + "; nothing loaded")
-            self.unbound_agents = tuple(unbound)
-            loaded = self.load_jobset(jobset)
-            # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
-            self.load_warnings = tuple(diagnostics)
-            self._warn_about_orphans(
-                {str(Path(s.path).resolve()) for s in sources if not s.path.startswith("<")},
-                {j.name for j in jobset.jobs},
-            )
+        jobset = absolute_sources(analysis.jobset())
+        declared = {**self._agent_defs, **{a.name: a for a in jobset.agents}}
+        unbound = unbound_agents(jobset.jobs, declared, self.agents.registered())
+        missing = [u for u in unbound if not u.declared]
+        if missing and require_agents:  # nothing can register an agent in this process later
+            raise LoadError("; ".join(u.message() for u in missing) + "; nothing loaded")
+        self.unbound_agents = tuple(unbound)
+        loaded = self.load_jobset(jobset)
+        # What `symbi cron add` shows for these files (unset ${VAR}, a passed `at`, …): callers print it.
+        self.load_warnings = tuple(diagnostics)
+        self._warn_about_orphans(
+            {str(Path(s.path).resolve()) for s in sources if not s.path.startswith("<")},
+            {j.name for j in jobset.jobs},
+        )
         return loaded
 
     def _warn_about_orphans(self, files: set[str], names: set[str]) -> None:
@@ -476,54 +491,6 @@ def retention_policy(config: Config) -> Any:
     )
 
 
-def check_context_for(config: Config, env: Mapping[str, str], channels: Iterable[str] = ()) -> CheckContext:
-    """The context loaders check files with, so they accept exactly what `symbi check` accepts here: the
-    environment, the configured Slack default channel, and the delivery channels that exist (`channels`
-    plus those installed as `symbi.delivery` entry points)."""
-    from importlib.metadata import entry_points
-
-    from symbi_runtime.delivery import ENTRY_POINT_GROUP
-
-    installed = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    return CheckContext(
-        env=dict(env),
-        slack_default_channel=bool(config.delivery.slack_default_channel),
-        custom_channels=frozenset(channels) | frozenset(installed),
-    )
-
-
-def tolerate_passed_times(
-    diagnostics: Sequence[Diagnostic], modules: Sequence[Module], is_stored: Callable[[str], bool]
-) -> list[Diagnostic]:
-    """Loading is idempotent: a file whose one-shot `at` has passed (SYM209) or whose cron has run out
-    (SYM203) since its job was stored must load again (the job stays completed), and a new past `at`
-    goes to the scheduler's catch-up rule (run once within the window, else `missed`). Those errors
-    become warnings when loading; an expression that never fires at all still refuses to load."""
-    kept: list[Diagnostic] = []
-    for d in diagnostics:
-        if d.is_error and (
-            d.code == codes.AT_PAST.code
-            or (d.code == codes.CRON_NEVER_FIRES.code and is_stored(_schedule_name_at(d, modules) or ""))
-        ):
-            d = dataclasses.replace(d, severity=Severity.WARNING)
-        kept.append(d)
-    return kept
-
-
-def _schedule_name_at(d: Diagnostic, modules: Sequence[Module]) -> str | None:
-    """The name of the schedule block that holds diagnostic `d`."""
-    for module in modules:
-        if module.path != d.span.path:
-            continue
-        for block in module.schedules:
-            if block.span.start.offset <= d.span.start.offset < block.span.end.offset:
-                field = block.field("name")
-                if field is not None and isinstance(field.value, StringValue):
-                    return field.value.value
-                return block.label
-    return None
-
-
 def _freeze_start_up_heap() -> bool:
     """Move everything alive when the scheduler starts (the loaded job definitions, imported modules)
     out of the cyclic garbage collector's reach until it stops (`gc.freeze`); True when done here.
@@ -536,65 +503,6 @@ def _freeze_start_up_heap() -> bool:
         return False
     gc.freeze()
     return True
-
-
-def duplicate_names(jobs: Iterable[JobDefinition]) -> list[str]:
-    """The names given to more than one job, sorted (one pass: loads hold 10,000 jobs)."""
-    seen: set[str] = set()
-    dupes: set[str] = set()
-    for job in jobs:
-        (dupes if job.name in seen else seen).add(job.name)
-    return sorted(dupes)
-
-
-def absolute_sources(jobset: JobSet) -> JobSet:
-    """The jobset with every source file made absolute, so a stored job finds its `.symbi` file (handler
-    modules and `command` working directory are relative to it) whatever directory the runtime runs in."""
-
-    resolved: dict[str, str] = {}  # one file holds many jobs: resolve each path once
-    agents_done: dict[int, AgentDefinition] = {}  # a job's agent is often the jobset's own object
-
-    def fix(src: SourceRef) -> SourceRef:
-        if not src.file or src.file.startswith("<"):
-            return src
-        absolute = resolved.get(src.file)
-        if absolute is None:
-            absolute = resolved[src.file] = str(Path(src.file).resolve())
-        return src if absolute == src.file else SourceRef(absolute, src.line, src.column)
-
-    def fix_agent(agent: AgentDefinition | None) -> AgentDefinition | None:
-        if agent is None:
-            return None
-        done = agents_done.get(id(agent))
-        if done is None:
-            done = agents_done[id(agent)] = _with_fields(agent, source=fix(agent.source))
-        return done
-
-    agents = tuple(fix_agent(a) or a for a in jobset.agents)
-    jobs = tuple(_with_fields(j, source=fix(j.source), agent=fix_agent(j.agent)) for j in jobset.jobs)
-    return dataclasses.replace(jobset, jobs=jobs, agents=agents)
-
-
-_T = TypeVar("_T")
-
-
-def _with_fields(obj: _T, **changes: object) -> _T:
-    """`dataclasses.replace(obj, **changes)` for the IR's frozen slotted dataclasses, without running
-    `__init__` over their twenty-odd fields again (loading 10,000 jobs did that 30,000 times): the other
-    fields are copied as they are, already validated. The object itself when nothing changes."""
-    if all(getattr(obj, name) is value for name, value in changes.items()):
-        return obj
-    cls = type(obj)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(obj))  # type: ignore[arg-type]
-    copy = object.__new__(cls)
-    for name in names:
-        object.__setattr__(copy, name, changes[name] if name in changes else getattr(obj, name))
-    return copy
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def summarize_jobs(jobs: Iterable[LoadedJob]) -> list[str]:

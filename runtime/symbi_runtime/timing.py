@@ -93,7 +93,16 @@ def first_fire(job: JobDefinition, now: datetime) -> datetime | None:
     """
     if job.cron_expr is None and job.at is not None:
         return _at_spec(job.at, job.timezone or "UTC").next_after(datetime.min.replace(tzinfo=UTC))
+    if job.cron_expr is not None:
+        return _first_cron_fire(job.cron_expr, job.timezone or "UTC", now)
     return spec_for(job).next_after(now)
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_cron_fire(expr: str, tz: str, now: datetime) -> datetime | None:
+    """A pure function of its arguments, remembered: one load asks it for every job at one `now` (twice
+    with `cron add`, which checks every schedule before writing), and jobs share expressions."""
+    return _cron_spec(expr, tz).next_after(now)
 
 
 def next_fire_after(job: JobDefinition, after: datetime) -> datetime | None:

@@ -2,11 +2,12 @@
 
 Each sub-command lives in a module exposing `app: typer.Typer`, registered in `COMMANDS` below with the
 one-line help that `symbi --help` shows without importing it; the group itself is built in
-symbi_lang.cli.group. Nothing here imports the runtime, the language server, an HTTP library or rich.
-`symbi check` on its usual command lines does not even import typer (symbi_lang.cli.check_fast); any
-other command line, `--help` and every usage error go through the typer group, so help, completion
-and error messages have one source. Help is plain text for every command (no rich boxes), so
-`symbi --help` and `symbi cron add --help` read alike and neither imports rich.
+symbi_lang.cli.group. Nothing here imports the runtime (but `cron list`'s own module, below), the language
+server, an HTTP library or rich. `symbi check` on its usual command lines does not even import typer
+(symbi_lang.cli.check_fast), nor does `symbi cron list` (symbi_runtime.cli.cron_list_fast); any other
+command line, `--help` and every usage error go through the typer group, so help, completion and error
+messages have one source. Help is plain text for every command (no rich boxes), so `symbi --help` and
+`symbi cron add --help` read alike and neither imports rich.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> Any:
             from symbi_lang.cli.check_fast import run_without_typer
 
             run_without_typer(args[1:])  # exits, unless the command line needs typer (help, errors, …)
+        elif args[:2] == ["cron", "list"]:
+            _cron_list_without_typer(args[2:])
         from symbi_lang.cli.group import build_group
 
         return build_group().main(args=args, prog_name="symbi", standalone_mode=True)
@@ -63,6 +66,16 @@ def main(argv: list[str] | None = None) -> Any:
         _echo_err(f"symbi: internal error: {type(e).__name__}: {e}")
         _echo_err("symbi: set SYMBI_DEBUG=1 to see the traceback, and please report it.")
         sys.exit(EXIT_INTERNAL)
+
+
+def _cron_list_without_typer(args: list[str]) -> None:
+    """`symbi cron list` on its usual command lines (symbi_runtime.cli.cron_list_fast): exits, unless
+    the command line or its outcome needs the typer command; nothing when the runtime is not installed."""
+    try:
+        from symbi_runtime.cli.cron_list_fast import run_without_typer
+    except ImportError:
+        return
+    run_without_typer(args)
 
 
 def _echo_err(message: str) -> None:

@@ -8,7 +8,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from symbi_runtime.runtime import absolute_sources
+from symbi_runtime.loading import absolute_sources
 
 from symbi_lang.ir import AgentDefinition, JobDefinition, JobSet, Policy, SourceRef
 

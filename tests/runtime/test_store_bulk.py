@@ -62,3 +62,16 @@ def test_load_sessions_reads_many_keys_and_leaves_out_missing_ones(store: Store)
     assert set(found) == set(wanted)
     assert found["job:s595"] == [{"role": "system", "content": "595"}]
     assert store.load_sessions([]) == {}
+
+
+def test_created_jobs_audit_their_summary_with_credentials_scrubbed(store: Store) -> None:
+    jwt = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+    plain = JobDefinition(name="plain", agent_id="a", cron_expr="0 0 9 * * *", timezone="Europe/Berlin")
+    odd = JobDefinition(name="odd", agent_id=f"agent-{jwt}", at="2030-01-01T00:00:00Z")
+    store.upsert_jobs([plain, odd], now=T0)
+    created = {e.job_name: e.details for e in store.list_audit(limit=100) if e.event_type == "CronJobCreated"}
+    summary = created["plain"]
+    assert summary == {"agent": "a", "cron": "0 0 9 * * *", "at": None, "timezone": "Europe/Berlin"}
+    scrubbed = created["odd"]
+    assert scrubbed["agent"] == "agent-[redacted credential]" and jwt not in str(scrubbed)
+    assert scrubbed["at"] == "2030-01-01T00:00:00Z" and scrubbed["cron"] is None

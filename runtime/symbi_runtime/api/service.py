@@ -26,7 +26,8 @@ from symbi_runtime.api.auth import Caller
 from symbi_runtime.api.errors import ApiProblem, ErrorCode
 from symbi_runtime.api.settings import ApiSettings
 from symbi_runtime.delivery.egress import API_SOURCE, host_allowed
-from symbi_runtime.runtime import LoadError, Runtime, tolerate_passed_times
+from symbi_runtime.loading import tolerate_passed_times
+from symbi_runtime.runtime import LoadError, Runtime
 from symbi_runtime.store import (
     JobRecord,
     PermanentStoreError,

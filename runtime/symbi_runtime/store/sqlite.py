@@ -624,6 +624,8 @@ class SqliteStore:
             inserts: list[tuple[Any, ...]] = []
             fingerprinted: list[tuple[str, str]] = []
             seen: set[str] = set()
+            now_us = to_us(now)
+            stored_now = from_us(now_us)  # what a created job's timestamps read back as
             for job in jobs:
                 fingerprint = job_fingerprint(job)
                 if job.name in seen:  # the same name twice in one call: apply in order, as one by one
@@ -659,16 +661,20 @@ class SqliteStore:
                         text,
                         status,
                         _opt_us(first),
-                        to_us(now),
-                        to_us(now),
+                        now_us,
+                        now_us,
                         fingerprint,
                     )
                 )
-                self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary(job))
+                self._audit(cur, "CronJobCreated", now, actor, job_id, job.name, None, _job_summary_text(job))
                 self._definitions[(job_id, text)] = job
-                at = from_us(to_us(now))
                 results.append(
-                    (JobRecord(job_id, job.name, job, status, first, 0, 0, at, at, None, None), "created")
+                    (
+                        JobRecord(
+                            job_id, job.name, job, status, first, 0, 0, stored_now, stored_now, None, None
+                        ),
+                        "created",
+                    )
                 )
             self._insert_jobs(cur, inserts)
             # Rows from before fingerprints (or copied without one): remembered now, not an edit.
@@ -1710,8 +1716,13 @@ def _not_symbi(path: Path, tables: set[str]) -> PermanentStoreError:
     )
 
 
+# One encoder for every write: `json.dumps` with options builds a new one per call (a tenth of storing a
+# job). Encoding keeps no state between calls, so the instance is safe to share across threads.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 def _opt_us(t: datetime | None) -> int | None:
@@ -1725,3 +1736,12 @@ def _like_prefix(prefix: str) -> str:
 def _job_summary(job: JobDefinition) -> dict[str, Any]:
     # No secret-bearing fields (headers, JWTs): only what identifies the schedule.
     return {"agent": job.agent_id, "cron": job.cron_expr, "at": job.at, "timezone": job.timezone}
+
+
+def _job_summary_text(job: JobDefinition) -> str:
+    """`_job_summary` as the audit details text `_audit` would write for it. The scrubber only ever
+    rewrites JWT-shaped text, which starts `eyJ`; adding 10,000 jobs skips it when none does."""
+    summary = _job_summary(job)
+    if any(value is not None and "eyJ" in value for value in summary.values()):
+        return _json(scrub_details(summary))
+    return _json(summary)
