@@ -81,6 +81,9 @@ def docs_command(
     jobset = analysis.jobset()
     del analysis, sources
     gc.collect()
+    # The IR, and then the site model, live until the end: collections during the build and the 10,000
+    # page renders need not walk them every time (most of the renders' garbage is short-lived).
+    gc.freeze()
     site = build_site(jobset, when, title=title)
     pages = site_pages(site, fmt, with_ics=with_ics, with_simulate=with_simulate)
     if with_simulate:
@@ -89,8 +92,6 @@ def docs_command(
     if with_ics:
         for path, text in _calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when).items():
             pages[path] = functools.partial(str, text)
-    # The IR and the site model live until the end: collections during the 10,000 page renders
-    # need not walk them every time (most of the renders' garbage is short-lived).
     gc.freeze()
     try:
         result = write_site(pages, output)  # rendered and written one page at a time

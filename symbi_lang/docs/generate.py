@@ -19,7 +19,7 @@ from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Temp
 from markupsafe import Markup, escape
 
 from symbi_lang.docs.heatmap import FireCounts
-from symbi_lang.docs.model import ScheduleDoc, Site
+from symbi_lang.docs.model import Field, Run, ScheduleDoc, Site
 from symbi_lang.docs.svg import HeatMapPicture, picture
 
 __all__ = [
@@ -79,7 +79,9 @@ def md_cell_lines(text: object) -> str:
 
 
 def make_environment(fmt: DocFormat, loader: BaseLoader | None = None) -> Environment:
-    """A StrictUndefined environment: autoescaping for HTML (and SVG), Markdown filters for `md`."""
+    """A StrictUndefined environment: autoescaping for HTML (and SVG), Markdown filters for `md`, and
+    the shared-fragment filters (`_Fragments`). Templates are read once (no reload checks: a run
+    renders 10,000 pages from the same few files)."""
     env = Environment(
         loader=loader or PackageLoader("symbi_lang.docs", "templates"),
         undefined=StrictUndefined,
@@ -87,11 +89,52 @@ def make_environment(fmt: DocFormat, loader: BaseLoader | None = None) -> Enviro
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.filters["md"] = md
     env.filters["md_code"] = md_code
     env.filters["md_cell_lines"] = md_cell_lines
+    fragments = _Fragments(env, fmt)
+    env.filters["fields_table"] = fragments.fields_table
+    env.filters["next_runs_table"] = fragments.next_runs_table
+    env.filters["badges"] = fragments.badges
     return env
+
+
+class _Fragments:
+    """Parts of a page that many schedules show alike — the field table of a shared policy or agent,
+    the next runs of a common expression in one zone, a set of badges — rendered by their own template
+    once per distinct value and reused (as `_HeatMaps` does for the SVGs). Escaping every value of
+    every table again on each of 10,000 pages was most of the cost of rendering them."""
+
+    _KEEP = 1024
+
+    def __init__(self, env: Environment, fmt: DocFormat) -> None:
+        self._env = env
+        self._ext = fmt.value
+        self._rendered: dict[tuple[str, object], str] = {}
+
+    def _render(self, name: str, key: object, **context: object) -> str:
+        found = None if key is None else self._rendered.get((name, key))
+        if found is None:
+            found = self._env.get_template(f"{name}.{self._ext}.j2").render(**context)
+            if self._env.autoescape is True:
+                found = Markup(found)  # already escaped by its own template
+            if key is not None:
+                if len(self._rendered) >= self._KEEP:
+                    self._rendered.clear()  # memory stays bounded however many distinct tables there are
+                self._rendered[(name, key)] = found
+        return found
+
+    def fields_table(self, fields: tuple[Field, ...], shared: bool = True) -> str:
+        """The table of `fields`; `shared=False` for a schedule's own fields (no two pages alike)."""
+        return self._render("fields", fields if shared else None, fields=fields)
+
+    def next_runs_table(self, runs: tuple[Run, ...], timezone: str) -> str:
+        return self._render("next_runs", (timezone, runs), runs=runs, timezone=timezone)
+
+    def badges(self, badges: tuple[str, ...]) -> str:
+        return self._render("badges", badges, badges=badges)
 
 
 def _picture(title: str, schedule_or_site: ScheduleDoc | Site) -> HeatMapPicture:
