@@ -277,14 +277,32 @@ def render_site(
     return {path: render() for path, render in pages.items()}
 
 
-def _target(root: Path, relative: str) -> Path:
-    rel = PurePosixPath(relative)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
-        raise OutsideOutputError(f"refusing to write {relative!r} outside the output directory")
-    target = root.joinpath(*rel.parts)
-    if not target.resolve().is_relative_to(root.resolve()):
-        raise OutsideOutputError(f"refusing to write {relative!r}: it resolves outside the output directory")
-    return target
+class _Targets:
+    """Where each relative path is written, refused when it would leave the output directory. A run
+    writes 10,000 files into a handful of folders: each folder is resolved once, and a file itself only
+    when it is a symlink (the one way a path in a checked folder can still lead outside)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._resolved_root = root.resolve()
+        self._folders: dict[Path, bool] = {}
+
+    def __call__(self, relative: str) -> Path:
+        rel = PurePosixPath(relative)
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+            raise OutsideOutputError(f"refusing to write {relative!r} outside the output directory")
+        target = self.root.joinpath(*rel.parts)
+        inside = self._folders.get(target.parent)
+        if inside is None:
+            inside = self._folders[target.parent] = self._inside(target.parent)
+        if not inside or (target.is_symlink() and not self._inside(target)):
+            raise OutsideOutputError(
+                f"refusing to write {relative!r}: it resolves outside the output directory"
+            )
+        return target
+
+    def _inside(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self._resolved_root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +321,8 @@ def write_site(files: Mapping[str, str | Callable[[], str]], out_dir: Path) -> W
     did not write are never touched (see `manifest`)."""
     from symbi_lang.docs import manifest
 
-    targets = [(_target(out_dir, rel), text) for rel, text in files.items()]
+    target_of = _Targets(out_dir)
+    targets = [(target_of(rel), text) for rel, text in files.items()]
     before = manifest.generated_before(out_dir)
     written: list[Path] = []
     made: set[Path] = set()
