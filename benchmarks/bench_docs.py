@@ -1,6 +1,8 @@
-"""`symbi docs` figures: heat-map counting (per-hour vs. plain iteration) and whole-site generation.
+"""`symbi docs` figures: heat-map counting (per-hour vs. plain iteration), whole-site generation, and
+`symbi docs --with-ics` on the 1,000-schedule benchmark file (a fresh process: CPU time and peak RSS;
+issue 14 measured 2 min of CPU and 1.1 GB there before calendars were bounded).
 
-Run: python benchmarks/bench_docs.py
+Run: python benchmarks/bench_docs.py   (the 10,000-schedule `symbi docs` figure: bench_big_file.py)
 """
 
 from __future__ import annotations
@@ -73,6 +75,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         ms = median_ms(lambda: write_site(render_site(build_site(many, NOW), DocFormat.MD), Path(out)), 3)
         print(f"  200 synthetic schedules, md, written to disk: {ms:.1f} ms")
+    with_ics()
+
+
+def with_ics(schedules: int = 1000) -> None:
+    """`symbi docs --with-ics` in a fresh process on bench_check's file (a sixth of it fires every
+    20 seconds, half of those in New York across the 2026-03-08 spring-forward)."""
+    import os
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_check import make_file
+
+    with tempfile.TemporaryDirectory() as d:
+        src, out = Path(d) / "fleet.symbi", Path(d) / "site"
+        make_file(src, schedules)
+        argv = ["docs", str(src), "-o", str(out), "--with-ics", "--now", "2026-03-02T12:00:00Z"]
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "symbi_lang.cli.main", *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        size = sum(f.stat().st_size for f in (out / "calendar").iterdir()) / 1e6
+        print(
+            f"symbi docs --with-ics on {schedules} schedules: {usage.ru_utime + usage.ru_stime:.1f} s CPU, "
+            f"{wall:.1f} s wall, {usage.ru_maxrss / 1024:.0f} MB peak RSS, {size:.0f} MB of calendars "
+            f"(exit {os.waitstatus_to_exitcode(status)})"
+        )
 
 
 if __name__ == "__main__":

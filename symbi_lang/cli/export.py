@@ -9,11 +9,14 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from symbi_lang.cli.common import EXIT_PROBLEMS, fail
+
+if TYPE_CHECKING:
+    from symbi_lang.ics import CalendarEvent
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -60,9 +63,16 @@ def export_command(
 
 def ics_text(jobs: object, start: datetime, end: datetime) -> str:
     """The calendar of `jobs` (lowered JobDefinitions) over [start, end)."""
+    from symbi_lang.ics import calendar
+
+    return calendar(ics_events(jobs, start, end), end=end, stamp=start)
+
+
+def ics_events(jobs: object, start: datetime, end: datetime) -> list[CalendarEvent]:
+    """The calendar entries of `jobs` (lowered JobDefinitions) over [start, end), in their order."""
     from symbi_lang.attime import parse_at
     from symbi_lang.cron import CronError, CronSpec
-    from symbi_lang.ics import CalendarEvent, calendar, event_for
+    from symbi_lang.ics import events_for
     from symbi_lang.ir import JobDefinition
 
     events: list[CalendarEvent] = []
@@ -86,12 +96,10 @@ def ics_text(jobs: object, start: datetime, end: datetime) -> str:
         else:
             continue
         runtime = job.policy.max_runtime_seconds if job.policy is not None else None
-        event = event_for(
+        events += events_for(
             job.name, job.agent_id, job.description, when, zone, start, end, int(runtime) if runtime else None
         )
-        if event is not None:
-            events.append(event)
-    return calendar(events, end=end, stamp=start)
+    return events
 
 
 def parse_instant(text: str | None, option: str) -> datetime:

@@ -10,7 +10,7 @@ import functools
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +20,7 @@ import typer
 from symbi_lang.api import CheckContext, analyze, collect_sources
 from symbi_lang.cli.common import EXIT_PROBLEMS, EXIT_USAGE, fail, is_io_problem, parse_now, sources_map
 from symbi_lang.diagnostics import Severity, sort_diagnostics
-from symbi_lang.docs.generate import DocFormat, OutsideOutputError, site_pages, write_site
+from symbi_lang.docs.generate import DocFormat, OutsideOutputError, StreamedPage, site_pages, write_site
 from symbi_lang.docs.model import build_site
 from symbi_lang.ir import JobDefinition
 from symbi_lang.render import render
@@ -81,16 +81,16 @@ def docs_command(
     jobset = analysis.jobset()
     del analysis, sources
     gc.collect()
+    # The IR, and then the site model, live until the end: collections during the build and the 10,000
+    # page renders need not walk them every time (most of the renders' garbage is short-lived).
+    gc.freeze()
     site = build_site(jobset, when, title=title)
     pages = site_pages(site, fmt, with_ics=with_ics, with_simulate=with_simulate)
     if with_simulate:
         for path, text in _simulations(jobset.jobs, {s.name: s.slug for s in site.schedules}, when).items():
             pages[path] = functools.partial(str, text)
     if with_ics:
-        for path, text in _calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when).items():
-            pages[path] = functools.partial(str, text)
-    # The IR and the site model live until the end: collections during the 10,000 page renders
-    # need not walk them every time (most of the renders' garbage is short-lived).
+        pages.update(_calendars(jobset.jobs, {s.name: s.slug for s in site.schedules}, when))
     gc.freeze()
     try:
         result = write_site(pages, output)  # rendered and written one page at a time
@@ -113,15 +113,25 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _calendars(jobs: Sequence[JobDefinition], slugs: dict[str, str], when: datetime) -> dict[str, str]:
-    """One calendar per schedule and one of them all, over the heat maps' window."""
-    from symbi_lang.cli.export import ics_text
+def _calendars(
+    jobs: Sequence[JobDefinition], slugs: dict[str, str], when: datetime
+) -> dict[str, Callable[[], str]]:
+    """One calendar per schedule and one of them all, over the heat maps' window; each made only when
+    its file is written, the one of them all in pieces (a large fleet's is hundreds of MB)."""
+    from symbi_lang.cli.export import ics_events, ics_text
     from symbi_lang.docs.model import WINDOW
+    from symbi_lang.ics import calendar_chunks
 
-    out = {"calendar/all.ics": ics_text(list(jobs), when, when + WINDOW)}
+    end = when + WINDOW
+    everything = list(jobs)
+    out: dict[str, Callable[[], str]] = {
+        "calendar/all.ics": StreamedPage(
+            lambda: calendar_chunks(ics_events(everything, when, end), end=end, stamp=when)
+        )
+    }
     for job in jobs:
         if job.name in slugs:
-            out[f"calendar/{slugs[job.name]}.ics"] = ics_text([job], when, when + WINDOW)
+            out[f"calendar/{slugs[job.name]}.ics"] = functools.partial(ics_text, [job], when, end)
     return out
 
 

@@ -19,7 +19,7 @@ from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Temp
 from markupsafe import Markup, escape
 
 from symbi_lang.docs.heatmap import FireCounts
-from symbi_lang.docs.model import ScheduleDoc, Site
+from symbi_lang.docs.model import Field, Run, ScheduleDoc, Site
 from symbi_lang.docs.svg import HeatMapPicture, picture
 
 __all__ = [
@@ -79,7 +79,9 @@ def md_cell_lines(text: object) -> str:
 
 
 def make_environment(fmt: DocFormat, loader: BaseLoader | None = None) -> Environment:
-    """A StrictUndefined environment: autoescaping for HTML (and SVG), Markdown filters for `md`."""
+    """A StrictUndefined environment: autoescaping for HTML (and SVG), Markdown filters for `md`, and
+    the shared-fragment filters (`_Fragments`). Templates are read once (no reload checks: a run
+    renders 10,000 pages from the same few files)."""
     env = Environment(
         loader=loader or PackageLoader("symbi_lang.docs", "templates"),
         undefined=StrictUndefined,
@@ -87,11 +89,52 @@ def make_environment(fmt: DocFormat, loader: BaseLoader | None = None) -> Enviro
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.filters["md"] = md
     env.filters["md_code"] = md_code
     env.filters["md_cell_lines"] = md_cell_lines
+    fragments = _Fragments(env, fmt)
+    env.filters["fields_table"] = fragments.fields_table
+    env.filters["next_runs_table"] = fragments.next_runs_table
+    env.filters["badges"] = fragments.badges
     return env
+
+
+class _Fragments:
+    """Parts of a page that many schedules show alike — the field table of a shared policy or agent,
+    the next runs of a common expression in one zone, a set of badges — rendered by their own template
+    once per distinct value and reused (as `_HeatMaps` does for the SVGs). Escaping every value of
+    every table again on each of 10,000 pages was most of the cost of rendering them."""
+
+    _KEEP = 1024
+
+    def __init__(self, env: Environment, fmt: DocFormat) -> None:
+        self._env = env
+        self._ext = fmt.value
+        self._rendered: dict[tuple[str, object], str] = {}
+
+    def _render(self, name: str, key: object, **context: object) -> str:
+        found = None if key is None else self._rendered.get((name, key))
+        if found is None:
+            found = self._env.get_template(f"{name}.{self._ext}.j2").render(**context)
+            if self._env.autoescape is True:
+                found = Markup(found)  # already escaped by its own template
+            if key is not None:
+                if len(self._rendered) >= self._KEEP:
+                    self._rendered.clear()  # memory stays bounded however many distinct tables there are
+                self._rendered[(name, key)] = found
+        return found
+
+    def fields_table(self, fields: tuple[Field, ...], shared: bool = True) -> str:
+        """The table of `fields`; `shared=False` for a schedule's own fields (no two pages alike)."""
+        return self._render("fields", fields if shared else None, fields=fields)
+
+    def next_runs_table(self, runs: tuple[Run, ...], timezone: str) -> str:
+        return self._render("next_runs", (timezone, runs), runs=runs, timezone=timezone)
+
+    def badges(self, badges: tuple[str, ...]) -> str:
+        return self._render("badges", badges, badges=badges)
 
 
 def _picture(title: str, schedule_or_site: ScheduleDoc | Site) -> HeatMapPicture:
@@ -112,7 +155,8 @@ class _HeatMaps:
         if env.autoescape is not True:
             raise ValueError("heat maps are SVG (XML): render them with an autoescaping environment")
         self._template = env.get_template("heatmap.svg.j2")
-        self._rendered: dict[tuple[FireCounts, FireCounts | None], str] = {}
+        # The SVG cut at its placeholders: [text, placeholder, text, placeholder, …, text].
+        self._rendered: dict[tuple[FireCounts, FireCounts | None], list[str]] = {}
 
     def svg(self, counts_title: str, schedule_or_site: ScheduleDoc | Site, ident: str) -> str:
         key = (
@@ -120,13 +164,15 @@ class _HeatMaps:
             if isinstance(schedule_or_site, ScheduleDoc)
             else (schedule_or_site.total, schedule_or_site.schedules_per_hour)
         )
-        body = self._rendered.get(key)
-        if body is None:
+        parts = self._rendered.get(key)
+        if parts is None:
             if len(self._rendered) >= self._KEEP:
                 self._rendered.clear()  # memory stays bounded however many distinct maps there are
             body = self._template.render(pic=_picture(self._TITLE, schedule_or_site), id=self._ID)
-            self._rendered[key] = body
-        return body.replace(self._TITLE, escape(counts_title)).replace(self._ID, escape(ident))
+            parts = self._rendered[key] = re.split(f"({self._TITLE}|{self._ID})", body)
+        # One copy of the ~35 kB text per page instead of a search-and-copy per placeholder.
+        values = {self._TITLE: str(escape(counts_title)), self._ID: str(escape(ident))}
+        return "".join([values[part] if i % 2 else part for i, part in enumerate(parts)])
 
 
 def _alt(title: str, schedule_or_site: ScheduleDoc | Site) -> str:
@@ -231,14 +277,32 @@ def render_site(
     return {path: render() for path, render in pages.items()}
 
 
-def _target(root: Path, relative: str) -> Path:
-    rel = PurePosixPath(relative)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
-        raise OutsideOutputError(f"refusing to write {relative!r} outside the output directory")
-    target = root.joinpath(*rel.parts)
-    if not target.resolve().is_relative_to(root.resolve()):
-        raise OutsideOutputError(f"refusing to write {relative!r}: it resolves outside the output directory")
-    return target
+class _Targets:
+    """Where each relative path is written, refused when it would leave the output directory. A run
+    writes 10,000 files into a handful of folders: each folder is resolved once, and a file itself only
+    when it is a symlink (the one way a path in a checked folder can still lead outside)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._resolved_root = root.resolve()
+        self._folders: dict[Path, bool] = {}
+
+    def __call__(self, relative: str) -> Path:
+        rel = PurePosixPath(relative)
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+            raise OutsideOutputError(f"refusing to write {relative!r} outside the output directory")
+        target = self.root.joinpath(*rel.parts)
+        inside = self._folders.get(target.parent)
+        if inside is None:
+            inside = self._folders[target.parent] = self._inside(target.parent)
+        if not inside or (target.is_symlink() and not self._inside(target)):
+            raise OutsideOutputError(
+                f"refusing to write {relative!r}: it resolves outside the output directory"
+            )
+        return target
+
+    def _inside(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self._resolved_root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +321,8 @@ def write_site(files: Mapping[str, str | Callable[[], str]], out_dir: Path) -> W
     did not write are never touched (see `manifest`)."""
     from symbi_lang.docs import manifest
 
-    targets = [(_target(out_dir, rel), text) for rel, text in files.items()]
+    target_of = _Targets(out_dir)
+    targets = [(target_of(rel), text) for rel, text in files.items()]
     before = manifest.generated_before(out_dir)
     written: list[Path] = []
     made: set[Path] = set()

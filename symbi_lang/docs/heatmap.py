@@ -10,6 +10,7 @@ UTC offset changes (DST) are counted by iteration. Both methods give the same nu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -164,12 +165,10 @@ def _offset(instant: datetime, zone: ZoneInfo) -> timedelta | None:
 def total(counts: Iterable[FireCounts], timezone: str, start: datetime, end: datetime) -> FireCounts:
     """Cell-wise sum of counts that share `timezone`."""
     cells = _empty()
-    for c in counts:
-        if c.timezone != timezone:
-            raise ValueError(f"cannot add counts in {c.timezone} to counts in {timezone}")
+    for grid, times in _alike(counts, timezone).items():
         for d in range(DAYS):
             for h in range(HOURS):
-                cells[d][h] += c.cells[d][h]
+                cells[d][h] += grid[d][h] * times
     return _freeze(timezone, start, end, cells)
 
 
@@ -179,10 +178,19 @@ def schedules_firing(
     """How many of the schedules fire in each cell (each counts once, however often it fires): the
     combined heat map's colour, so that an every-20-seconds job does not drown a daily one."""
     cells = _empty()
+    for grid, times in _alike(counts, timezone).items():
+        for d in range(DAYS):
+            for h in range(HOURS):
+                cells[d][h] += times if grid[d][h] else 0
+    return _freeze(timezone, start, end, cells)
+
+
+def _alike(counts: Iterable[FireCounts], timezone: str) -> Counter[tuple[tuple[int, ...], ...]]:
+    """How many of `counts` have each grid: a fleet repeats a few expressions, so the cells are added
+    once per distinct grid rather than once per schedule."""
+    grids: Counter[tuple[tuple[int, ...], ...]] = Counter()
     for c in counts:
         if c.timezone != timezone:
             raise ValueError(f"cannot add counts in {c.timezone} to counts in {timezone}")
-        for d in range(DAYS):
-            for h in range(HOURS):
-                cells[d][h] += 1 if c.cells[d][h] else 0
-    return _freeze(timezone, start, end, cells)
+        grids[c.cells] += 1
+    return grids

@@ -372,6 +372,8 @@ class _FireCounter:
         self.end = now + WINDOW
         self._counts: dict[tuple[str, str, str], FireCounts] = {}
         self._next: dict[tuple[str, str], list[datetime]] = {}
+        self._runs: dict[tuple[str, str, str, int], tuple[Run, ...]] = {}
+        self.shared = _Shared()
 
     def cron_fires(self, spec: CronSpec, timezone: str) -> FireCounts:
         """Fires of `spec` (in its own zone) bucketed by the hours of `timezone`."""
@@ -388,6 +390,39 @@ class _FireCounter:
             found = self._next[key] = spec.next_n(self.now, NEXT_RUNS)
         return found
 
+    def shown_runs(self, spec: CronSpec, runs: Sequence[datetime], timezone: str) -> tuple[Run, ...]:
+        """`runs` (the first fires of `spec`) as the page shows them in `timezone`: formatting ten times
+        for each of 10,000 schedules cost more than counting their fires."""
+        key = (spec.expression, spec.timezone, timezone, len(runs))
+        found = self._runs.get(key)
+        if found is None:
+            found = self._runs[key] = tuple(_run(t, timezone, self.now) for t in runs)
+        return found
+
+
+class _Shared:
+    """Words and field tables that depend only on a policy or an agent, computed once per build: a fleet
+    shares a few policies and agents, and the pages' tuples can be shared as the values are frozen."""
+
+    def __init__(self) -> None:
+        self._policy: dict[tuple[Policy, str], tuple[str, tuple[str, ...], tuple[Field, ...]]] = {}
+        self._agent: dict[AgentDefinition | None, tuple[Field, ...]] = {}
+
+    def policy(self, policy: Policy, timezone: str) -> tuple[str, tuple[str, ...], tuple[Field, ...]]:
+        """(summary, sentences, fields) of `policy` for a schedule in `timezone`."""
+        key = (policy, timezone)
+        found = self._policy.get(key)
+        if found is None:
+            found = (policy_summary(policy), tuple(policy_words(policy, timezone)), policy_fields(policy))
+            self._policy[key] = found
+        return found
+
+    def agent(self, agent: AgentDefinition | None) -> tuple[Field, ...]:
+        found = self._agent.get(agent)
+        if found is None:
+            found = self._agent[agent] = agent_fields(agent)
+        return found
+
 
 def _schedule(job: JobDefinition, slug: str, counter: _FireCounter) -> tuple[ScheduleDoc, FireCounts]:
     """The page of `job`, and its fires counted in `TOTAL_TIMEZONE` for the total heat map."""
@@ -395,6 +430,7 @@ def _schedule(job: JobDefinition, slug: str, counter: _FireCounter) -> tuple[Sch
     runs: list[datetime] = []
     counts: FireCounts | None = None
     counts_total: FireCounts | None = None
+    spec: CronSpec | None = None
     if job.cron_expr is not None:
         kind, expression = "cron", job.cron_expr
         try:
@@ -430,6 +466,11 @@ def _schedule(job: JobDefinition, slug: str, counter: _FireCounter) -> tuple[Sch
         counts = count_instants((), job.timezone if _zone_ok(job.timezone) else "UTC", now, end)
     if counts_total is None:
         counts_total = count_instants((), TOTAL_TIMEZONE, now, end)
+    if spec is not None:
+        next_runs = counter.shown_runs(spec, runs, counts.timezone)
+    else:
+        next_runs = tuple(_run(t, counts.timezone, now) for t in runs)
+    summary, sentences, policy_table = counter.shared.policy(job.policy, job.timezone)
     doc = ScheduleDoc(
         name=job.name,
         slug=slug,
@@ -439,18 +480,18 @@ def _schedule(job: JobDefinition, slug: str, counter: _FireCounter) -> tuple[Sch
         timezone=job.timezone,
         human=human,
         description=job.description,
-        next_runs=tuple(_run(t, counts.timezone, now) for t in runs),
+        next_runs=next_runs,
         badges=_badges(job, bool(runs)),
         delivery_summary=delivery_summary(job),
         delivery_words=tuple(delivery_words(job)),
-        policy_summary=policy_summary(job.policy),
-        policy_words=tuple(policy_words(job.policy, job.timezone)),
+        policy_summary=summary,
+        policy_words=sentences,
         source_file=job.source.file,
         source_line=job.source.line,
         fields=schedule_fields(job),
-        policy_fields=policy_fields(job.policy),
+        policy_fields=policy_table,
         heartbeat_fields=heartbeat_fields(job),
-        agent_fields=agent_fields(job.agent),
+        agent_fields=counter.shared.agent(job.agent),
         counts=counts,
     )
     return doc, counts_total

@@ -172,3 +172,76 @@ def test_a_file_with_errors_writes_nothing_and_exits_1(symbi: Symbi, tmp_path: P
     r = symbi("export", "--ics", "bad.symbi", "-o", "out.ics")
     assert r.code == 1 and "SYM2" in r.err
     assert not (tmp_path / "out.ics").exists()
+
+
+FREQUENT = """\
+agent reporter {
+  command: ["echo", "hi"]
+}
+
+schedule every_half_minute {
+  agent: "reporter"
+  cron: "*/30 * * * * *"
+  timezone: "America/New_York"
+}
+
+schedule every_five_minutes {
+  agent: "reporter"
+  cron: "0 */5 * * * *"
+  timezone: "Europe/Berlin"
+}
+
+# In the hour New York repeats in the autumn and close to the one it skips in spring; few fires.
+schedule half_past_one {
+  agent: "reporter"
+  cron: "0 30 1 * * *"
+  timezone: "America/New_York"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("start", "days"),
+    [
+        (datetime(2027, 10, 28, tzinfo=UTC), 14),  # both fall-backs: Berlin 2027-10-31, New York 11-07
+        (datetime(2027, 3, 10, tzinfo=UTC), 21),  # both spring-forwards: New York 03-14, Berlin 03-28
+    ],
+)
+def test_frequent_fires_across_offset_changes_are_rules_between_the_changes(
+    symbi: Symbi, tmp_path: Path, start: datetime, days: int
+) -> None:
+    """Above SEPARATE_FIRES_LIMIT single events, a schedule kept from one RRULE only by offset changes is
+    written as rules for the stretches between them plus the fires near each change: the calendar still
+    holds exactly the instants symbi fires at, in a bounded number of events."""
+    from symbi_lang.cron import CronSpec
+    from symbi_lang.ics import SEPARATE_FIRES_LIMIT
+
+    (tmp_path / "fleet.symbi").write_text(FREQUENT, encoding="utf-8")
+    r = symbi("export", "--ics", "fleet.symbi", "--days", str(days), "--from", start.isoformat(), "-o", "-")
+    assert r.code == 0, r.err
+    end = start + timedelta(days=days)
+    got = instants_from_calendar(r.out)
+    events: dict[str, list[Any]] = {}
+    for item in icalendar.Calendar.from_ical(r.out).walk("VEVENT"):
+        events.setdefault(str(item["SUMMARY"]), []).append(item)
+    uids = [str(e["UID"]) for items in events.values() for e in items]
+    assert len(uids) == len(set(uids))
+    for name, cron, zone in [
+        ("every_half_minute", "*/30 * * * * *", "America/New_York"),
+        ("every_five_minutes", "0 */5 * * * *", "Europe/Berlin"),
+        ("half_past_one", "0 30 1 * * *", "America/New_York"),
+    ]:
+        spec = CronSpec.parse(cron, zone)
+        expected: list[datetime] = []
+        t = spec.next_after(start - timedelta(microseconds=1))
+        while t is not None and t < end:
+            expected.append(t.astimezone(UTC))
+            t = spec.next_after(t)
+        assert got[name] == expected, name
+        if len(expected) > SEPARATE_FIRES_LIMIT:
+            rules = [e for e in events[name] if "RRULE" in e]
+            assert len(rules) == 2  # before and after the one change of its zone in the window
+            assert len(events[name]) < SEPARATE_FIRES_LIMIT
+        else:  # few fires: as before, one rule for the window or (its times touched) one event per fire
+            rules = [e for e in events[name] if "RRULE" in e]
+            assert len(events[name]) == (1 if rules else len(expected))

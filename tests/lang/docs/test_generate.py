@@ -257,6 +257,23 @@ def test_write_site_refuses_a_symlink_out_of_the_directory(tmp_path: Path) -> No
     assert list(outside.iterdir()) == []
 
 
+def test_write_site_refuses_a_file_symlinked_out_of_the_directory(tmp_path: Path) -> None:
+    """Folders are checked once per run; a page that is itself a symlink leading outside is still refused,
+    and one leading to another place inside the output is written through."""
+    out = tmp_path / "out"
+    (out / "schedules").mkdir(parents=True)
+    victim = tmp_path / "victim.html"
+    victim.write_text("keep", encoding="utf-8")
+    os.symlink(victim, out / "schedules" / "b.html")
+    os.symlink(out / "schedules" / "real.html", out / "schedules" / "inside.html")
+    with pytest.raises(OutsideOutputError, match=r"schedules/b\.html"):
+        write_site({"schedules/a.html": "a", "schedules/b.html": "bad"}, out)
+    assert victim.read_text(encoding="utf-8") == "keep"
+    assert not (out / "schedules" / "a.html").exists()  # nothing is written when any path is refused
+    write_site({"schedules/a.html": "a", "schedules/inside.html": "in"}, out)
+    assert (out / "schedules" / "real.html").read_text(encoding="utf-8") == "in"
+
+
 def test_empty_jobset(now: datetime) -> None:
     site = build_site(JobSet(), now)
     files = render_site(site, DocFormat.HTML)
