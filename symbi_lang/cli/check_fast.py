@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from symbi_lang.cli.common import ColorMode
+from symbi_lang.cli.plain_args import read_plain
 from symbi_lang.render import Format
 
 #: Option spelling → (check_files keyword, value kind). Flags take no value.
@@ -39,41 +40,8 @@ _COLORS = {c.value: c for c in ColorMode}
 
 def parse_check_args(args: list[str]) -> tuple[list[str], dict[str, Any]] | None:
     """(paths, check_files keywords) for a plain `symbi check` command line, else None."""
-    if os.environ.get("_SYMBI_COMPLETE"):
-        return None  # a shell completion request: typer answers it
-    paths: list[str] = []
-    options: dict[str, Any] = {}
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg == "-" or not arg.startswith("-"):
-            paths.append(arg)
-            continue
-        name, eq, inline = arg.partition("=")
-        spec = OPTIONS.get(name)
-        if spec is None or (eq and not name.startswith("--")):
-            return None
-        keyword, kind = spec
-        if keyword in options:
-            return None  # click keeps the last; rare enough to leave to it
-        if kind == "flag":
-            if eq:
-                return None
-            options[keyword] = True
-            continue
-        if eq:
-            raw = inline
-        elif i < len(args):
-            raw = args[i]
-            i += 1
-        else:
-            return None
-        value = _value(kind, raw)
-        if value is None:
-            return None
-        options[keyword] = value
-    return (paths, options) if paths else None
+    parsed = read_plain(args, OPTIONS, _value, positionals=True)
+    return parsed if parsed is not None and parsed[0] else None
 
 
 def _value(kind: str, raw: str) -> Any:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from symbi_lang.cli.plain_args import read_plain
 from symbi_runtime.cli.output import OutputFormat
 
 _STATUSES = frozenset({"active", "paused", "completed", "failed", "dead_letter"})
@@ -35,36 +36,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
 
 def parse_list_args(args: list[str]) -> dict[str, Any] | None:
     """The keywords of a plain `symbi cron list` command line, else None."""
-    if os.environ.get("_SYMBI_COMPLETE"):
-        return None  # a shell completion request: typer answers it
-    options: dict[str, Any] = {}
-    i = 0
-    while i < len(args):
-        name, eq, inline = args[i].partition("=")
-        i += 1
-        spec = OPTIONS.get(name)
-        if spec is None:
-            return None  # a positional argument, `--`, `--help`, an unknown option: typer's to report
-        keyword, kind = spec
-        if keyword in options:
-            return None  # click keeps the last; rare enough to leave to it
-        if kind == "flag":
-            if eq:
-                return None
-            options[keyword] = True
-            continue
-        if eq:
-            raw = inline
-        elif i < len(args):
-            raw = args[i]
-            i += 1
-        else:
-            return None
-        value = _value(kind, raw)
-        if value is None:
-            return None
-        options[keyword] = value
-    return options
+    parsed = read_plain(args, OPTIONS, _value, positionals=False)
+    return None if parsed is None else parsed[1]
 
 
 def _value(kind: str, raw: str) -> Any:
