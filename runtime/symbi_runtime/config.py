@@ -7,7 +7,6 @@ that channels resolve at send time, so tokens and passwords never sit resolved i
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -129,6 +128,8 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
     elif Path(DEFAULT_CONFIG_FILE).is_file():
         source = Path(DEFAULT_CONFIG_FILE)
     if source is not None:
+        import tomllib  # only when there is a file to read: most commands run without one
+
         try:
             data = tomllib.loads(source.read_text(encoding="utf-8"))
         except OSError as e:

@@ -18,7 +18,6 @@ import secrets
 import socket
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -30,7 +29,6 @@ from symbi_lang.ir import JobDefinition
 
 if TYPE_CHECKING:
     from symbi_runtime.store.retention import PruneCounts, RetentionPolicy
-from symbi_runtime import timing
 from symbi_runtime.audit import scrub_details
 from symbi_runtime.store.errors import PermanentStoreError, StoreError, TransientStoreError
 from symbi_runtime.store.fingerprint import job_fingerprint
@@ -255,7 +253,9 @@ class SqliteStore:
         self.path = path
         self._lock = threading.RLock()
         self._definitions: dict[tuple[str, str], JobDefinition] = {}
-        self.owner = f"{_process_owner(os.getpid())}:{uuid.uuid4().hex[:12]}"
+        # 12 random hex digits, as `uuid.uuid4().hex[:12]` gave (its first 6 bytes are plain random ones)
+        # without importing uuid on every read-only command's start.
+        self.owner = f"{_process_owner(os.getpid())}:{os.urandom(6).hex()}"
         _LIVE_OWNERS.add(self.owner)
         # Jobs whose stored definition cannot be read, with the reason (they are shown as `failed`).
         self.unreadable_jobs: dict[str, str] = {}
@@ -618,6 +618,8 @@ class SqliteStore:
         next-fire computation. Rows without a matching fingerprint are compared by their definition text;
         an equal text is unchanged too (the row only gains the fingerprint). Rows are read in one query
         per 500 names and new jobs inserted with one executemany."""
+        from symbi_runtime import timing  # imported on first use: read-only commands never need it
+
         with self._tx() as cur:
             existing = self._rows_by_name(cur, [job.name for job in jobs])
             results: list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]] = []
@@ -719,6 +721,8 @@ class SqliteStore:
         *,
         row: Sequence[Any] | None = None,
     ) -> tuple[JobRecord, Literal["created", "updated", "unchanged"]]:
+        from symbi_runtime import timing  # imported on first use: read-only commands never need it
+
         if row is None:
             row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (job.name,)).fetchone()
         if row is None:
@@ -858,6 +862,8 @@ class SqliteStore:
             self._audit(cur, "CronJobFailed", now, "scheduler", job.id, job.name, None, {"reason": reason})
 
     def _reactivate(self, cur: sqlite3.Cursor, job: JobRecord, now: datetime) -> None:
+        from symbi_runtime import timing  # imported on first use: read-only commands never need it
+
         d = job.definition
         if timing.is_one_shot(d):
             # A one-shot job that already ran stays completed; one that never ran waits for its `at`.
