@@ -14,7 +14,6 @@ import errno
 import json
 import logging
 import os
-import secrets
 import socket
 import sqlite3
 import threading
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from symbi_runtime.store.retention import PruneCounts, RetentionPolicy
 from symbi_runtime.audit import scrub_details
 from symbi_runtime.store.errors import PermanentStoreError, StoreError, TransientStoreError
-from symbi_runtime.store.fingerprint import job_fingerprint
 from symbi_runtime.store.records import (
     FAILURE_STATUSES,
     FINAL_RUN_STATUSES,
@@ -213,6 +211,12 @@ def _owner_alive(owner: str | None) -> bool:
     except OSError:
         return True  # no /proc: trust kill(0)
     return fields[0] != "Z" and (not started or fields[19] == started)  # a zombie or a reused pid is gone
+
+
+def _manual_seq() -> int:
+    """A manual run's random sequence number, 1 … 2**62: `secrets.randbits(62) + 1` spelled out (62 bits
+    of 8 random bytes), so the read-only commands do not load OpenSSL's hashing through `secrets`."""
+    return (int.from_bytes(os.urandom(8), "big") >> 2) + 1
 
 
 def _json_or(text: str | None, default: Any, *, what: str, run_id: str) -> Any:
@@ -618,7 +622,8 @@ class SqliteStore:
         next-fire computation. Rows without a matching fingerprint are compared by their definition text;
         an equal text is unchanged too (the row only gains the fingerprint). Rows are read in one query
         per 500 names and new jobs inserted with one executemany."""
-        from symbi_runtime import timing  # imported on first use: read-only commands never need it
+        from symbi_runtime import timing  # these two on first use: read-only commands never need them
+        from symbi_runtime.store.fingerprint import job_fingerprint
 
         with self._tx() as cur:
             existing = self._rows_by_name(cur, [job.name for job in jobs])
@@ -1105,7 +1110,7 @@ class SqliteStore:
             new.input,
             new.error,
             _json(new.detail) if new.detail else None,
-            secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
+            _manual_seq() if new.trigger == Trigger.MANUAL else 0,
             self.owner,
         )
 

@@ -54,12 +54,14 @@ def test_cron_list_imports_neither_the_scheduler_nor_http_nor_asyncio(tmp_path: 
         "symbi_runtime.pipeline",
         "symbi_runtime.api",
         "symbi_runtime.http_api",
-        # Listing reads stored next fires: no cron engine, no timing, no uuid; no symbi.toml here, so no
-        # TOML reader; configuration needs the delivery settings, not the channels.
+        # Listing reads stored next fires: no cron engine, timing, uuid, secrets or fingerprints; no
+        # symbi.toml here, so no TOML reader; configuration needs the delivery settings, not the channels.
         "symbi_lang.cron",
         "symbi_runtime.timing",
         "uuid",
         "tomllib",
+        "secrets",
+        "symbi_runtime.store.fingerprint",
         "symbi_runtime.delivery.channel",
         "symbi_runtime.delivery.message",
     }
