@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from symbi_lang.interpolation import UnresolvedVariable, resolve
 from symbi_runtime.delivery.settings import DeliverySettings
 
 _T = TypeVar("_T")
@@ -188,6 +187,9 @@ def _build(
 def _coerce(raw: Any, type_text: str, where: str, key: str, env: Mapping[str, str], late: bool) -> Any:
     """Convert a TOML (or environment) value to the field's type, resolving `${VAR}` unless `late`."""
     if isinstance(raw, str) and not late:
+        # Imported here: a command run without a configuration file (most) never resolves a value.
+        from symbi_lang.interpolation import UnresolvedVariable, resolve
+
         try:
             raw = resolve(raw, env)
         except UnresolvedVariable as e:
