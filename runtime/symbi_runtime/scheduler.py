@@ -448,8 +448,14 @@ class CronScheduler:
                 self._fail_job(job, str(e), now)
                 continue
             # Runs that can start right away are written `running` in the claim (no extra write).
-            runs = tuple(self._start_directly(r) for r in plan.runs)
-            plans.append(FirePlan(runs, plan.new_next, plan.missed_count))
+            runs = plan.runs
+            if len(runs) == 1:
+                started = self._start_directly(runs[0])
+                if started is not runs[0]:
+                    runs = (started,)
+            else:
+                runs = tuple(self._start_directly(r) for r in runs)
+            plans.append(plan)
             claims.append(FireClaim(job.id, job.next_fire_at, plan.new_next, runs, job.name))
         try:
             results = self.store.claim_fires(claims, now=now)
@@ -462,15 +468,25 @@ class CronScheduler:
                         self._slots.release()
             raise
         by_id = {j.id: j for j in due}
-        self._prefetch(
-            [
-                by_id[claim.job_id]
-                for claim, inserted in zip(claims, results, strict=True)
-                if any(run.status == RunStatus.RUNNING for run in inserted)
-            ]
-        )
+        running = RunStatus.RUNNING
+        starting: list[JobRecord] = []
+        for claim, inserted in zip(claims, results, strict=True):
+            for run in inserted:
+                if run.status == running:
+                    starting.append(by_id[claim.job_id])
+                    break
+        self._prefetch(starting)
+        debug = logger.isEnabledFor(logging.DEBUG)
         for claim, plan, inserted in zip(claims, plans, results, strict=True):
             job = by_id[claim.job_id]
+            if len(claim.runs) == 1 and len(inserted) == 1:
+                # The common case (one fire, its run inserted), without the lookups below.
+                run = inserted[0]
+                if run.status == running or run.status == RunStatus.PENDING:
+                    self._start_claimed(run, job, now, claim.runs[0].status == running, debug)
+                    if claim.new_next is None:
+                        logger.info("job %s: schedule exhausted; completed", job.name)
+                    continue
             wanted = {r.scheduled_for: r for r in claim.runs}
             for run in inserted:
                 if run.status == RunStatus.SKIPPED:
@@ -484,12 +500,7 @@ class CronScheduler:
                     self.metrics.missed(job.name, plan.missed_count)
                     self._emit(RunEventKind.SKIPPED, run, now)
                 else:
-                    logger.debug(
-                        "job %s: claimed fire %s (run %s)", job.name, run.scheduled_for.isoformat(), run.id
-                    )
-                    self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
-                    self._emit(RunEventKind.CLAIMED, run, now)
-                    self._launch(run, job, holds_slot=wanted[run.scheduled_for].status == RunStatus.RUNNING)
+                    self._start_claimed(run, job, now, wanted[run.scheduled_for].status == running, debug)
             # Slots reserved for runs that were not inserted (lost a race) go back.
             inserted_fires = {r.scheduled_for for r in inserted}
             for r in claim.runs:
@@ -497,6 +508,16 @@ class CronScheduler:
                     self._slots.release()
             if claim.new_next is None and inserted:
                 logger.info("job %s: schedule exhausted; completed", job.name)
+
+    def _start_claimed(
+        self, run: RunRecord, job: JobRecord, now: datetime, holds_slot: bool, debug: bool
+    ) -> None:
+        """A run just claimed (pending, or running with a global slot it holds) goes to its task."""
+        if debug:
+            logger.debug("job %s: claimed fire %s (run %s)", job.name, run.scheduled_for.isoformat(), run.id)
+        self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
+        self._emit(RunEventKind.CLAIMED, run, now)
+        self._launch(run, job, holds_slot=holds_slot)
 
     def _prefetch(self, jobs: list[JobRecord]) -> None:
         """Let an executor that can (the pipeline) read ahead what the claimed runs will need."""
