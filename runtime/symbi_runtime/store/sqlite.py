@@ -154,6 +154,9 @@ _BATCH = 500  # rows per multi-row statement (13 values a run: well under SQLite
 _AUDIT_INSERT = (
     "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) VALUES (?,?,?,?,?,?,?)"
 )
+_AUDIT_INSERT_ROWS = (
+    "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) VALUES {values}"
+)
 _JOB_COLUMNS = (
     "id, name, definition, status, next_fire_at, consecutive_failures, run_count, created_at, "
     "updated_at, last_run_at, last_status"
@@ -443,7 +446,7 @@ class SqliteStore:
             try:
                 yield cur
                 if self._audit_rows:
-                    cur.executemany(_AUDIT_INSERT, self._audit_rows)
+                    _execute_chunked(cur, _AUDIT_INSERT_ROWS, self._audit_rows, width=7)
             except BaseException:
                 try:
                     cur.execute("ROLLBACK")
@@ -1248,11 +1251,15 @@ class SqliteStore:
             if sessions:
                 # Only for jobs that still exist: a run finishing after its job was removed must not
                 # recreate the session a new job of the same name would then inherit.
-                cur.executemany(
-                    "INSERT INTO sessions (key, messages, updated_at) SELECT ?, ?, ? WHERE substr(?, 1, 4) "
-                    "!= 'job:' OR EXISTS (SELECT 1 FROM jobs WHERE name = substr(?, 5)) ON CONFLICT(key) "
-                    "DO UPDATE SET messages = excluded.messages, updated_at = excluded.updated_at",
-                    [(key, _json(messages), now_us, key, key) for key, messages in sessions.items()],
+                _execute_chunked(
+                    cur,
+                    "WITH v(key, messages, at) AS (VALUES {values}) "
+                    "INSERT INTO sessions (key, messages, updated_at) SELECT v.key, v.messages, v.at FROM v "
+                    "WHERE substr(v.key, 1, 4) != 'job:' OR EXISTS (SELECT 1 FROM jobs WHERE name = "
+                    "substr(v.key, 5)) ON CONFLICT(key) DO UPDATE SET messages = excluded.messages, "
+                    "updated_at = excluded.updated_at",
+                    [(key, _json(messages), now_us) for key, messages in sessions.items()],
+                    width=3,
                 )
             full = [o.run_id for o in outcomes if o.run is None or o.definition is None]
             light = [o.run_id for o in outcomes if o.run is not None and o.definition is not None]
@@ -1262,17 +1269,17 @@ class SqliteStore:
                 chunk = full[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for row in cur.execute(
-                    f"SELECT {_RUN_COLUMNS}, j.definition, j.updated_at, j.status, j.consecutive_failures "
-                    f"FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id IN ({marks})",
+                    f"SELECT {_RUN_COLUMNS}, j.definition, j.updated_at, j.status, j.consecutive_failures, "
+                    f"r.rowid FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id IN ({marks})",
                     chunk,
                 ):
                     rows[row[0]] = row
-                    states[row[0]] = (row[8], row[21], row[22])
+                    states[row[0]] = (row[8], row[21], row[22], row[23])
             for i in range(0, len(light), 500):
                 chunk = light[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for row in cur.execute(
-                    "SELECT r.id, r.status, j.status, j.consecutive_failures FROM runs r "
+                    "SELECT r.id, r.status, j.status, j.consecutive_failures, r.rowid FROM runs r "
                     f"JOIN jobs j ON j.id = r.job_id WHERE r.id IN ({marks})",
                     chunk,
                 ):
@@ -1285,7 +1292,7 @@ class SqliteStore:
                 found = states.pop(o.run_id, None)
                 if found is None:
                     continue  # removed meanwhile (job deleted by the user), or listed twice
-                run_status, job_status, job_failures = found
+                run_status, job_status, job_failures, rowid = found
                 if run_status in FINAL_RUN_STATUSES:
                     continue
                 if o.run is not None and o.definition is not None:
@@ -1309,7 +1316,7 @@ class SqliteStore:
                         duration,
                         _json(receipts) if receipts else None,
                         _json(merged) if merged else None,
-                        o.run_id,
+                        rowid,
                     )
                 )
                 if o.status == RunStatus.SUCCEEDED:
@@ -1378,16 +1385,24 @@ class SqliteStore:
                     merged,
                 )
                 results.append(FinishResult(record, dead))
-            cur.executemany(
-                "UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ?, duration_seconds = ?, "
-                "receipts = ?, detail = ? WHERE id = ?",
+            # By rowid, read above in this transaction: no second search of the id index per run.
+            _execute_chunked(
+                cur,
+                "WITH v(status, output, error, finished_at, duration, receipts, detail, rid) AS "
+                "(VALUES {values}) UPDATE runs SET status = v.status, output = v.output, error = v.error, "
+                "finished_at = v.finished_at, duration_seconds = v.duration, receipts = v.receipts, "
+                "detail = v.detail FROM v WHERE runs.rowid = v.rid",
                 run_updates,
+                width=8,
             )
             # Indexed columns (status, next_fire_at) are only written for jobs that were dead-lettered.
-            cur.executemany(
-                "UPDATE jobs SET consecutive_failures = ?, run_count = run_count + ?, last_run_at = ?, "
-                "last_status = ? WHERE id = ?",
+            _execute_chunked(
+                cur,
+                "WITH v(failures, runs, at, status, id) AS (VALUES {values}) UPDATE jobs SET "
+                "consecutive_failures = v.failures, run_count = run_count + v.runs, last_run_at = v.at, "
+                "last_status = v.status FROM v WHERE jobs.id = v.id",
                 [(st[1], st[2], now_us, st[3], job_id) for job_id, st in jobs.items()],
+                width=5,
             )
             cur.executemany(
                 "UPDATE jobs SET status = 'dead_letter', next_fire_at = NULL WHERE id = ?",
@@ -1723,6 +1738,18 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 
 def _json(value: Any) -> str:
     return _ENCODER.encode(value)
+
+
+def _execute_chunked(
+    cur: sqlite3.Cursor, template: str, rows: Sequence[Sequence[Any]], *, width: int
+) -> None:
+    """Run `template` once per `_BATCH` rows, its `{values}` replaced by that many `(?, …)` groups: one
+    statement per chunk costs about a third less per row than `executemany`'s one per row (measured on
+    audit inserts and run updates). Rows keep their order (audit ids follow it)."""
+    group = "(" + ",".join("?" * width) + ")"
+    for start in range(0, len(rows), _BATCH):
+        chunk = rows[start : start + _BATCH]
+        cur.execute(template.format(values=",".join([group] * len(chunk))), [v for row in chunk for v in row])
 
 
 def _opt_us(t: datetime | None) -> int | None:
