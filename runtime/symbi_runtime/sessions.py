@@ -97,22 +97,26 @@ class SessionManager:
         if mode is SessionMode.FULLY_EPHEMERAL:
             return ()
         stored = await self._load(session_key(job.name))
-        messages = tuple(Message.from_dict(m) for m in stored if isinstance(m, dict))
         if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
-            summaries = [m for m in messages if m.role == "system"]
-            return tuple(summaries[-1:])
+            # Only the latest summary is passed on: look for it from the end.
+            for m in reversed(stored):
+                if isinstance(m, dict) and m.get("role") == "system":
+                    return (Message.from_dict(m),)
+            return ()
+        messages = tuple(Message.from_dict(m) for m in stored if isinstance(m, dict))
         return messages[-self.max_messages :]
 
     async def finish(self, job: JobDefinition, run_id: str | None, call_input: str, output: str) -> None:
         """Persist what this run leaves for the next one (call after a successful run)."""
         mode = SessionMode(job.session_mode)
-        key = session_key(job.name)
-        now = self.clock.now()
         if mode is SessionMode.FULLY_EPHEMERAL:
             return
+        key = session_key(job.name)
+        now = self.clock.now()
         if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
-            summary = Message("system", run_summary(run_id, call_input, output))
-            await self._save(key, [summary.to_dict()], now)
+            await self._save(
+                key, [{"role": "system", "content": run_summary(run_id, call_input, output)}], now
+            )
             return
         stored = await self._load(key)
         turns = [Message.from_dict(m) for m in stored if isinstance(m, dict)]
