@@ -578,11 +578,9 @@ class CronScheduler:
             logger.error("run task failed unexpectedly: %r", task.exception())
 
     async def _run_task(self, run: RunRecord, job: JobRecord, approved: bool, holds_slot: bool) -> None:
-        job_slot = self._job_slots.get(job.id)
-        if job_slot is None:
-            job_slot = self._job_slots[job.id] = _Slots(max(1, job.definition.max_concurrent))
-        task = asyncio.current_task()
-        got_job_slot = False
+        job_slot: _Slots | None = None
+        # A run that starts directly was filed as executing by `_launch`; others move there below.
+        task = None if holds_slot else asyncio.current_task()
         try:
             if not holds_slot:
                 start_at = run.scheduled_for + timedelta(seconds=run.jitter_seconds)
@@ -603,8 +601,11 @@ class CronScheduler:
                     return
                 if run.trigger == Trigger.CATCHUP or approved or overlap is Overlap.QUEUE:
                     # Catch-up, approved and queued backfilled runs respect max_concurrent by queueing.
-                    await job_slot.acquire()
-                    got_job_slot = True
+                    slot = self._job_slots.get(job.id)
+                    if slot is None:
+                        slot = self._job_slots[job.id] = _Slots(max(1, job.definition.max_concurrent))
+                    await slot.acquire()
+                    job_slot = slot
                 await self._slots.acquire()
                 holds_slot = True
             if run.status != RunStatus.RUNNING:
@@ -644,7 +645,7 @@ class CronScheduler:
                 self._executing.add(task)
             await self.executor.execute(run, job, approved=approved)
         finally:
-            if got_job_slot:
+            if job_slot is not None:
                 job_slot.release()
             if holds_slot:
                 self._slots.release()
