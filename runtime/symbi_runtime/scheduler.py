@@ -442,18 +442,16 @@ class CronScheduler:
                     in_flight=max(self.in_flight_for(job.id), elsewhere.get(job.id, 0)),
                     settings=self.catchup,
                     rng=self.rng,
+                    start_now=self._slots.try_acquire,
                 )
             except Exception as e:  # a schedule that cannot be evaluated must not stop the others
                 logger.error("job %s: cannot compute its next fire (%s); marking it failed", job.name, e)
                 self._fail_job(job, str(e), now)
                 continue
-            # Runs that can start right away are written `running` in the claim (no extra write).
+            # Runs that can start right away are written `running` in the claim (no extra write); an
+            # on-time run was planned so already.
             runs = plan.runs
-            if len(runs) == 1:
-                started = self._start_directly(runs[0])
-                if started is not runs[0]:
-                    runs = (started,)
-            else:
+            if len(runs) != 1 or runs[0].status != RunStatus.RUNNING:
                 runs = tuple(self._start_directly(r) for r in runs)
             plans.append(plan)
             claims.append(FireClaim(job.id, job.next_fire_at, plan.new_next, runs, job.name))
