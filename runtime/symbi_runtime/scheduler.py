@@ -41,7 +41,11 @@ from symbi_runtime.store import (
 
 logger = logging.getLogger("symbi_runtime.scheduler")
 
-CLAIM_BATCH = 500
+# Due jobs claimed per transaction. A tick claims every due fire before any run starts, so this bounds
+# how long one transaction holds the write lock (about 0.1 s at 2,000), not when runs start; each commit
+# writes every index page its claims touched, and random keys (run ids, job ids) touch most of them, so
+# fewer, larger batches write less (commit cost per fire 5.5 µs at 500, 4.2 µs at 2,000).
+CLAIM_BATCH = 2000
 
 
 class RunExecutor(Protocol):
