@@ -16,6 +16,7 @@ from typing import Any
 
 from symbi_lang.ir import Catchup, JobDefinition
 from symbi_runtime import timing
+from symbi_runtime.quickinit import quick_init
 from symbi_runtime.store import NewRun, RunStatus, Trigger
 
 _TINY = timedelta(microseconds=1)
@@ -49,6 +50,7 @@ class CatchupSettings:
         )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FirePlan:
     """Runs to insert for a due job and its next fire afterwards (None: schedule exhausted)."""
