@@ -11,6 +11,7 @@ transaction that inserts the run. Jobs are upserted, never replaced, so their hi
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import logging
 import os
@@ -250,7 +251,11 @@ def to_us(t: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@functools.lru_cache(maxsize=4096)
 def from_us(us: int) -> datetime:
+    """Integer microseconds since the epoch → aware UTC datetime. Remembered: the same instants come
+    back row after row (jobs loaded together share their timestamps, a herd its next fire), and a
+    datetime is immutable."""
     return _EPOCH + timedelta(microseconds=us)
 
 
