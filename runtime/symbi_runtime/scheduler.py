@@ -41,12 +41,6 @@ from symbi_runtime.store import (
 
 logger = logging.getLogger("symbi_runtime.scheduler")
 
-# Due jobs claimed per transaction. A tick claims every due fire before any run starts, so this bounds
-# how long one transaction holds the write lock (about 0.1 s at 2,000), not when runs start; each commit
-# writes every index page its claims touched, and random keys (run ids, job ids) touch most of them, so
-# fewer, larger batches write less (commit cost per fire 5.5 µs at 500, 4.2 µs at 2,000).
-CLAIM_BATCH = 2000
-
 
 class RunExecutor(Protocol):
     """Executes a run that has been marked `running` (the pipeline) and records how it ended."""
@@ -331,11 +325,12 @@ class CronScheduler:
                     self._launch(run, job, approved=approved)
         self._pick_up_backfills()
         while not self._stopping:
-            due = self.store.due_jobs(now, limit=CLAIM_BATCH)
+            batch = self.store.claim_batch
+            due = self.store.due_jobs(now, limit=batch)
             if not due:
                 break
             self._claim(due, now)
-            if len(due) < CLAIM_BATCH:
+            if len(due) < batch:
                 break
         self.ticks += 1
         self.last_tick_at = now

@@ -506,10 +506,8 @@ async def test_a_late_fire_far_from_the_next_one_is_still_caught_up(engine_facto
 async def test_a_tick_claims_every_due_fire_in_several_batches(engine_factory, job, monkeypatch) -> None:
     """More jobs are due than one claim transaction takes: the tick claims them batch after batch, each
     fire once, before any run starts; a global limit smaller than the batch queues the rest."""
-    from symbi_runtime import scheduler as scheduler_module
-
-    monkeypatch.setattr(scheduler_module, "CLAIM_BATCH", 3)
     e = engine_factory(max_concurrent_jobs=4)
+    monkeypatch.setattr(type(e.store), "claim_batch", 3)
     names = [f"j{i}" for i in range(8)]
     for name in names:
         e.rt.add_job(job(name))

@@ -398,6 +398,12 @@ class SqliteStore:
         """An SQLite store has no nodes: one `symbi up` runs it."""
         return []
 
+    # Due jobs claimed per transaction. A tick claims every due fire before any run starts, so this only
+    # bounds how long one transaction holds the write lock (about 0.1 s at 2,000), not when runs start.
+    # Each commit writes every index page its claims touched, and random keys (run ids, job ids) touch
+    # most of them: fewer, larger batches write less (commit cost per fire 5.5 µs at 500, 4.2 at 2,000).
+    claim_batch = 2000
+
     def node_status(self) -> dict[str, Any] | None:
         """An SQLite store is run by one process: it has no nodes."""
         return None
