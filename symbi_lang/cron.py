@@ -615,6 +615,11 @@ class CronSpec:
     _days_cache: dict[tuple[int, int], tuple[int, ...]] = field(
         default_factory=dict, repr=False, compare=False, hash=False
     )
+    # The last `next_after` question and its answer, replaced as one tuple (safe across threads): jobs
+    # that share an expression fire together, and each then asks for the same next fire.
+    _last_next: list[tuple[datetime, datetime | None]] = field(
+        default_factory=list, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def parse(cls, expression: str, timezone: str = "UTC") -> CronSpec:
@@ -673,6 +678,19 @@ class CronSpec:
     # --- next fire --------------------------------------------------------------------------------
     def next_after(self, after: datetime) -> datetime | None:
         """The first fire strictly after `after` (naive = UTC), as an aware UTC datetime; None if none."""
+        last = self._last_next
+        if last:
+            asked, answer = last[0]
+            if asked == after and (asked.tzinfo is None) == (after.tzinfo is None):
+                return answer
+        answer = self._next_after(after)
+        if last:
+            last[0] = (after, answer)
+        else:
+            last.append((after, answer))
+        return answer
+
+    def _next_after(self, after: datetime) -> datetime | None:
         try:
             after = after.replace(tzinfo=UTC) if after.tzinfo is None else after.astimezone(UTC)
             if self.timezone in _UTC_KEYS:

@@ -9,12 +9,14 @@ enumerates more than a bounded number of fires: the fires not run are recorded a
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from symbi_lang.ir import Catchup, JobDefinition
 from symbi_runtime import timing
+from symbi_runtime.quickinit import quick_init
 from symbi_runtime.store import NewRun, RunStatus, Trigger
 
 _TINY = timedelta(microseconds=1)
@@ -48,6 +50,7 @@ class CatchupSettings:
         )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FirePlan:
     """Runs to insert for a due job and its next fire afterwards (None: schedule exhausted)."""
@@ -65,16 +68,20 @@ def plan_due_fire(
     in_flight: int,
     settings: CatchupSettings,
     rng: random.Random,
+    start_now: Callable[[], bool] | None = None,
 ) -> FirePlan:
     """Plan the due fire `due` (<= now) of `job`, which has `in_flight` runs pending or running.
 
     A `one_shot` cron job is planned as the `at` job of `due`: it runs (or is caught up, or recorded
-    `missed`) once, and its plan has no next fire, so the claim completes it."""
+    `missed`) once, and its plan has no next fire, so the claim completes it. `start_now`, asked only
+    for an on-time run without jitter, says whether it may start at once (the run is then planned
+    `running`, not `pending`)."""
     job = timing.pinned_to(job, due)
     following = timing.next_fire_after(job, due)
     on_time = (following is None or following > now) and (now - due).total_seconds() <= settings.grace_seconds
     if on_time:
-        return FirePlan((_scheduled_run(job, due, following, in_flight, settings, rng),), following)
+        run = _scheduled_run(job, due, following, in_flight, settings, rng, start_now)
+        return FirePlan((run,), following)
     return _plan_backlog(job, due, now, settings)
 
 
@@ -98,6 +105,7 @@ def _scheduled_run(
     in_flight: int,
     settings: CatchupSettings,
     rng: random.Random,
+    start_now: Callable[[], bool] | None = None,
 ) -> NewRun:
     limit = max(1, job.max_concurrent)
     if in_flight >= limit:
@@ -109,7 +117,8 @@ def _scheduled_run(
             detail={"in_flight": in_flight, "max_concurrent": limit},
         )
     jitter = jitter_for(job, due, following, settings.max_jitter_seconds, rng)
-    return NewRun(due, Trigger.SCHEDULE, RunStatus.PENDING, jitter_seconds=jitter, input=job.input)
+    status = RunStatus.RUNNING if jitter == 0 and start_now is not None and start_now() else RunStatus.PENDING
+    return NewRun(due, Trigger.SCHEDULE, status, jitter_seconds=jitter, input=job.input)
 
 
 def _plan_backlog(job: JobDefinition, due: datetime, now: datetime, settings: CatchupSettings) -> FirePlan:

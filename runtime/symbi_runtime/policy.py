@@ -40,6 +40,7 @@ from symbi_runtime.agentpin import (
 )
 from symbi_runtime.audit import AuditEvent, SecurityEventType
 from symbi_runtime.config import AgentPinSettings
+from symbi_runtime.quickinit import quick_init
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class RequiresApproval:
 Decision = Allow | Deny | RequiresApproval
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PolicyContext:
     """What the gate knows besides the job: where and when it runs, and how to verify identities.

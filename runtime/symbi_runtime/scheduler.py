@@ -41,8 +41,6 @@ from symbi_runtime.store import (
 
 logger = logging.getLogger("symbi_runtime.scheduler")
 
-CLAIM_BATCH = 500
-
 
 class RunExecutor(Protocol):
     """Executes a run that has been marked `running` (the pipeline) and records how it ended."""
@@ -327,11 +325,12 @@ class CronScheduler:
                     self._launch(run, job, approved=approved)
         self._pick_up_backfills()
         while not self._stopping:
-            due = self.store.due_jobs(now, limit=CLAIM_BATCH)
+            batch = self.store.claim_batch
+            due = self.store.due_jobs(now, limit=batch)
             if not due:
                 break
             self._claim(due, now)
-            if len(due) < CLAIM_BATCH:
+            if len(due) < batch:
                 break
         self.ticks += 1
         self.last_tick_at = now
@@ -442,14 +441,18 @@ class CronScheduler:
                     in_flight=max(self.in_flight_for(job.id), elsewhere.get(job.id, 0)),
                     settings=self.catchup,
                     rng=self.rng,
+                    start_now=self._slots.try_acquire,
                 )
             except Exception as e:  # a schedule that cannot be evaluated must not stop the others
                 logger.error("job %s: cannot compute its next fire (%s); marking it failed", job.name, e)
                 self._fail_job(job, str(e), now)
                 continue
-            # Runs that can start right away are written `running` in the claim (no extra write).
-            runs = tuple(self._start_directly(r) for r in plan.runs)
-            plans.append(FirePlan(runs, plan.new_next, plan.missed_count))
+            # Runs that can start right away are written `running` in the claim (no extra write); an
+            # on-time run was planned so already.
+            runs = plan.runs
+            if len(runs) != 1 or runs[0].status != RunStatus.RUNNING:
+                runs = tuple(self._start_directly(r) for r in runs)
+            plans.append(plan)
             claims.append(FireClaim(job.id, job.next_fire_at, plan.new_next, runs, job.name))
         try:
             results = self.store.claim_fires(claims, now=now)
@@ -462,15 +465,25 @@ class CronScheduler:
                         self._slots.release()
             raise
         by_id = {j.id: j for j in due}
-        self._prefetch(
-            [
-                by_id[claim.job_id]
-                for claim, inserted in zip(claims, results, strict=True)
-                if any(run.status == RunStatus.RUNNING for run in inserted)
-            ]
-        )
+        running = RunStatus.RUNNING
+        starting: list[JobRecord] = []
+        for claim, inserted in zip(claims, results, strict=True):
+            for run in inserted:
+                if run.status == running:
+                    starting.append(by_id[claim.job_id])
+                    break
+        self._prefetch(starting)
+        debug = logger.isEnabledFor(logging.DEBUG)
         for claim, plan, inserted in zip(claims, plans, results, strict=True):
             job = by_id[claim.job_id]
+            if len(claim.runs) == 1 and len(inserted) == 1:
+                # The common case (one fire, its run inserted), without the lookups below.
+                run = inserted[0]
+                if run.status == running or run.status == RunStatus.PENDING:
+                    self._start_claimed(run, job, now, claim.runs[0].status == running, debug)
+                    if claim.new_next is None:
+                        logger.info("job %s: schedule exhausted; completed", job.name)
+                    continue
             wanted = {r.scheduled_for: r for r in claim.runs}
             for run in inserted:
                 if run.status == RunStatus.SKIPPED:
@@ -484,12 +497,7 @@ class CronScheduler:
                     self.metrics.missed(job.name, plan.missed_count)
                     self._emit(RunEventKind.SKIPPED, run, now)
                 else:
-                    logger.debug(
-                        "job %s: claimed fire %s (run %s)", job.name, run.scheduled_for.isoformat(), run.id
-                    )
-                    self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
-                    self._emit(RunEventKind.CLAIMED, run, now)
-                    self._launch(run, job, holds_slot=wanted[run.scheduled_for].status == RunStatus.RUNNING)
+                    self._start_claimed(run, job, now, wanted[run.scheduled_for].status == running, debug)
             # Slots reserved for runs that were not inserted (lost a race) go back.
             inserted_fires = {r.scheduled_for for r in inserted}
             for r in claim.runs:
@@ -497,6 +505,16 @@ class CronScheduler:
                     self._slots.release()
             if claim.new_next is None and inserted:
                 logger.info("job %s: schedule exhausted; completed", job.name)
+
+    def _start_claimed(
+        self, run: RunRecord, job: JobRecord, now: datetime, holds_slot: bool, debug: bool
+    ) -> None:
+        """A run just claimed (pending, or running with a global slot it holds) goes to its task."""
+        if debug:
+            logger.debug("job %s: claimed fire %s (run %s)", job.name, run.scheduled_for.isoformat(), run.id)
+        self.metrics.schedule_lag(job.name, max(0.0, (now - run.scheduled_for).total_seconds()))
+        self._emit(RunEventKind.CLAIMED, run, now)
+        self._launch(run, job, holds_slot=holds_slot)
 
     def _prefetch(self, jobs: list[JobRecord]) -> None:
         """Let an executor that can (the pipeline) read ahead what the claimed runs will need."""
@@ -557,11 +575,9 @@ class CronScheduler:
             logger.error("run task failed unexpectedly: %r", task.exception())
 
     async def _run_task(self, run: RunRecord, job: JobRecord, approved: bool, holds_slot: bool) -> None:
-        job_slot = self._job_slots.get(job.id)
-        if job_slot is None:
-            job_slot = self._job_slots[job.id] = _Slots(max(1, job.definition.max_concurrent))
-        task = asyncio.current_task()
-        got_job_slot = False
+        job_slot: _Slots | None = None
+        # A run that starts directly was filed as executing by `_launch`; others move there below.
+        task = None if holds_slot else asyncio.current_task()
         try:
             if not holds_slot:
                 start_at = run.scheduled_for + timedelta(seconds=run.jitter_seconds)
@@ -582,8 +598,11 @@ class CronScheduler:
                     return
                 if run.trigger == Trigger.CATCHUP or approved or overlap is Overlap.QUEUE:
                     # Catch-up, approved and queued backfilled runs respect max_concurrent by queueing.
-                    await job_slot.acquire()
-                    got_job_slot = True
+                    slot = self._job_slots.get(job.id)
+                    if slot is None:
+                        slot = self._job_slots[job.id] = _Slots(max(1, job.definition.max_concurrent))
+                    await slot.acquire()
+                    job_slot = slot
                 await self._slots.acquire()
                 holds_slot = True
             if run.status != RunStatus.RUNNING:
@@ -623,7 +642,7 @@ class CronScheduler:
                 self._executing.add(task)
             await self.executor.execute(run, job, approved=approved)
         finally:
-            if got_job_slot:
+            if job_slot is not None:
                 job_slot.release()
             if holds_slot:
                 self._slots.release()

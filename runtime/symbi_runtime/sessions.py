@@ -47,6 +47,10 @@ class BatchedSessionStore(SessionStore, Protocol):
 
     async def load_session_batched(self, key: str) -> list[dict[str, Any]]: ...
 
+    def session_at_hand(self, key: str) -> list[dict[str, Any]] | None:
+        """The session if it is held in memory (a pending save, or read ahead for this run), else None."""
+        ...
+
 
 def session_key(job_name: str) -> str:
     """The store key of a job's session (the same for every mode, so switching modes starts clean)."""
@@ -91,28 +95,60 @@ class SessionManager:
         self.clock: Clock = clock or SystemClock()
         self.max_messages = max_messages
 
-    async def prepare(self, job: JobDefinition, run_id: str | None = None) -> tuple[Message, ...]:
-        """The context messages the run's agent call receives (see the module table)."""
+    def prepare_at_once(self, job: JobDefinition) -> tuple[Message, ...] | None:
+        """`prepare` without waiting, when nothing has to be read (a fully ephemeral job, or a session
+        the store holds in memory); None when `prepare` has to be awaited. A run calls this first: most
+        runs then cost no coroutine of their own for their context."""
         mode = SessionMode(job.session_mode)
         if mode is SessionMode.FULLY_EPHEMERAL:
             return ()
-        stored = await self._load(session_key(job.name))
-        messages = tuple(Message.from_dict(m) for m in stored if isinstance(m, dict))
+        if self._batched is None:
+            return None
+        stored = self._batched.session_at_hand(session_key(job.name))
+        return None if stored is None else self._context(mode, stored)
+
+    async def prepare(self, job: JobDefinition, run_id: str | None = None) -> tuple[Message, ...]:
+        """The context messages the run's agent call receives (see the module table)."""
+        at_once = self.prepare_at_once(job)
+        if at_once is not None:
+            return at_once
+        return self._context(SessionMode(job.session_mode), await self._load(session_key(job.name)))
+
+    def _context(self, mode: SessionMode, stored: list[dict[str, Any]]) -> tuple[Message, ...]:
         if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
-            summaries = [m for m in messages if m.role == "system"]
-            return tuple(summaries[-1:])
+            # Only the latest summary is passed on: look for it from the end.
+            for m in reversed(stored):
+                if isinstance(m, dict) and m.get("role") == "system":
+                    return (Message.from_dict(m),)
+            return ()
+        messages = tuple(Message.from_dict(m) for m in stored if isinstance(m, dict))
         return messages[-self.max_messages :]
+
+    def finish_at_once(self, job: JobDefinition, run_id: str | None, call_input: str, output: str) -> bool:
+        """`finish` without waiting, when nothing has to be read or handed to a thread (a fully
+        ephemeral job, or a summary saved to a store that keeps saves in memory): True when done."""
+        mode = SessionMode(job.session_mode)
+        if mode is SessionMode.FULLY_EPHEMERAL:
+            return True
+        if mode is not SessionMode.EPHEMERAL_WITH_SUMMARY or self._batched is None:
+            return False
+        if not self._batched.saves_in_memory:
+            return False
+        summary = [{"role": "system", "content": run_summary(run_id, call_input, output)}]
+        self._batched.save_session(session_key(job.name), summary, now=self.clock.now())
+        return True
 
     async def finish(self, job: JobDefinition, run_id: str | None, call_input: str, output: str) -> None:
         """Persist what this run leaves for the next one (call after a successful run)."""
+        if self.finish_at_once(job, run_id, call_input, output):
+            return
         mode = SessionMode(job.session_mode)
         key = session_key(job.name)
         now = self.clock.now()
-        if mode is SessionMode.FULLY_EPHEMERAL:
-            return
         if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
-            summary = Message("system", run_summary(run_id, call_input, output))
-            await self._save(key, [summary.to_dict()], now)
+            await self._save(
+                key, [{"role": "system", "content": run_summary(run_id, call_input, output)}], now
+            )
             return
         stored = await self._load(key)
         turns = [Message.from_dict(m) for m in stored if isinstance(m, dict)]

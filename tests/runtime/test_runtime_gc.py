@@ -18,13 +18,17 @@ from symbi_lang.ir import JobDefinition, JobSet
 T0 = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 
 
-async def _run_one_fire(tmp_path: Path, seen: list[int]) -> int:
+async def _run_one_fire(
+    tmp_path: Path, seen: list[int], thresholds: list[tuple[int, int, int]] | None = None
+) -> int:
     clock = FakeClock(T0)
     rt = Runtime(Config(), db_path=tmp_path / "gc.db", clock=clock, env={})
     rt.open()
 
     async def agent(call: object) -> str:
         seen.append(gc.get_freeze_count())
+        if thresholds is not None:
+            thresholds.append(gc.get_threshold())
         return "ok"
 
     rt.register_agent("a", agent)
@@ -47,6 +51,28 @@ async def test_the_start_up_heap_is_frozen_while_running_and_given_back(tmp_path
     after = await _run_one_fire(tmp_path, seen)
     assert len(seen) == 1 and seen[0] > 0
     assert after == 0
+
+
+async def test_full_collections_are_rarer_while_the_heap_is_frozen_and_restored_after(tmp_path: Path) -> None:
+    """With the heap frozen, CPython's own brake on full collections holds nothing back; the runtime
+    spaces them out itself while it runs, and leaves the process's thresholds as they were."""
+    gc.unfreeze()
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        during: list[tuple[int, int, int]] = []
+        await _run_one_fire(tmp_path, [], during)
+        assert during == [(700, 10, 100)]
+        assert gc.get_threshold() == (700, 10, 10)
+        # A process that already asked for rarer full collections keeps its own setting.
+        gc.set_threshold(500, 20, 400)
+        during.clear()
+        (tmp_path / "again").mkdir()
+        await _run_one_fire(tmp_path / "again", [], during)
+        assert during == [(500, 20, 400)]
+        assert gc.get_threshold() == (500, 20, 400)
+    finally:
+        gc.set_threshold(*before)
 
 
 async def test_a_heap_the_process_froze_itself_stays_frozen(tmp_path: Path) -> None:

@@ -498,3 +498,24 @@ async def test_a_late_fire_far_from_the_next_one_is_still_caught_up(engine_facto
     await e.settle()
     await e.wait(lambda: [r.status for r in e.runs("h")] == ["succeeded"])
     assert e.runs("h")[0].trigger == "catchup"
+
+
+# claim batches --------------------------------------------------------------------------------------
+
+
+async def test_a_tick_claims_every_due_fire_in_several_batches(engine_factory, job, monkeypatch) -> None:
+    """More jobs are due than one claim transaction takes: the tick claims them batch after batch, each
+    fire once, before any run starts; a global limit smaller than the batch queues the rest."""
+    e = engine_factory(max_concurrent_jobs=4)
+    monkeypatch.setattr(type(e.store), "claim_batch", 3)
+    names = [f"j{i}" for i in range(8)]
+    for name in names:
+        e.rt.add_job(job(name))
+    e.start()
+    await e.settle()
+    ticks = e.rt.scheduler.ticks
+    await e.advance(60)
+    await e.wait(lambda: all([r.status for r in e.runs(n)] == ["succeeded"] for n in names))
+    assert {e.runs(n)[0].scheduled_for for n in names} == {T0 + timedelta(seconds=60)}
+    assert e.rt.scheduler.ticks >= ticks + 1
+    assert len(e.store.list_audit(event_type="CronJobStarted")) == 8

@@ -95,8 +95,10 @@ def test_run_ids_are_distinct_version_4_uuids() -> None:
     import uuid
 
     from symbi_runtime.store import new_id
+    from symbi_runtime.store.sqlite import new_ids
 
-    ids = [new_id() for _ in range(2000)]
+    ids = [new_id() for _ in range(1000)] + new_ids(1000) + new_ids(1)
+    assert len(ids) == 2001 and new_ids(0) == []
     assert len(set(ids)) == len(ids)
     for text in ids:
         parsed = uuid.UUID(text)

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from symbi_runtime.quickinit import quick_init
+
 Role = Literal["system", "user", "assistant"]
 ROLES: tuple[Role, ...] = ("system", "user", "assistant")
 
 _EMPTY_ENV: Mapping[str, str] = MappingProxyType({})
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Message:
     """One turn of conversation context: `role` is `system`, `user` or `assistant`."""
@@ -31,6 +34,7 @@ class Message:
         return cls(role if role in ROLES else "user", "" if content is None else str(content))
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AgentCall:
     """Everything an agent receives for one execution.

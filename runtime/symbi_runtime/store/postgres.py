@@ -1452,6 +1452,10 @@ class PostgresStore:
         lease.start()
         listener.start()
 
+    # Due jobs claimed per transaction. Nodes share a herd batch by batch (`FOR UPDATE SKIP LOCKED`), so
+    # batches stay small enough to spread it across nodes.
+    claim_batch = 500
+
     def node_status(self) -> dict[str, Any] | None:
         if self.node_id is None:
             return None

@@ -46,6 +46,11 @@ class Store(Protocol):
         """The database as shown to users: a file path, or a URL with any password removed."""
         ...
 
+    @property
+    def claim_batch(self) -> int:
+        """How many due jobs the scheduler claims per transaction (each store says why its number)."""
+        ...
+
     # --- lifecycle ----------------------------------------------------------------------------------
 
     def start_background_work(self, on_change: Callable[[], None] | None = None) -> None:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from symbi_lang.ir import JobDefinition
+from symbi_runtime.quickinit import quick_init
 
 
 class JobStatus(StrEnum):
@@ -72,6 +73,7 @@ RUN_EVENTS: dict[str, str] = {
 }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class JobRecord:
     """A stored job: its definition plus scheduling state."""
@@ -89,6 +91,7 @@ class JobRecord:
     last_status: str | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     """One run of a job (a nominal fire, a manual run or a catch-up run)."""
@@ -128,6 +131,7 @@ class AuditRecord:
     details: dict[str, Any]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class NewRun:
     """A run to insert as part of a claim."""
@@ -141,6 +145,7 @@ class NewRun:
     error: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FireClaim:
     """Advance one job from `expected_next` to `new_next` (None: exhausted → completed) and insert `runs`."""
@@ -152,6 +157,7 @@ class FireClaim:
     job_name: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
     """How a run ended (for `finish_runs`)."""
@@ -169,6 +175,7 @@ class RunOutcome:
     finished_at: datetime | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FinishResult:
     run: RunRecord

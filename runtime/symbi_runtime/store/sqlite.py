@@ -11,6 +11,7 @@ transaction that inserts the run. Jobs are upserted, never replaced, so their hi
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import logging
 import os
@@ -150,6 +151,9 @@ _BATCH = 500  # rows per multi-row statement (13 values a run: well under SQLite
 _AUDIT_INSERT = (
     "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) VALUES (?,?,?,?,?,?,?)"
 )
+_AUDIT_INSERT_ROWS = (
+    "INSERT INTO audit (event_type, at, actor, job_id, job_name, run_id, details) VALUES {values}"
+)
 _JOB_COLUMNS = (
     "id, name, definition, status, next_fire_at, consecutive_failures, run_count, created_at, "
     "updated_at, last_run_at, last_status"
@@ -164,7 +168,18 @@ _RUN_COLUMNS = (
 def new_id() -> str:
     """A random (version 4) UUID: short prefixes of it (as the CLI shows them) stay unique. Spelled out
     from 16 random bytes: `str(uuid.uuid4())` costs three times as much, once per run claimed."""
-    b = bytearray(os.urandom(16))
+    return _uuid4(os.urandom(16))
+
+
+def new_ids(n: int) -> list[str]:
+    """`n` ids of `new_id`, from one read of the system's random source (one system call per claim
+    batch, not per run)."""
+    data = os.urandom(16 * n)
+    return [_uuid4(data[i : i + 16]) for i in range(0, 16 * n, 16)]
+
+
+def _uuid4(random16: bytes) -> str:
+    b = bytearray(random16)
     b[6] = (b[6] & 0x0F) | 0x40
     b[8] = (b[8] & 0x3F) | 0x80
     h = b.hex()
@@ -238,7 +253,11 @@ def to_us(t: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@functools.lru_cache(maxsize=4096)
 def from_us(us: int) -> datetime:
+    """Integer microseconds since the epoch → aware UTC datetime. Remembered: the same instants come
+    back row after row (jobs loaded together share their timestamps, a herd its next fire), and a
+    datetime is immutable."""
     return _EPOCH + timedelta(microseconds=us)
 
 
@@ -383,6 +402,12 @@ class SqliteStore:
         """An SQLite store has no nodes: one `symbi up` runs it."""
         return []
 
+    # Due jobs claimed per transaction. A tick claims every due fire before any run starts, so this only
+    # bounds how long one transaction holds the write lock (about 0.1 s at 2,000), not when runs start.
+    # Each commit writes every index page its claims touched, and random keys (run ids, job ids) touch
+    # most of them: fewer, larger batches write less (commit cost per fire 5.5 µs at 500, 4.2 at 2,000).
+    claim_batch = 2000
+
     def node_status(self) -> dict[str, Any] | None:
         """An SQLite store is run by one process: it has no nodes."""
         return None
@@ -447,7 +472,7 @@ class SqliteStore:
             try:
                 yield cur
                 if self._audit_rows:
-                    cur.executemany(_AUDIT_INSERT, self._audit_rows)
+                    _execute_chunked(cur, _AUDIT_INSERT_ROWS, self._audit_rows, width=7)
             except BaseException:
                 try:
                     cur.execute("ROLLBACK")
@@ -964,6 +989,7 @@ class SqliteStore:
             won.update((row[0], row[1]) for row in rows)
         planned: list[tuple[str, str, NewRun, str]] = []  # (run id, job id, run, job name)
         values: list[tuple[Any, ...]] = []
+        ids = iter(new_ids(sum(len(c.runs) for c in claims if c.job_id in won)))
         for claim in claims:
             name = won.get(claim.job_id)
             if name is None:
@@ -971,7 +997,7 @@ class SqliteStore:
             for new in claim.runs:
                 if new.input is not None and not isinstance(new.input, str):
                     raise TypeError(f"its `input` is a JSON {type(new.input).__name__}, not text")
-                run_id = new_id()
+                run_id = next(ids)
                 planned.append((run_id, claim.job_id, new, claim.job_name or name))
                 values.append(self._run_values(run_id, claim.job_id, new, now_us))
         inserted: set[str] = set()
@@ -1259,11 +1285,15 @@ class SqliteStore:
             if sessions:
                 # Only for jobs that still exist: a run finishing after its job was removed must not
                 # recreate the session a new job of the same name would then inherit.
-                cur.executemany(
-                    "INSERT INTO sessions (key, messages, updated_at) SELECT ?, ?, ? WHERE substr(?, 1, 4) "
-                    "!= 'job:' OR EXISTS (SELECT 1 FROM jobs WHERE name = substr(?, 5)) ON CONFLICT(key) "
-                    "DO UPDATE SET messages = excluded.messages, updated_at = excluded.updated_at",
-                    [(key, _json(messages), now_us, key, key) for key, messages in sessions.items()],
+                _execute_chunked(
+                    cur,
+                    "WITH v(key, messages, at) AS (VALUES {values}) "
+                    "INSERT INTO sessions (key, messages, updated_at) SELECT v.key, v.messages, v.at FROM v "
+                    "WHERE substr(v.key, 1, 4) != 'job:' OR EXISTS (SELECT 1 FROM jobs WHERE name = "
+                    "substr(v.key, 5)) ON CONFLICT(key) DO UPDATE SET messages = excluded.messages, "
+                    "updated_at = excluded.updated_at",
+                    [(key, _json_messages(messages), now_us) for key, messages in sessions.items()],
+                    width=3,
                 )
             full = [o.run_id for o in outcomes if o.run is None or o.definition is None]
             light = [o.run_id for o in outcomes if o.run is not None and o.definition is not None]
@@ -1273,17 +1303,17 @@ class SqliteStore:
                 chunk = full[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for row in cur.execute(
-                    f"SELECT {_RUN_COLUMNS}, j.definition, j.updated_at, j.status, j.consecutive_failures "
-                    f"FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id IN ({marks})",
+                    f"SELECT {_RUN_COLUMNS}, j.definition, j.updated_at, j.status, j.consecutive_failures, "
+                    f"r.rowid FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id IN ({marks})",
                     chunk,
                 ):
                     rows[row[0]] = row
-                    states[row[0]] = (row[8], row[21], row[22])
+                    states[row[0]] = (row[8], row[21], row[22], row[23])
             for i in range(0, len(light), 500):
                 chunk = light[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for row in cur.execute(
-                    "SELECT r.id, r.status, j.status, j.consecutive_failures FROM runs r "
+                    "SELECT r.id, r.status, j.status, j.consecutive_failures, r.rowid FROM runs r "
                     f"JOIN jobs j ON j.id = r.job_id WHERE r.id IN ({marks})",
                     chunk,
                 ):
@@ -1296,7 +1326,7 @@ class SqliteStore:
                 found = states.pop(o.run_id, None)
                 if found is None:
                     continue  # removed meanwhile (job deleted by the user), or listed twice
-                run_status, job_status, job_failures = found
+                run_status, job_status, job_failures, rowid = found
                 if run_status in FINAL_RUN_STATUSES:
                     continue
                 if o.run is not None and o.definition is not None:
@@ -1320,7 +1350,7 @@ class SqliteStore:
                         duration,
                         _json(receipts) if receipts else None,
                         _json(merged) if merged else None,
-                        o.run_id,
+                        rowid,
                     )
                 )
                 if o.status == RunStatus.SUCCEEDED:
@@ -1389,16 +1419,24 @@ class SqliteStore:
                     merged,
                 )
                 results.append(FinishResult(record, dead))
-            cur.executemany(
-                "UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ?, duration_seconds = ?, "
-                "receipts = ?, detail = ? WHERE id = ?",
+            # By rowid, read above in this transaction: no second search of the id index per run.
+            _execute_chunked(
+                cur,
+                "WITH v(status, output, error, finished_at, duration, receipts, detail, rid) AS "
+                "(VALUES {values}) UPDATE runs SET status = v.status, output = v.output, error = v.error, "
+                "finished_at = v.finished_at, duration_seconds = v.duration, receipts = v.receipts, "
+                "detail = v.detail FROM v WHERE runs.rowid = v.rid",
                 run_updates,
+                width=8,
             )
             # Indexed columns (status, next_fire_at) are only written for jobs that were dead-lettered.
-            cur.executemany(
-                "UPDATE jobs SET consecutive_failures = ?, run_count = run_count + ?, last_run_at = ?, "
-                "last_status = ? WHERE id = ?",
+            _execute_chunked(
+                cur,
+                "WITH v(failures, runs, at, status, id) AS (VALUES {values}) UPDATE jobs SET "
+                "consecutive_failures = v.failures, run_count = run_count + v.runs, last_run_at = v.at, "
+                "last_status = v.status FROM v WHERE jobs.id = v.id",
                 [(st[1], st[2], now_us, st[3], job_id) for job_id, st in jobs.items()],
+                width=5,
             )
             cur.executemany(
                 "UPDATE jobs SET status = 'dead_letter', next_fire_at = NULL WHERE id = ?",
@@ -1734,6 +1772,35 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 
 def _json(value: Any) -> str:
     return _ENCODER.encode(value)
+
+
+def _json_messages(messages: list[dict[str, Any]]) -> str:
+    """`_json` of a session's messages. The usual message, a dict of two strings `role` and `content`,
+    is spelled out from the encoder's string escaping (the same text `_json` gives): encoding a list
+    builds a new C encoder per call, a tenth of a fire's cost in `ephemeral_with_summary` mode."""
+    parts = []
+    for m in messages:
+        if type(m) is not dict or len(m) != 2 or m.keys() != {"role", "content"}:
+            return _json(messages)
+        role, content = m["role"], m["content"]
+        if type(role) is not str or type(content) is not str:
+            return _json(messages)
+        # Keys in the dict's own order, as `_json` writes them.
+        first, second = m
+        parts.append(f'{{"{first}":{_ENCODER.encode(m[first])},"{second}":{_ENCODER.encode(m[second])}}}')
+    return "[" + ",".join(parts) + "]"
+
+
+def _execute_chunked(
+    cur: sqlite3.Cursor, template: str, rows: Sequence[Sequence[Any]], *, width: int
+) -> None:
+    """Run `template` once per `_BATCH` rows, its `{values}` replaced by that many `(?, …)` groups: one
+    statement per chunk costs about a third less per row than `executemany`'s one per row (measured on
+    audit inserts and run updates). Rows keep their order (audit ids follow it)."""
+    group = "(" + ",".join("?" * width) + ")"
+    for start in range(0, len(rows), _BATCH):
+        chunk = rows[start : start + _BATCH]
+        cur.execute(template.format(values=",".join([group] * len(chunk))), [v for row in chunk for v in row])
 
 
 def _opt_us(t: datetime | None) -> int | None:
