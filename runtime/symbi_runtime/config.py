@@ -7,13 +7,11 @@ that channels resolve at send time, so tokens and passwords never sit resolved i
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from symbi_lang.interpolation import UnresolvedVariable, resolve
 from symbi_runtime.delivery.settings import DeliverySettings
 
 _T = TypeVar("_T")
@@ -129,6 +127,8 @@ def load_config(path: str | Path | None, env: Mapping[str, str]) -> Config:
     elif Path(DEFAULT_CONFIG_FILE).is_file():
         source = Path(DEFAULT_CONFIG_FILE)
     if source is not None:
+        import tomllib  # only when there is a file to read: most commands run without one
+
         try:
             data = tomllib.loads(source.read_text(encoding="utf-8"))
         except OSError as e:
@@ -187,6 +187,9 @@ def _build(
 def _coerce(raw: Any, type_text: str, where: str, key: str, env: Mapping[str, str], late: bool) -> Any:
     """Convert a TOML (or environment) value to the field's type, resolving `${VAR}` unless `late`."""
     if isinstance(raw, str) and not late:
+        # Imported here: a command run without a configuration file (most) never resolves a value.
+        from symbi_lang.interpolation import UnresolvedVariable, resolve
+
         try:
             raw = resolve(raw, env)
         except UnresolvedVariable as e:

@@ -10,6 +10,7 @@ Datetimes are turned into JSON-ready text by `iso()` before rendering.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -53,17 +54,29 @@ class OutputFormat(StrEnum):
 
 def iso(t: datetime | None) -> str | None:
     """JSON form of a time: ISO 8601 in UTC with an explicit offset (`2026-03-02T12:00:00+00:00`)."""
-    return None if t is None else t.astimezone(UTC).isoformat()
+    return None if t is None else _utc_iso(t)
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_iso(t: datetime) -> str:
+    # Remembered: a listing repeats the same instants row after row (jobs loaded together share their
+    # times, a herd its next fire). Equal datetimes are the same instant, so they read the same in UTC.
+    return t.astimezone(UTC).isoformat()
 
 
 def short_time(value: Any) -> str:
     """Table form of an ISO time: `2026-03-02 12:00:00Z` (seconds precision), or `-`."""
     if not value:
         return "-"
+    return _short_time(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_time(text: str) -> str:
     try:
-        t = datetime.fromisoformat(str(value)).astimezone(UTC)
+        t = datetime.fromisoformat(text).astimezone(UTC)
     except ValueError:
-        return str(value)
+        return text
     return t.strftime("%Y-%m-%d %H:%M:%SZ")
 
 

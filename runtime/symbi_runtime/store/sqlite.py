@@ -15,11 +15,9 @@ import functools
 import json
 import logging
 import os
-import secrets
 import socket
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -31,10 +29,8 @@ from symbi_lang.ir import JobDefinition
 
 if TYPE_CHECKING:
     from symbi_runtime.store.retention import PruneCounts, RetentionPolicy
-from symbi_runtime import timing
 from symbi_runtime.audit import scrub_details
 from symbi_runtime.store.errors import PermanentStoreError, StoreError, TransientStoreError
-from symbi_runtime.store.fingerprint import job_fingerprint
 from symbi_runtime.store.records import (
     FAILURE_STATUSES,
     FINAL_RUN_STATUSES,
@@ -232,6 +228,12 @@ def _owner_alive(owner: str | None) -> bool:
     return fields[0] != "Z" and (not started or fields[19] == started)  # a zombie or a reused pid is gone
 
 
+def _manual_seq() -> int:
+    """A manual run's random sequence number, 1 … 2**62: `secrets.randbits(62) + 1` spelled out (62 bits
+    of 8 random bytes), so the read-only commands do not load OpenSSL's hashing through `secrets`."""
+    return (int.from_bytes(os.urandom(8), "big") >> 2) + 1
+
+
 def _json_or(text: str | None, default: Any, *, what: str, run_id: str) -> Any:
     """A JSON column, or `default` (with a warning) when it is empty or damaged."""
     if not text:
@@ -274,7 +276,9 @@ class SqliteStore:
         self.path = path
         self._lock = threading.RLock()
         self._definitions: dict[tuple[str, str], JobDefinition] = {}
-        self.owner = f"{_process_owner(os.getpid())}:{uuid.uuid4().hex[:12]}"
+        # 12 random hex digits, as `uuid.uuid4().hex[:12]` gave (its first 6 bytes are plain random ones)
+        # without importing uuid on every read-only command's start.
+        self.owner = f"{_process_owner(os.getpid())}:{os.urandom(6).hex()}"
         _LIVE_OWNERS.add(self.owner)
         # Jobs whose stored definition cannot be read, with the reason (they are shown as `failed`).
         self.unreadable_jobs: dict[str, str] = {}
@@ -643,6 +647,9 @@ class SqliteStore:
         next-fire computation. Rows without a matching fingerprint are compared by their definition text;
         an equal text is unchanged too (the row only gains the fingerprint). Rows are read in one query
         per 500 names and new jobs inserted with one executemany."""
+        from symbi_runtime import timing  # these two on first use: read-only commands never need them
+        from symbi_runtime.store.fingerprint import job_fingerprint
+
         with self._tx() as cur:
             existing = self._rows_by_name(cur, [job.name for job in jobs])
             results: list[tuple[JobRecord, Literal["created", "updated", "unchanged"]]] = []
@@ -744,6 +751,8 @@ class SqliteStore:
         *,
         row: Sequence[Any] | None = None,
     ) -> tuple[JobRecord, Literal["created", "updated", "unchanged"]]:
+        from symbi_runtime import timing  # imported on first use: read-only commands never need it
+
         if row is None:
             row = cur.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?", (job.name,)).fetchone()
         if row is None:
@@ -883,6 +892,8 @@ class SqliteStore:
             self._audit(cur, "CronJobFailed", now, "scheduler", job.id, job.name, None, {"reason": reason})
 
     def _reactivate(self, cur: sqlite3.Cursor, job: JobRecord, now: datetime) -> None:
+        from symbi_runtime import timing  # imported on first use: read-only commands never need it
+
         d = job.definition
         if timing.is_one_shot(d):
             # A one-shot job that already ran stays completed; one that never ran waits for its `at`.
@@ -1125,7 +1136,7 @@ class SqliteStore:
             new.input,
             new.error,
             _json(new.detail) if new.detail else None,
-            secrets.randbits(62) + 1 if new.trigger == Trigger.MANUAL else 0,
+            _manual_seq() if new.trigger == Trigger.MANUAL else 0,
             self.owner,
         )
 

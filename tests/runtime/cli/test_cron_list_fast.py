@@ -90,6 +90,15 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert code == 0, err
     conn = sqlite3.connect(db)
     conn.execute("UPDATE jobs SET definition = '{\"name\": 1' WHERE name = 'damaged'")
+    # Runs recorded: two jobs share one last-run instant (the listing formats each instant once), one
+    # has its own, with a status and failures to show.
+    shared, own = 1_767_268_800_000_000, 1_767_272_461_500_000  # 2026-01-01 12:00:00, 13:01:01.5 UTC
+    conn.execute(
+        "UPDATE jobs SET last_run_at = ?, last_status = 'failed', consecutive_failures = 2 "
+        "WHERE name IN ('first', 'paused_one')",
+        (shared,),
+    )
+    conn.execute("UPDATE jobs SET last_run_at = ?, last_status = 'succeeded' WHERE name = 'second'", (own,))
     conn.commit()
     conn.close()
     code, _, err = run(
@@ -157,11 +166,23 @@ def test_the_fast_path_and_the_typer_command_print_and_exit_alike(argv: list[str
     assert "Traceback" not in fast[2]
 
 
+@pytest.mark.parametrize("argv", [["cron", "list"], ["cron", "list", "--format", "json"]], ids=" ".join)
+def test_the_store_named_by_the_environment_is_listed_alike(argv: list[str], workdir: Path) -> None:
+    env = {"SYMBI_DB": str(workdir / ".symbi" / "symbi.db")}
+    fast = run(argv, workdir.parent, group=False, env=env)
+    assert fast == run(argv, workdir.parent, group=True, env=env)
+    assert fast[0] == 0 and "paused_one" in fast[1]
+
+
 def test_the_listing_is_really_read(workdir: Path) -> None:
     code, out, err = run(["cron", "list", "--format", "csv"], workdir, group=False)
     assert code == 0
     names = [line.split(",")[1] for line in out.splitlines()[1:]]
     assert names == ["damaged", "first", "later", "paused_one", "second"]
+    rows = {line.split(",")[1]: line for line in out.splitlines()[1:]}
+    assert "2026-01-01T12:00:00+00:00,failed,2," in rows["first"]
+    assert "2026-01-01T12:00:00+00:00,failed,2," in rows["paused_one"]
+    assert "2026-01-01T13:01:01.500000+00:00,succeeded,0," in rows["second"]
     assert "damaged" in err and "unreadable" in err  # the damaged row's warning, once
     assert err.count("unreadable") == 1
 
