@@ -79,8 +79,8 @@ PolicyGate = Callable[
 
 # How long a session read by `SessionWriteBehind.prefetch` may be used instead of reading it again: the
 # runs it was read for start within the same few loop iterations; later ones read their own. A burst of
-# 10,000 fires is claimed in 20 batches, about a second, before its first run starts: at 1 s, the first
-# batches' reads had expired and were made again, one thread hop each.
+# 10,000 fires takes about a second to claim before its first run starts: at 1 s, the first batches'
+# reads had expired and were made again, one thread hop each.
 PREFETCH_SECONDS = 5.0
 
 

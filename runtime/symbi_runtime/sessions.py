@@ -78,6 +78,11 @@ def run_summary(run_id: str | None, call_input: str, output: str) -> str:
     return "\n".join(parts)
 
 
+def _summary_messages(run_id: str | None, call_input: str, output: str) -> list[dict[str, Any]]:
+    """What an `ephemeral_with_summary` session holds after a run: its one summary message."""
+    return [{"role": "system", "content": run_summary(run_id, call_input, output)}]
+
+
 class SessionManager:
     """Loads and persists job sessions according to their `session_mode`."""
 
@@ -134,8 +139,9 @@ class SessionManager:
             return False
         if not self._batched.saves_in_memory:
             return False
-        summary = [{"role": "system", "content": run_summary(run_id, call_input, output)}]
-        self._batched.save_session(session_key(job.name), summary, now=self.clock.now())
+        self._batched.save_session(
+            session_key(job.name), _summary_messages(run_id, call_input, output), now=self.clock.now()
+        )
         return True
 
     async def finish(self, job: JobDefinition, run_id: str | None, call_input: str, output: str) -> None:
@@ -146,9 +152,7 @@ class SessionManager:
         key = session_key(job.name)
         now = self.clock.now()
         if mode is SessionMode.EPHEMERAL_WITH_SUMMARY:
-            await self._save(
-                key, [{"role": "system", "content": run_summary(run_id, call_input, output)}], now
-            )
+            await self._save(key, _summary_messages(run_id, call_input, output), now)
             return
         stored = await self._load(key)
         turns = [Message.from_dict(m) for m in stored if isinstance(m, dict)]
