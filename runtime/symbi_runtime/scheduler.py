@@ -476,15 +476,9 @@ class CronScheduler:
         debug = logger.isEnabledFor(logging.DEBUG)
         for claim, plan, inserted in zip(claims, plans, results, strict=True):
             job = by_id[claim.job_id]
-            if len(claim.runs) == 1 and len(inserted) == 1:
-                # The common case (one fire, its run inserted), without the lookups below.
-                run = inserted[0]
-                if run.status == running or run.status == RunStatus.PENDING:
-                    self._start_claimed(run, job, now, claim.runs[0].status == running, debug)
-                    if claim.new_next is None:
-                        logger.info("job %s: schedule exhausted; completed", job.name)
-                    continue
-            wanted = {r.scheduled_for: r for r in claim.runs}
+            # One fire per claim is the common case: its run needs no lookup by fire time.
+            single = claim.runs[0] if len(claim.runs) == 1 else None
+            wanted = {} if single is not None else {r.scheduled_for: r for r in claim.runs}
             for run in inserted:
                 if run.status == RunStatus.SKIPPED:
                     logger.info(
@@ -497,12 +491,14 @@ class CronScheduler:
                     self.metrics.missed(job.name, plan.missed_count)
                     self._emit(RunEventKind.SKIPPED, run, now)
                 else:
-                    self._start_claimed(run, job, now, wanted[run.scheduled_for].status == running, debug)
-            # Slots reserved for runs that were not inserted (lost a race) go back.
-            inserted_fires = {r.scheduled_for for r in inserted}
-            for r in claim.runs:
-                if r.status == RunStatus.RUNNING and r.scheduled_for not in inserted_fires:
-                    self._slots.release()
+                    planned = single if single is not None else wanted[run.scheduled_for]
+                    self._start_claimed(run, job, now, planned.status == running, debug)
+            if len(inserted) < len(claim.runs):
+                # Slots reserved for runs that were not inserted (lost a race) go back.
+                inserted_fires = {r.scheduled_for for r in inserted}
+                for r in claim.runs:
+                    if r.status == running and r.scheduled_for not in inserted_fires:
+                        self._slots.release()
             if claim.new_next is None and inserted:
                 logger.info("job %s: schedule exhausted; completed", job.name)
 
